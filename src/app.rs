@@ -1,0 +1,86 @@
+//! The HTML shell, the layout and the routes.
+
+use crate::api::auth::{current_user, SessionUser};
+use crate::api::AppError;
+use crate::components::SiteHeader;
+use crate::pages;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The whole document. On the server it also sets the page's
+/// Content-Security-Policy, which allows only scripts that carry this
+/// response's nonce (Leptos adds it to its own scripts).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <HydrationScripts options />
+                <link rel="stylesheet" id="leptos" href="/pkg/rapport.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// Who is signed in, loaded once per page load and shared by every component.
+#[derive(Clone, Copy)]
+pub struct Viewer(pub Resource<Result<Option<SessionUser>, AppError>>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let viewer = Resource::new(|| (), |_| current_user());
+    provide_context(Viewer(viewer));
+
+    view! {
+        <Title formatter=|text: String| if text.is_empty() { "Rapport".to_owned() } else { format!("{text} · Rapport") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <SiteHeader />
+            <main id="main" tabindex="-1">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=pages::team::ManagedTeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=pages::admin::UserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams") view=pages::admin::TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams/:id") view=pages::admin::TeamPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Rapport — training that builds rapport with customers."</p>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,161 @@
+//! Pieces of UI shared by several pages.
+
+use crate::api::AppError;
+use crate::app::Viewer;
+use crate::domain::Role;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// Sets the HTTP status of the page being rendered on the server.
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        res.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// The site's banner: the product name, the navigation that fits the
+/// signed-in person's roles, and the sign-out button.
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let Viewer(viewer) = expect_context::<Viewer>();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Rapport"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match viewer.await {
+                        Ok(Some(user)) => {
+                            let has = |r: Role| user.roles.has(r);
+                            let links: Vec<(&str, &str)> = [
+                                (true, "/", "Home"),
+                                (has(Role::Manager), "/team", "My teams"),
+                                (has(Role::Admin), "/admin/users", "People"),
+                                (has(Role::Admin), "/admin/teams", "Teams"),
+                                (true, "/account", "My account"),
+                            ]
+                            .into_iter()
+                            .filter_map(|(show, href, label)| show.then_some((href, label)))
+                            .collect();
+                            view! {
+                                <nav aria-label="Main">
+                                    <ul class="nav-links">
+                                        {links
+                                            .into_iter()
+                                            .map(|(href, label)| view! { <li><NavLink href=href label=label /></li> })
+                                            .collect_view()}
+                                    </ul>
+                                </nav>
+                                <div class="who">
+                                    <span class="who-name">{user.name.clone()}</span>
+                                    <span class="who-roles">{user.roles.labels()}</span>
+                                    <form method="post" action="/api/logout" class="inline">
+                                        <button type="submit" class="link-button">"Sign out"</button>
+                                    </form>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => view! {
+                            <nav aria-label="Main">
+                                <ul class="nav-links"><li><a href="/login">"Sign in"</a></li></ul>
+                            </nav>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+/// A navigation link that marks the current page for assistive technology.
+#[component]
+fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
+    let location = use_location();
+    let current = move || {
+        let path = location.pathname.get();
+        let here = if href == "/" { path == "/" } else { path == href || path.starts_with(&format!("{href}/")) };
+        here.then_some("page")
+    };
+    view! { <a href=href aria-current=current>{label}</a> }
+}
+
+/// The outcome of the last form post, read from the URL the form's server
+/// function redirected to: `?error=…` or `?saved=1`.
+#[component]
+pub fn Flash(#[prop(optional)] success: Option<&'static str>) -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        let q = query.read();
+        if let Some(err) = q.get("error") {
+            view! { <div class="flash flash-error" role="alert"><p>{err}</p></div> }.into_any()
+        } else if q.get("saved").is_some() {
+            view! { <div class="flash flash-ok" role="status"><p>{success.unwrap_or("Saved.")}</p></div> }.into_any()
+        } else {
+            ().into_any()
+        }
+    }
+}
+
+/// Shows why a page's data could not be loaded. Sends a signed-out visitor
+/// to the sign-in page and back here afterwards.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let location = use_location();
+    if error == AppError::Unauthenticated {
+        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+        let mut ser = String::from("/login?next=");
+        ser.push_str(&encode(&here));
+        return view! { <Redirect path=ser /> }.into_any();
+    }
+    set_status(error.status());
+    let title = match error {
+        AppError::Forbidden => "Not available to you",
+        AppError::NotFound(_) => "Not found",
+        AppError::Internal => "Something went wrong",
+        _ => "That did not work",
+    };
+    view! {
+        <section class="notice" aria-labelledby="notice-title">
+            <h1 id="notice-title">{title}</h1>
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Go to the home page"</a></p>
+        </section>
+    }
+    .into_any()
+}
+
+/// Percent-encodes a value for a URL query.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A page heading block: title plus optional lead paragraph.
+#[component]
+pub fn PageHeading(title: String, #[prop(optional, into)] lead: Option<String>) -> impl IntoView {
+    view! {
+        <div class="page-heading">
+            <h1>{title}</h1>
+            {lead.map(|l| view! { <p class="lead">{l}</p> })}
+        </div>
+    }
+}
+
+/// Loading placeholder for `<Suspense>`.
+pub fn loading() -> impl IntoView {
+    view! { <p class="loading" role="status">"Loading…"</p> }
+}

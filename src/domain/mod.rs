@@ -1,0 +1,9 @@
+//! Pure types and rules of the product: no database, no web framework.
+//! Everything here can be unit-tested in isolation.
+
+pub mod account;
+pub mod roles;
+pub mod time;
+
+pub use account::{Email, Password, PersonName, TeamName, ValidationError};
+pub use roles::{Role, Roles};

@@ -1,0 +1,24 @@
+//! The `rapport` binary. See `rapport --help`.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = rapport::server::cli::Cli::parse();
+    match rapport::server::cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, every cause: "cannot connect to the database at …: connection refused".
+            eprintln!("rapport: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The `rapport` command line.
+
+use super::config::{Config, DEFAULT_DATABASE_URL};
+use super::{db, demo, password::Hasher, store, Server};
+use crate::domain::{Email, Password, PersonName, Role, Roles};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "rapport", version, about = "Rapport: training that builds rapport with customers")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate(DbArgs),
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Manage people.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH (default) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RAPPORT_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Folder of course content.
+    #[arg(long = "content", env = "RAPPORT_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// Folder of the built site (wasm, CSS, assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Create the demo organisation (idempotent) and print its logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// The address people use, e.g. https://rapport.example.com. With https,
+    /// cookies are Secure and carry the __Host- prefix.
+    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Trust X-Forwarded-For from a reverse proxy in front of Rapport.
+    #[arg(long, env = "RAPPORT_TRUST_PROXY")]
+    pub trust_proxy: bool,
+}
+
+/// `rapport` with no subcommand serves with the defaults (and environment).
+#[derive(Parser, Debug)]
+struct ServeDefaults {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeDefaults::parse_from(["rapport"]).args
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an administrator. The password is asked for, or read from
+    /// standard input when it is not a terminal.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// List everyone with an account.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set a person's password (asked for, or read from standard input).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            db::connect(&args.database_url).await?;
+            println!("The database at {} is up to date.", db::redact(&args.database_url));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create { email, name, db }) => admin_create(&email, &name, &db).await,
+        Command::User(cmd) => user_command(cmd).await,
+    }
+}
+
+pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
+    let mut cfg = Config::new(args.addr, args.db.database_url.clone());
+    cfg.content_dir = args.content.clone();
+    cfg.site_root = args.site_root.clone();
+    cfg.trust_proxy = args.trust_proxy;
+    if let Some(url) = &args.public_url {
+        let parsed = url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
+        cfg.secure_cookies = parsed.scheme() == "https";
+    }
+    Ok(cfg)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let cfg = config_from(&args)?;
+    if !cfg.site_root.join("pkg").exists() {
+        tracing::warn!(
+            "the site folder {} has no pkg/: pages will work without JavaScript and styles; build with `cargo leptos build --release`",
+            cfg.site_root.display()
+        );
+    }
+    let server = Server::build(cfg).await?;
+    if args.demo {
+        let logins = demo::seed(&server.state.db, &server.state.passwords, std::env::var("RAPPORT_DEMO_PASSWORD").ok()).await?;
+        println!("\nDemo organisation ready. Sign in at http://{}/login with:", server.addr);
+        for role in ["employee", "trainer", "manager", "admin"] {
+            println!("  {role:<9} {role}@demo.test");
+        }
+        println!(
+            "  password  {}{}\n",
+            logins.password,
+            if logins.generated { "   (generated for this run; set RAPPORT_DEMO_PASSWORD to choose it)" } else { "" }
+        );
+    } else if store::count_admins(&server.state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+        println!(
+            "\nNo administrator exists yet. Create one with:\n  rapport admin create --email you@example.com --name \"Your Name\"{}\n",
+            if args.db.database_url == DEFAULT_DATABASE_URL { String::new() } else { " --database-url …".to_owned() }
+        );
+    }
+    println!("Rapport is listening on http://{}", server.addr);
+    server.run().await
+}
+
+/// Reads a new password: twice at a terminal prompt, or one line from stdin.
+fn read_password() -> anyhow::Result<Password> {
+    let raw = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
+        let again = rpassword::prompt_password("Password again: ").context("cannot read the password")?;
+        if first != again {
+            bail!("the two passwords are not the same");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    Password::parse(&raw).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let password = read_password()?;
+    let db = db::connect(&db.database_url).await?;
+    let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
+    let mut tx = db.pool.begin().await?;
+    let id = store::insert_user(&mut tx, &email, &name, Some(&hash), None, &Roles::new([Role::Admin]))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store::audit(&mut tx, None, "admin.created_cli", email.as_str()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    println!("Created administrator {email} (id {id}). Sign in at /login.");
+    Ok(())
+}
+
+async fn user_id(db: &db::Db, email: &str) -> anyhow::Result<i64> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    store::credentials(db, email.as_str())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map(|c| c.id)
+        .with_context(|| format!("nobody has an account with the email {email}"))
+}
+
+async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
+    let e = |e: crate::api::AppError| anyhow::anyhow!("{e}");
+    match cmd {
+        UserCommand::List { db } => {
+            let db = db::connect(&db.database_url).await?;
+            let mut page = 1;
+            loop {
+                let f = crate::api::admin::UserFilter { page: Some(page.to_string()), ..Default::default() };
+                let list = store::list_users(&db, &f).await.map_err(e)?;
+                for u in &list.users {
+                    println!(
+                        "{:>6}  {:<32} {:<28} {:<30} {}",
+                        u.id,
+                        u.email,
+                        u.name,
+                        u.roles.labels(),
+                        if u.disabled { "disabled" } else if u.has_password { "active" } else { "invited" }
+                    );
+                }
+                if page * list.per_page >= list.total {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        UserCommand::SetPassword { email, db } => {
+            let password = read_password()?;
+            let db = db::connect(&db.database_url).await?;
+            let id = user_id(&db, &email).await?;
+            let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
+            store::set_password(&db, id, &hash, None).await.map_err(e)?;
+            println!("Password set for {email}; their sessions have been ended.");
+        }
+        UserCommand::Disable { email, db } => {
+            let db = db::connect(&db.database_url).await?;
+            let id = user_id(&db, &email).await?;
+            store::set_disabled(&db, 0, id, true).await.map_err(e)?;
+            println!("Disabled {email} and ended their sessions.");
+        }
+        UserCommand::Enable { email, db } => {
+            let db = db::connect(&db.database_url).await?;
+            let id = user_id(&db, &email).await?;
+            store::set_disabled(&db, 0, id, false).await.map_err(e)?;
+            println!("Enabled {email}.");
+        }
+    }
+    Ok(())
+}

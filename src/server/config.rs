@@ -1,0 +1,55 @@
+//! Runtime configuration of a server, built from the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub content_dir: PathBuf,
+    pub site_root: PathBuf,
+    /// True when the site is served over HTTPS (set by `--public-url https://…`):
+    /// cookies then get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
+    pub trust_proxy: bool,
+    /// A session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_max_secs: i64,
+    /// Failed sign-ins allowed per account in the throttle window.
+    pub max_failures_per_account: i64,
+    /// Failed sign-ins allowed per client address in the throttle window.
+    pub max_failures_per_ip: i64,
+    pub throttle_window_secs: i64,
+}
+
+impl Config {
+    pub fn new(addr: SocketAddr, database_url: String) -> Config {
+        Config {
+            addr,
+            database_url,
+            content_dir: PathBuf::from("content"),
+            site_root: PathBuf::from("target/site"),
+            secure_cookies: false,
+            trust_proxy: false,
+            session_idle_secs: 8 * 3600,
+            session_max_secs: 7 * 24 * 3600,
+            max_failures_per_account: 10,
+            max_failures_per_ip: 100,
+            throttle_window_secs: 15 * 60,
+        }
+    }
+
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-rapport_session"
+        } else {
+            "rapport_session"
+        }
+    }
+}
+
+/// The default database: an SQLite file under `./data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/rapport.db";

@@ -1,0 +1,317 @@
+//! The HTTP stack: routes, the session and origin checks, security headers
+//! and the adapters that hand requests to Leptos.
+
+use super::guard::RequestCtx;
+use super::{auth, AppState};
+use crate::api::AppError;
+use crate::app::{shell, App};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::net::SocketAddr;
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+
+/// Request bodies larger than this are refused with 413. Every form of the
+/// product is far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    generate_route_list(App)
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = state.routes.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/{*fn_name}", post(server_fn_handler))
+        .leptos_routes_with_handler(routes, get(page_handler))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .layer(middleware::from_fn(origin_guard))
+        .layer(middleware::from_fn(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+fn request_ctx(req: &Request) -> Option<RequestCtx> {
+    req.extensions().get::<RequestCtx>().cloned()
+}
+
+/// Runs a server function with the app state and the caller in context,
+/// then gives its error the HTTP status that fits (see `AppError::status`).
+async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Response {
+    let ctx = request_ctx(&req);
+    let res = handle_server_fns_with_context(
+        move || {
+            provide_context(state.clone());
+            if let Some(ctx) = ctx.clone() {
+                provide_context(ctx);
+            }
+        },
+        req,
+    )
+    .await
+    .into_response();
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Renders a page. Each request gets a fresh CSP nonce (see `app::shell`).
+async fn page_handler(State(state): State<AppState>, req: Request) -> Response {
+    let ctx = request_ctx(&req);
+    let app_state = state.clone();
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_route_with_context(
+        state.routes.clone(),
+        move || {
+            provide_context(app_state.clone());
+            if let Some(ctx) = ctx.clone() {
+                provide_context(ctx);
+            }
+            leptos::nonce::provide_nonce();
+        },
+        move || shell(options.clone()),
+    );
+    handler(State(state), req).await.into_response()
+}
+
+/// Static files from the site folder (the wasm bundle, CSS, icons); anything
+/// else is rendered by the app, whose fallback route is the 404 page.
+async fn fallback(State(state): State<AppState>, req: Request) -> Response {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let (parts, _) = req.into_parts();
+        let probe = Request::from_parts(parts.clone(), Body::empty());
+        let served = match ServeDir::new(&state.config.site_root).oneshot(probe).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        };
+        if served.status() != StatusCode::NOT_FOUND {
+            return served.into_response();
+        }
+        let ctx = parts.extensions.get::<RequestCtx>().cloned();
+        let app_state = state.clone();
+        let options = state.leptos_options.clone();
+        let handler = leptos_axum::render_app_async_with_context(
+            move || {
+                provide_context(app_state.clone());
+                if let Some(ctx) = ctx.clone() {
+                    provide_context(ctx);
+                }
+                leptos::nonce::provide_nonce();
+            },
+            move || shell(options.clone()),
+        );
+        let mut res = handler(Request::from_parts(parts, Body::empty())).await.into_response();
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        return res;
+    }
+    (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n").into_response()
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_owned();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Finds the session behind the cookie and records who is asking. A cookie
+/// that names no valid session (tampered, expired, ended) is cleared.
+async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let cfg = state.config.clone();
+    let token = cookie_value(req.headers(), cfg.cookie_name()).map(str::to_owned);
+    let mut stale_cookie = false;
+    let (user, session_hash) = match token.as_deref() {
+        None => (None, None),
+        // A real token is 43 URL-safe characters; anything else is not worth a query.
+        Some(t) if t.len() != 43 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            stale_cookie = true;
+            (None, None)
+        }
+        Some(t) => match auth::session_user(&state, t).await {
+            Ok(Some((user, hash))) => (Some(user), Some(hash)),
+            Ok(None) => {
+                stale_cookie = true;
+                (None, None)
+            }
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "The service is unavailable. Please try again shortly.\n")
+                    .into_response()
+            }
+        },
+    };
+    let ctx = RequestCtx { user, session_hash, client_ip: client_ip(&req, cfg.trust_proxy) };
+    req.extensions_mut().insert(ctx);
+    let mut res = next.run(req).await;
+    if stale_cookie && !res.headers().contains_key(header::SET_COOKIE) {
+        if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(&cfg)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Is a state-changing request coming from a page of another site?
+/// Browsers send `Sec-Fetch-Site` and `Origin` with every POST; a request
+/// that carries neither is not from a browser and cannot ride on a
+/// victim's cookies.
+pub fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return true;
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+            return true;
+        };
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest.trim_end_matches('/'));
+        return origin_host != Some(host);
+    }
+    false
+}
+
+async fn origin_guard(req: Request, next: Next) -> Response {
+    if is_cross_site(req.method(), req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.\n").into_response();
+    }
+    next.run(req).await
+}
+
+/// Refuses oversized bodies up front when the length is declared, and caps
+/// the bytes read when it is not.
+async fn body_limit(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.\n").into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = Body::new(http_body_util_limited(body));
+    next.run(Request::from_parts(parts, limited)).await
+}
+
+fn http_body_util_limited(body: Body) -> impl http_body::Body<Data = bytes::Bytes, Error = axum::Error> {
+    use http_body_util::BodyExt;
+    http_body_util::Limited::new(body, MAX_BODY_BYTES).map_err(axum::Error::new)
+}
+
+/// Headers every response carries. Pages set their own Content-Security-Policy
+/// with a per-request nonce; everything else gets a policy that allows nothing.
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
+        if !h.contains_key(k) {
+            h.insert(k, HeaderValue::from_static(v));
+        }
+    };
+    set(h, "content-security-policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if !is_asset {
+        set(h, "cache-control", "no-store");
+    }
+    if state.config.secure_cookies {
+        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        let post = Method::POST;
+        assert!(!is_cross_site(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&post, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&post, &headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&post, &headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&post, &headers(&[("origin", "http://a.test:3000"), ("host", "a.test:3000")])));
+        assert!(is_cross_site(&post, &headers(&[("origin", "http://evil.test"), ("host", "a.test:3000")])));
+        assert!(is_cross_site(&post, &headers(&[("origin", "null"), ("host", "a.test")])));
+        assert!(!is_cross_site(&post, &headers(&[])));
+    }
+
+    #[test]
+    fn finds_the_session_cookie() {
+        let h = headers(&[("cookie", "a=1; rapport_session=tok; b=2")]);
+        assert_eq!(cookie_value(&h, "rapport_session"), Some("tok"));
+        assert_eq!(cookie_value(&h, "missing"), None);
+    }
+}

@@ -1,0 +1,99 @@
+//! Everything that only runs on the server: configuration, the database,
+//! authentication, the HTTP stack and the command line.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod guard;
+pub mod http;
+pub mod password;
+pub mod store;
+
+use std::sync::Arc;
+
+/// Shared by every request. Cheap to clone: everything inside is a handle.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    pub config: Arc<config::Config>,
+    pub passwords: password::Hasher,
+    pub leptos_options: leptos::config::LeptosOptions,
+    pub routes: Vec<leptos_axum::AxumRouteListing>,
+}
+
+impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Seconds since the Unix epoch, UTC. The one clock of the server.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A server ready to run: database connected and migrated, port bound.
+/// Split from `run` so tests can start the real app on port 0.
+pub struct Server {
+    pub state: AppState,
+    pub addr: std::net::SocketAddr,
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    pub async fn build(config: config::Config) -> anyhow::Result<Server> {
+        use anyhow::Context;
+        let db = db::connect(&config.database_url).await?;
+        let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| {
+            format!("cannot listen on {} (is another program using that port?)", config.addr)
+        })?;
+        let addr = listener.local_addr().context("cannot read the listening address")?;
+        let leptos_options = leptos::config::LeptosOptions::builder()
+            .output_name("rapport")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(leptos::config::Env::PROD)
+            .build();
+        let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let state = AppState { db, config: Arc::new(config), passwords, leptos_options, routes: http::routes() };
+        Ok(Server { state, addr, listener })
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let _ = store::cleanup(&state.db, &state.config).await;
+            }
+        });
+        let app = http::router(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

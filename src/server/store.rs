@@ -1,0 +1,828 @@
+//! Data access: every SQL statement of the accounts feature. Runs unchanged
+//! on SQLite and PostgreSQL (`$n` placeholders, `RETURNING id`, integers).
+//!
+//! Errors: database failures are logged here and become `AppError::Internal`
+//! (their text never reaches a browser); a unique-key clash becomes a
+//! `Conflict` with a message the person can act on.
+
+use super::db::Db;
+use super::now;
+use crate::api::account::Invitation;
+use crate::api::admin::{PersonRef, TeamDetail, TeamRef, TeamSummary, UserDetail, UserFilter, UserList, UserSummary};
+use crate::api::auth::SessionUser;
+use crate::api::team::TeamMembership;
+use crate::api::AppError;
+use crate::domain::{Email, PersonName, Role, Roles, TeamName};
+use sqlx::{Any, FromRow, Transaction};
+
+/// How long an invitation or reset link stays valid.
+pub const INVITE_TTL_SECS: i64 = 7 * 24 * 3600;
+pub const USERS_PER_PAGE: i64 = 25;
+
+fn internal(e: sqlx::Error) -> AppError {
+    tracing::error!(error = %e, "database error");
+    AppError::Internal
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+fn conflict_or_internal(e: sqlx::Error, msg: &str) -> AppError {
+    if is_unique_violation(&e) {
+        AppError::Conflict(msg.to_owned())
+    } else {
+        internal(e)
+    }
+}
+
+/// `$start, $start+1, …` for an `IN (…)` list of `n` values.
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn parse_team_id(raw: Option<&str>) -> Result<Option<i64>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<i64>().map(Some).map_err(|_| AppError::Invalid("Choose a team from the list.".into())),
+    }
+}
+
+pub async fn audit(tx: &mut Transaction<'_, Any>, actor: Option<i64>, action: &str, subject: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject) VALUES ($1, $2, $3, $4)")
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- throttle
+
+pub async fn count_failures(db: &Db, bucket: &str, since: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_failures WHERE bucket = $1 AND at > $2")
+        .bind(bucket)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await
+        .map_err(internal)
+}
+
+pub async fn record_failure(db: &Db, buckets: &[&str], at: i64) -> Result<(), AppError> {
+    for b in buckets {
+        sqlx::query("INSERT INTO login_failures (bucket, at) VALUES ($1, $2)")
+            .bind(*b)
+            .bind(at)
+            .execute(&db.pool)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, bucket: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_failures WHERE bucket = $1").bind(bucket).execute(&db.pool).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Removes what has expired: old throttle rows, ended sessions, stale invites.
+pub async fn cleanup(db: &Db, cfg: &super::config::Config) -> Result<(), AppError> {
+    let t = now();
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(t - cfg.throttle_window_secs)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(t - cfg.session_idle_secs)
+        .bind(t - cfg.session_max_secs)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM invites WHERE expires_at < $1").bind(t).execute(&db.pool).await.map_err(internal)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[derive(FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: Option<String>,
+    disabled_flag: i64,
+    #[sqlx(skip)]
+    pub disabled: bool,
+}
+
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, AppError> {
+    let row = sqlx::query_as::<_, Credentials>(
+        "SELECT id, password_hash, disabled AS disabled_flag FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|mut c| {
+        c.disabled = c.disabled_flag != 0;
+        c
+    }))
+}
+
+pub async fn create_session(db: &Db, hash: &str, user_id: i64, t: i64) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(hash)
+        .bind(user_id)
+        .bind(t)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn delete_session(db: &Db, hash: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(&db.pool).await.map_err(internal)?;
+    Ok(())
+}
+
+pub async fn touch_session(db: &Db, hash: &str, t: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(t)
+        .bind(hash)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct SessionRowRaw {
+    user_id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    disabled: i64,
+}
+
+pub struct SessionRow {
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub disabled: bool,
+}
+
+pub async fn session(db: &Db, hash: &str) -> Result<Option<SessionRow>, AppError> {
+    let row = sqlx::query_as::<_, SessionRowRaw>(
+        "SELECT s.user_id, s.created_at, s.last_seen_at, u.disabled \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|r| SessionRow {
+        user_id: r.user_id,
+        created_at: r.created_at,
+        last_seen_at: r.last_seen_at,
+        disabled: r.disabled != 0,
+    }))
+}
+
+async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(Roles::new(rows.iter().filter_map(|r| Role::parse(r))))
+}
+
+pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, AppError> {
+    let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?;
+    let Some((id, email, name)) = row else { return Ok(None) };
+    Ok(Some(SessionUser { id, email, name, roles: roles_of(db, id).await? }))
+}
+
+pub async fn count_sessions(db: &Db, user_id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+        .map_err(internal)
+}
+
+// ---------------------------------------------------------------- invites and passwords
+
+async fn insert_invite(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<String, AppError> {
+    let token = super::auth::new_token();
+    let t = now();
+    sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(user_id).execute(&mut **tx).await.map_err(internal)?;
+    sqlx::query("INSERT INTO invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(super::auth::token_hash(&token))
+        .bind(user_id)
+        .bind(t)
+        .bind(t + INVITE_TTL_SECS)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(token)
+}
+
+pub async fn invite_user(db: &Db, token: &str) -> Result<Option<Invitation>, AppError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.name, u.email FROM invites i JOIN users u ON u.id = i.user_id \
+         WHERE i.token_hash = $1 AND i.expires_at > $2 AND u.disabled = 0",
+    )
+    .bind(super::auth::token_hash(token))
+    .bind(now())
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|(name, email)| Invitation { name, email }))
+}
+
+/// Sets the password of the invite's person, uses up the invite and ends
+/// any older sessions of theirs. Returns the person's id.
+pub async fn redeem_invite(db: &Db, token: &str, password_hash: &str) -> Result<Option<i64>, AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "SELECT i.user_id FROM invites i JOIN users u ON u.id = i.user_id \
+         WHERE i.token_hash = $1 AND i.expires_at > $2 AND u.disabled = 0",
+    )
+    .bind(super::auth::token_hash(token))
+    .bind(now())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let Some(user_id) = user_id else { return Ok(None) };
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(internal)?;
+    audit(&mut tx, Some(user_id), "invite.accepted", "").await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(Some(user_id))
+}
+
+/// Sets a new password and ends every session of the person except `keep`.
+pub async fn set_password(db: &Db, user_id: i64, hash: &str, keep: Option<&str>) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    audit(&mut tx, Some(user_id), "password.changed", "").await?;
+    tx.commit().await.map_err(internal)
+}
+
+// ---------------------------------------------------------------- users
+
+async fn set_roles(tx: &mut Transaction<'_, Any>, user_id: i64, roles: &Roles) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut **tx).await.map_err(internal)?;
+    for role in roles.iter() {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
+}
+
+async fn check_team_exists(tx: &mut Transaction<'_, Any>, team_id: Option<i64>) -> Result<(), AppError> {
+    if let Some(id) = team_id {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+        if found.is_none() {
+            return Err(AppError::Invalid("That team does not exist any more. Choose another.".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a person inside an open transaction. Used by the admin pages,
+/// the command line and the demo organisation.
+pub async fn insert_user(
+    tx: &mut Transaction<'_, Any>,
+    email: &Email,
+    name: &PersonName,
+    password_hash: Option<&str>,
+    team_id: Option<i64>,
+    roles: &Roles,
+) -> Result<i64, AppError> {
+    check_team_exists(tx, team_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, team_id, disabled, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(password_hash)
+    .bind(team_id)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| conflict_or_internal(e, "Someone already has an account with that email address."))?;
+    set_roles(tx, id, roles).await?;
+    Ok(id)
+}
+
+pub async fn create_user_with_invite(
+    db: &Db,
+    actor: i64,
+    email: &str,
+    name: &str,
+    team_id: Option<&str>,
+    roles: &Roles,
+) -> Result<(i64, String), AppError> {
+    let email = Email::parse(email)?;
+    let name = PersonName::parse(name)?;
+    let team_id = parse_team_id(team_id)?;
+    if roles.is_empty() {
+        return Err(AppError::Invalid("Give the person at least one role.".into()));
+    }
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
+    let token = insert_invite(&mut tx, id).await?;
+    audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok((id, token))
+}
+
+pub async fn update_user(db: &Db, actor: i64, id: i64, name: &str, team_id: Option<&str>, roles: &Roles) -> Result<(), AppError> {
+    let name = PersonName::parse(name)?;
+    let team_id = parse_team_id(team_id)?;
+    if roles.is_empty() {
+        return Err(AppError::Invalid("Give the person at least one role.".into()));
+    }
+    if actor == id && !roles.has(Role::Admin) {
+        return Err(AppError::Conflict("You cannot remove your own administrator role. Ask another administrator.".into()));
+    }
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    check_team_exists(&mut tx, team_id).await?;
+    let n = sqlx::query("UPDATE users SET name = $1, team_id = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(team_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::not_found("That person"));
+    }
+    set_roles(&mut tx, id, roles).await?;
+    if !roles.has(Role::Manager) {
+        sqlx::query("DELETE FROM team_managers WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
+    }
+    audit(&mut tx, Some(actor), "user.updated", &id.to_string()).await?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Result<(), AppError> {
+    if actor == id && disabled {
+        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+    }
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::not_found("That person"));
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
+        sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
+    }
+    audit(&mut tx, Some(actor), if disabled { "user.disabled" } else { "user.enabled" }, &id.to_string()).await?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    match disabled {
+        None => return Err(AppError::not_found("That person")),
+        Some(1) => return Err(AppError::Conflict("Enable the account before sending a new link.".into())),
+        Some(_) => {}
+    }
+    let token = insert_invite(&mut tx, id).await?;
+    audit(&mut tx, Some(actor), "invite.issued", &id.to_string()).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(token)
+}
+
+#[derive(FromRow)]
+struct UserRowRaw {
+    id: i64,
+    email: String,
+    name: String,
+    team_id: Option<i64>,
+    team_name: Option<String>,
+    disabled: i64,
+    has_password: i64,
+    last_login_at: Option<i64>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.team_id, t.name AS team_name, u.disabled, \
+     CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.last_login_at \
+     FROM users u LEFT JOIN teams t ON t.id = u.team_id";
+
+async fn with_roles(db: &Db, rows: Vec<UserRowRaw>) -> Result<Vec<UserSummary>, AppError> {
+    let mut roles: std::collections::HashMap<i64, Vec<Role>> = std::collections::HashMap::new();
+    if !rows.is_empty() {
+        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({})", placeholders(1, rows.len()));
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for r in &rows {
+            q = q.bind(r.id);
+        }
+        for (uid, role) in q.fetch_all(&db.pool).await.map_err(internal)? {
+            if let Some(r) = Role::parse(&role) {
+                roles.entry(uid).or_default().push(r);
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| UserSummary {
+            roles: Roles::new(roles.remove(&r.id).unwrap_or_default()),
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            team_id: r.team_id,
+            team_name: r.team_name,
+            disabled: r.disabled != 0,
+            has_password: r.has_password != 0,
+            last_login_at: r.last_login_at,
+        })
+        .collect())
+}
+
+/// One page of people matching the filter. Unknown filter values are
+/// ignored rather than refused, so an old bookmark still opens.
+pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut binds: Vec<BindValue> = Vec::new();
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pat = format!(
+            "%{}%",
+            q.to_lowercase().chars().take(100).collect::<String>().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        binds.push(BindValue::Text(pat));
+        let n = binds.len();
+        conds.push(format!("(LOWER(u.name) LIKE ${n} ESCAPE '\\' OR u.email LIKE ${n} ESCAPE '\\')"));
+    }
+    if let Some(team) = f.team.as_deref().and_then(|t| t.parse::<i64>().ok()) {
+        binds.push(BindValue::Int(team));
+        conds.push(format!("u.team_id = ${}", binds.len()));
+    }
+    if let Some(role) = f.role.as_deref().and_then(Role::parse) {
+        binds.push(BindValue::Text(role.as_str().into()));
+        conds.push(format!("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${})", binds.len()));
+    }
+    match f.status.as_deref() {
+        Some("active") => conds.push("u.disabled = 0 AND u.password_hash IS NOT NULL".into()),
+        Some("invited") => conds.push("u.disabled = 0 AND u.password_hash IS NULL".into()),
+        Some("disabled") => conds.push("u.disabled = 1".into()),
+        _ => {}
+    }
+    let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+
+    let count_sql = format!("SELECT COUNT(*) FROM users u{where_sql}");
+    let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        cq = b.bind_scalar(cq);
+    }
+    let total = cq.fetch_one(&db.pool).await.map_err(internal)?;
+
+    let pages = ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1);
+    let page = f.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, pages);
+    let sql = format!(
+        "SELECT {USER_COLUMNS}{where_sql} ORDER BY LOWER(u.name), u.id LIMIT {USERS_PER_PAGE} OFFSET {}",
+        (page - 1) * USERS_PER_PAGE
+    );
+    let mut q = sqlx::query_as::<_, UserRowRaw>(&sql);
+    for b in &binds {
+        q = b.bind_row(q);
+    }
+    let rows = q.fetch_all(&db.pool).await.map_err(internal)?;
+    Ok(UserList { users: with_roles(db, rows).await?, total, page, per_page: USERS_PER_PAGE })
+}
+
+enum BindValue {
+    Text(String),
+    Int(i64),
+}
+
+type AnyArgs<'q> = sqlx::any::AnyArguments<'q>;
+
+impl BindValue {
+    fn bind_scalar<'q, O>(&self, q: sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>>) -> sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>> {
+        match self {
+            BindValue::Text(s) => q.bind(s.clone()),
+            BindValue::Int(i) => q.bind(*i),
+        }
+    }
+    fn bind_row<'q, O>(&self, q: sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>>) -> sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>> {
+        match self {
+            BindValue::Text(s) => q.bind(s.clone()),
+            BindValue::Int(i) => q.bind(*i),
+        }
+    }
+}
+
+pub async fn user_summary(db: &Db, id: i64) -> Result<Option<UserSummary>, AppError> {
+    let row = sqlx::query_as::<_, UserRowRaw>(&format!("SELECT {USER_COLUMNS} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(with_roles(db, row.into_iter().collect()).await?.pop())
+}
+
+pub async fn user_detail(db: &Db, id: i64) -> Result<Option<UserDetail>, AppError> {
+    let Some(user) = user_summary(db, id).await? else { return Ok(None) };
+    let manages: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT t.id, t.name FROM team_managers m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    let invite_pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invites WHERE user_id = $1 AND expires_at > $2")
+        .bind(id)
+        .bind(now())
+        .fetch_one(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(Some(UserDetail {
+        user,
+        manages: manages.into_iter().map(|(id, name)| TeamRef { id, name }).collect(),
+        active_sessions: count_sessions(db, id).await?,
+        invite_pending: invite_pending > 0,
+    }))
+}
+
+pub async fn count_admins(db: &Db) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' AND u.disabled = 0",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .map_err(internal)
+}
+
+// ---------------------------------------------------------------- teams
+
+async fn managers_of(db: &Db, team_ids: &[i64]) -> Result<Vec<(i64, PersonRef)>, AppError> {
+    if team_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT m.team_id, u.id, u.name, u.email FROM team_managers m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id IN ({}) ORDER BY u.name",
+        placeholders(1, team_ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
+    for id in team_ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(t, id, name, email)| (t, PersonRef { id, name, email }))
+        .collect())
+}
+
+/// Teams with member counts and managers; all of them, or only `only`.
+pub async fn list_teams(db: &Db, only: Option<&[i64]>) -> Result<Vec<TeamSummary>, AppError> {
+    let base = "SELECT t.id, t.name, (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) AS members FROM teams t";
+    let rows: Vec<(i64, String, i64)> = match only {
+        None => sqlx::query_as(&format!("{base} ORDER BY t.name")).fetch_all(&db.pool).await,
+        Some([]) => Ok(Vec::new()),
+        Some(ids) => {
+            let sql = format!("{base} WHERE t.id IN ({}) ORDER BY t.name", placeholders(1, ids.len()));
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&db.pool).await
+        }
+    }
+    .map_err(internal)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut managers = managers_of(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, members)| TeamSummary {
+            id,
+            name,
+            members,
+            managers: managers.extract_if(.., |(t, _)| *t == id).map(|(_, p)| p).collect(),
+        })
+        .collect())
+}
+
+async fn members_of(db: &Db, team_id: i64) -> Result<Vec<PersonRef>, AppError> {
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, email FROM users WHERE team_id = $1 ORDER BY LOWER(name), id")
+            .bind(team_id)
+            .fetch_all(&db.pool)
+            .await
+            .map_err(internal)?;
+    Ok(rows.into_iter().map(|(id, name, email)| PersonRef { id, name, email }).collect())
+}
+
+pub async fn team_detail(db: &Db, id: i64) -> Result<Option<TeamDetail>, AppError> {
+    let Some(team) = list_teams(db, Some(&[id])).await?.pop() else { return Ok(None) };
+    Ok(Some(TeamDetail { members: members_of(db, id).await?, team }))
+}
+
+pub async fn create_team(db: &Db, actor: i64, name: &str) -> Result<i64, AppError> {
+    let name = TeamName::parse(name)?;
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let id = insert_team(&mut tx, &name).await?;
+    audit(&mut tx, Some(actor), "team.created", name.as_str()).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(id)
+}
+
+pub async fn insert_team(tx: &mut Transaction<'_, Any>, name: &TeamName) -> Result<i64, AppError> {
+    sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(name.as_str())
+        .bind(now())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| conflict_or_internal(e, "A team with that name already exists."))
+}
+
+pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(), AppError> {
+    let name = TeamName::parse(name)?;
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let n = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+        .bind(name.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or_internal(e, "A team with that name already exists."))?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::not_found("That team"));
+    }
+    audit(&mut tx, Some(actor), "team.renamed", &format!("{id}: {}", name.as_str())).await?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email)?;
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+        .bind(team_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if team.is_none() {
+        return Err(AppError::not_found("That team"));
+    }
+    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let Some(user_id) = user else {
+        return Err(AppError::Invalid(format!("Nobody has an account with the email {email}.")));
+    };
+    sqlx::query("INSERT INTO team_managers (team_id, user_id) VALUES ($1, $2)")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or_internal(e, "That person already manages this team."))?;
+    let has_role: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND role = 'manager'")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if has_role == 0 {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'manager')")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    }
+    audit(&mut tx, Some(actor), "team.manager_added", &format!("{team_id}: {email}")).await?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn remove_manager(db: &Db, actor: i64, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let n = sqlx::query("DELETE FROM team_managers WHERE team_id = $1 AND user_id = $2")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::NotFound("That person does not manage this team.".into()));
+    }
+    audit(&mut tx, Some(actor), "team.manager_removed", &format!("{team_id}: {user_id}")).await?;
+    tx.commit().await.map_err(internal)
+}
+
+pub async fn my_team(db: &Db, user_id: i64) -> Result<TeamMembership, AppError> {
+    let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT u.team_id, t.name FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?;
+    let (team_id, team_name) = row.unwrap_or((None, None));
+    let managers = match team_id {
+        Some(t) => managers_of(db, &[t]).await?.into_iter().map(|(_, p)| p).collect(),
+        None => Vec::new(),
+    };
+    Ok(TeamMembership { team_name, managers })
+}
+
+/// The teams `manager_id` manages, with members. The scope of every
+/// manager-facing view starts here.
+pub async fn managed_team_ids(db: &Db, manager_id: i64) -> Result<Vec<i64>, AppError> {
+    sqlx::query_scalar("SELECT team_id FROM team_managers WHERE user_id = $1 ORDER BY team_id")
+        .bind(manager_id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)
+}
+
+pub async fn managed_teams(db: &Db, manager_id: i64) -> Result<Vec<TeamDetail>, AppError> {
+    let ids = managed_team_ids(db, manager_id).await?;
+    let mut out = Vec::new();
+    for team in list_teams(db, Some(&ids)).await? {
+        out.push(TeamDetail { members: members_of(db, team.id).await?, team });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(4, 1), "$4");
+    }
+
+    #[test]
+    fn team_ids_parse_or_explain() {
+        assert_eq!(parse_team_id(None).unwrap(), None);
+        assert_eq!(parse_team_id(Some(" ")).unwrap(), None);
+        assert_eq!(parse_team_id(Some("12")).unwrap(), Some(12));
+        assert!(matches!(parse_team_id(Some("x")), Err(AppError::Invalid(_))));
+    }
+}
