@@ -50,15 +50,17 @@ fn set_page_csp() {
     }
 }
 
-/// Who is signed in, loaded once per page load and shared by every component.
-#[derive(Clone, Copy)]
-pub struct Viewer(pub Resource<Result<Option<SessionUser>, AppError>>);
+/// Who is signed in. Each component that needs it makes its own resource:
+/// one resource read under two `<Suspense>` boundaries can stall a
+/// server-rendered response (leptos-rs/leptos#4851), and the call costs no
+/// database query (the session is resolved once per request by the HTTP layer).
+pub fn viewer() -> Resource<Result<Option<SessionUser>, AppError>> {
+    Resource::new(|| (), |_| current_user())
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let viewer = Resource::new(|| (), |_| current_user());
-    provide_context(Viewer(viewer));
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Rapport".to_owned() } else { format!("{text} · Rapport") } />

@@ -1,7 +1,7 @@
 //! Pieces of UI shared by several pages.
 
 use crate::api::AppError;
-use crate::app::Viewer;
+use crate::app::viewer;
 use crate::domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -24,7 +24,7 @@ pub fn set_status(code: u16) {
 /// signed-in person's roles, and the sign-out button.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let Viewer(viewer) = expect_context::<Viewer>();
+    let viewer = viewer();
     view! {
         <header class="site-header">
             <a class="brand" href="/">"Rapport"</a>
@@ -113,6 +113,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
         let mut ser = String::from("/login?next=");
         ser.push_str(&encode(&here));
+        // leptos_axum answers 302 only when the request says it accepts HTML;
+        // every client gets the redirect status here.
+        set_status(302);
         return view! { <Redirect path=ser /> }.into_any();
     }
     set_status(error.status());

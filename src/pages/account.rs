@@ -1,5 +1,5 @@
 use crate::api::account::invite_info;
-use crate::app::Viewer;
+use crate::app::viewer;
 use crate::components::{loading, ErrorNotice, Flash};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,7 +25,7 @@ fn NewPasswordFields() -> impl IntoView {
 /// The signed-in person's account: who they are, and changing the password.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let Viewer(viewer) = expect_context::<Viewer>();
+    let viewer = viewer();
     let changed = use_query_map().read_untracked().get("changed").is_some();
     view! {
         <Title text="My account" />
@@ -67,15 +67,14 @@ pub fn AccountPage() -> impl IntoView {
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = params.read_untracked().get("token").unwrap_or_default();
-    let info = Resource::new(move || token.clone(), invite_info);
+    let info = Resource::new(move || token.clone(), |t| async move { invite_info(t.clone()).await.map(|i| (t, i)) });
     view! {
         <Title text="Choose your password" />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                let token = params.read_untracked().get("token").unwrap_or_default();
                 match info.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(info) => view! {
+                    Ok((token, info)) => view! {
                         <section class="auth-card" aria-labelledby="invite-title">
                             <h1 id="invite-title">{format!("Welcome, {}", info.name)}</h1>
                             <p>{format!("Choose a password for {}. You will use it with this email address to sign in.", info.email)}</p>

@@ -56,8 +56,7 @@ fn TeamSelect(teams: Vec<TeamSummary>, selected: Option<i64>, #[prop(into)] id: 
     }
 }
 
-fn filter_from_query() -> UserFilter {
-    let q = use_query_map().get_untracked();
+fn filter_from_query(q: &leptos_router::params::ParamsMap) -> UserFilter {
     let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
     UserFilter { q: get("q"), team: get("team"), role: get("role"), status: get("status"), page: get("page") }
 }
@@ -78,11 +77,13 @@ fn page_link(f: &UserFilter, page: i64) -> String {
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        query.track();
-        filter_from_query()
-    });
-    let users = Resource::new(move || filter.get(), list_users);
+    // The resource yields the filter with the page of people, so the view
+    // never reads a reactive value after an `.await` (by then the page may
+    // have been disposed, e.g. by a redirect).
+    let users = Resource::new(
+        move || query.with(filter_from_query),
+        |f| async move { list_users(f.clone()).await.map(|list| (f, list)) },
+    );
     let teams = Resource::new(|| (), |_| list_teams());
     let new_email = query.read_untracked().get("new_email").unwrap_or_default();
     let new_name = query.read_untracked().get("new_name").unwrap_or_default();
@@ -98,8 +99,7 @@ pub fn UsersPage() -> impl IntoView {
             {move || {
                 let (new_email, new_name) = (new_email.clone(), new_name.clone());
                 Suspend::new(async move {
-                    let f = filter.get_untracked();
-                    let (list, teams) = match (users.await, teams.await) {
+                    let ((f, list), teams) = match (users.await, teams.await) {
                         (Ok(l), Ok(t)) => (l, t),
                         (Err(e), _) | (_, Err(e)) => return view! { <ErrorNotice error=e /> }.into_any(),
                     };
@@ -215,14 +215,15 @@ pub fn UserPage() -> impl IntoView {
         <Title text="Person" />
         <p class="breadcrumb"><a href="/admin/users">"← People"</a></p>
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let invite = query.with(|q| q.get("invite").filter(|t| !t.is_empty()));
+                let created = query.with(|q| q.get("created").is_some());
+                Suspend::new(async move {
                 let (detail, teams) = match (user.await, teams.await) {
                     (Ok(d), Ok(t)) => (d, t),
                     (Err(e), _) | (_, Err(e)) => return view! { <ErrorNotice error=e /> }.into_any(),
                 };
                 let u = detail.user.clone();
-                let invite = query.read_untracked().get("invite").filter(|t| !t.is_empty());
-                let created = query.read_untracked().get("created").is_some();
                 view! {
                     <div class="page-heading">
                         <h1>{u.name.clone()}</h1>
@@ -277,7 +278,7 @@ pub fn UserPage() -> impl IntoView {
                     </section>
                 }
                 .into_any()
-            })}
+            })}}
         </Suspense>
     }
 }

@@ -1,5 +1,5 @@
 use crate::api::team::my_team;
-use crate::app::Viewer;
+use crate::app::viewer;
 use crate::components::{loading, ErrorNotice};
 use crate::domain::Role;
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 /// The landing page after sign-in: what there is for each of the person's roles.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let Viewer(viewer) = expect_context::<Viewer>();
+    let viewer = viewer();
     let team = Resource::new(|| (), |_| my_team());
     let welcome = use_query_map().read_untracked().get("welcome").is_some();
 

@@ -1,4 +1,4 @@
-use crate::app::Viewer;
+use crate::app::viewer;
 use crate::domain::account::safe_next_path;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 /// function and works the same with or without JavaScript.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let Viewer(viewer) = expect_context::<Viewer>();
+    let viewer = viewer();
     let query = use_query_map();
     let get = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let next = safe_next_path(&get("next")).to_owned();
