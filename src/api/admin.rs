@@ -71,7 +71,8 @@ pub struct UserFilter {
     pub page: Option<String>,
 }
 
-/// Roles ticked in a form: one checkbox per role, present when ticked.
+/// Roles ticked in a form: one checkbox per role (`roles[role_admin]=on`),
+/// present when ticked. The whole group is absent when none is ticked.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoleBoxes {
     pub role_employee: Option<String>,
@@ -98,11 +99,11 @@ impl RoleBoxes {
 }
 
 #[server(endpoint = "admin_users")]
-pub async fn list_users(filter: UserFilter) -> Result<UserList, AppError> {
+pub async fn list_users(filter: Option<UserFilter>) -> Result<UserList, AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::list_users(&state.db, &filter).await
+    store::list_users(&state.db, &filter.unwrap_or_default()).await
 }
 
 #[server(endpoint = "admin_user")]
@@ -116,11 +117,11 @@ pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
 /// Creates an account and an invitation link the new person uses to choose
 /// their password. The link is shown to the admin once.
 #[server(endpoint = "admin_create_user")]
-pub async fn create_user(email: String, name: String, team_id: Option<String>, roles: RoleBoxes) -> Result<i64, AppError> {
+pub async fn create_user(email: String, name: String, team_id: Option<String>, roles: Option<RoleBoxes>) -> Result<i64, AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::create_user_with_invite(&state.db, admin.id, &email, &name, team_id.as_deref(), &roles.roles()).await;
+    let result = store::create_user_with_invite(&state.db, admin.id, &email, &name, team_id.as_deref(), &roles.unwrap_or_default().roles()).await;
     match &result {
         Ok((id, token)) => guard::redirect(&guard::url_with(&format!("/admin/users/{id}"), &[("invite", token), ("created", "1")])),
         Err(e) => guard::redirect(&guard::url_with(
@@ -132,11 +133,11 @@ pub async fn create_user(email: String, name: String, team_id: Option<String>, r
 }
 
 #[server(endpoint = "admin_update_user")]
-pub async fn update_user(id: i64, name: String, team_id: Option<String>, roles: RoleBoxes) -> Result<(), AppError> {
+pub async fn update_user(id: i64, name: String, team_id: Option<String>, roles: Option<RoleBoxes>) -> Result<(), AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::update_user(&state.db, admin.id, id, &name, team_id.as_deref(), &roles.roles()).await;
+    let result = store::update_user(&state.db, admin.id, id, &name, team_id.as_deref(), &roles.unwrap_or_default().roles()).await;
     let back = format!("/admin/users/{id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result

@@ -82,7 +82,7 @@ pub fn UsersPage() -> impl IntoView {
     // have been disposed, e.g. by a redirect).
     let users = Resource::new(
         move || query.with(filter_from_query),
-        |f| async move { list_users(f.clone()).await.map(|list| (f, list)) },
+        |f| async move { list_users(Some(f.clone())).await.map(|list| (f, list)) },
     );
     let teams = Resource::new(|| (), |_| list_teams());
     let new_email = query.read_untracked().get("new_email").unwrap_or_default();
