@@ -1,0 +1,102 @@
+//! The `rapport` command line: clear one-line errors for bad configuration,
+//! and the administrator commands.
+#![cfg(feature = "ssr")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn rapport() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    c.env_remove("DATABASE_URL").env("RAPPORT_LOG", "error");
+    c
+}
+
+fn fails_with(args: &[&str], expected: &str) {
+    let out = rapport().args(args).output().expect("runs");
+    assert!(!out.status.success(), "{args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, no stack trace: {stderr}");
+    assert!(lines[0].starts_with("rapport: ") && lines[0].contains(expected), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn unreachable_database_is_one_clear_line() {
+    fails_with(&["migrate", "--database-url", "postgres://postgres@127.0.0.1:1/nothing"], "cannot connect to the database");
+}
+
+#[test]
+fn unwritable_database_folder_is_one_clear_line() {
+    fails_with(&["migrate", "--database-url", "sqlite:///proc/rapport-cannot-write/x.db"], "cannot create the database folder");
+}
+
+#[test]
+fn unknown_database_kind_is_one_clear_line() {
+    fails_with(&["migrate", "--database-url", "mysql://root@localhost/x"], "unsupported database URL");
+}
+
+#[test]
+fn port_in_use_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    fails_with(&["serve", "--addr", &addr, "--database-url", &db], "cannot listen on");
+}
+
+#[test]
+fn admin_create_then_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    let mut child = rapport()
+        .args(["admin", "create", "--email", "Boss@Example.com", "--name", "The Boss", "--database-url", &db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let list = rapport().args(["user", "list", "--database-url", &db]).output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("boss@example.com") && text.contains("Administrator") && text.contains("active"), "{text}");
+
+    // A too-short password is refused and nothing is created.
+    let mut child = rapport()
+        .args(["admin", "create", "--email", "two@example.com", "--name", "Two", "--database-url", &db])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+}
+
+#[test]
+fn a_fresh_database_explains_how_to_create_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    let mut child = rapport()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let started = Instant::now();
+    let mut seen = String::new();
+    let mut line = String::new();
+    while started.elapsed() < Duration::from_secs(30) && !seen.contains("is listening") {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains("No administrator exists yet") && seen.contains("rapport admin create --email"), "{seen}");
+}
