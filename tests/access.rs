@@ -18,17 +18,32 @@ enum Who {
     Admin,
 }
 
-const EVERYONE: [Who; 5] = [Who::Anonymous, Who::Employee, Who::Trainer, Who::Manager, Who::Admin];
+/// (endpoint, form fields, who may call it, the answer they get)
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<Who>, StatusCode);
+
+const EVERYONE: [Who; 5] = [
+    Who::Anonymous,
+    Who::Employee,
+    Who::Trainer,
+    Who::Manager,
+    Who::Admin,
+];
 
 async fn every_server_function_checks_the_caller(app: &TestApp) {
     let team = app.team("Contact Centre").await;
     let other = app.team("Field Service").await;
-    app.user("employee@example.com", &[Role::Employee], Some(team)).await;
-    app.user("trainer@example.com", &[Role::Trainer], None).await;
-    let mgr = app.user("manager@example.com", &[Role::Manager], None).await;
+    app.user("employee@example.com", &[Role::Employee], Some(team))
+        .await;
+    app.user("trainer@example.com", &[Role::Trainer], None)
+        .await;
+    let mgr = app
+        .user("manager@example.com", &[Role::Manager], None)
+        .await;
     app.make_manager(mgr, team).await;
     app.user("admin@example.com", &[Role::Admin], None).await;
-    let target = app.user("target@example.com", &[Role::Employee], Some(other)).await;
+    let target = app
+        .user("target@example.com", &[Role::Employee], Some(other))
+        .await;
     let (t, team_s, other_s) = (target.to_string(), team.to_string(), other.to_string());
 
     // (endpoint, form, who may call it, the answer they get). Mutating calls
@@ -36,7 +51,7 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
     // ask (already a manager; not a manager) once the caller is let in.
     let all_signed_in = [Who::Employee, Who::Trainer, Who::Manager, Who::Admin];
     let ok = StatusCode::OK;
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<Who>, StatusCode)> = vec![
+    let cases: Vec<Case> = vec![
         ("me", vec![], EVERYONE.to_vec(), ok),
         ("my_team", vec![], all_signed_in.to_vec(), ok),
         ("managed_teams", vec![], vec![Who::Manager], ok),
@@ -44,12 +59,42 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
         ("admin_user", vec![("id", &t)], vec![Who::Admin], ok),
         ("admin_teams", vec![], vec![Who::Admin], ok),
         ("admin_team", vec![("id", &other_s)], vec![Who::Admin], ok),
-        ("admin_rename_team", vec![("id", &other_s), ("name", "Field Service")], vec![Who::Admin], ok),
-        ("admin_update_user", vec![("id", &t), ("name", "Target Person"), ("team_id", &other_s), ("roles[role_employee]", "on")], vec![Who::Admin], ok),
+        (
+            "admin_rename_team",
+            vec![("id", &other_s), ("name", "Field Service")],
+            vec![Who::Admin],
+            ok,
+        ),
+        (
+            "admin_update_user",
+            vec![
+                ("id", &t),
+                ("name", "Target Person"),
+                ("team_id", &other_s),
+                ("roles[role_employee]", "on"),
+            ],
+            vec![Who::Admin],
+            ok,
+        ),
         ("admin_new_invite", vec![("id", &t)], vec![Who::Admin], ok),
-        ("admin_set_disabled", vec![("id", &t), ("disabled", "false")], vec![Who::Admin], ok),
-        ("admin_add_manager", vec![("team_id", &team_s), ("email", "manager@example.com")], vec![Who::Admin], StatusCode::CONFLICT),
-        ("admin_remove_manager", vec![("team_id", &other_s), ("user_id", &t)], vec![Who::Admin], StatusCode::NOT_FOUND),
+        (
+            "admin_set_disabled",
+            vec![("id", &t), ("disabled", "false")],
+            vec![Who::Admin],
+            ok,
+        ),
+        (
+            "admin_add_manager",
+            vec![("team_id", &team_s), ("email", "manager@example.com")],
+            vec![Who::Admin],
+            StatusCode::CONFLICT,
+        ),
+        (
+            "admin_remove_manager",
+            vec![("team_id", &other_s), ("user_id", &t)],
+            vec![Who::Admin],
+            StatusCode::NOT_FOUND,
+        ),
     ];
 
     for who in EVERYONE {
@@ -67,12 +112,23 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             if allowed.contains(&who) {
                 assert_eq!(status, *answer, "{who:?} may call {endpoint}: {body}");
             } else if who == Who::Anonymous {
-                assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous calls {endpoint}: {body}");
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "anonymous calls {endpoint}: {body}"
+                );
             } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{who:?} calls {endpoint}: {body}");
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{who:?} calls {endpoint}: {body}"
+                );
             }
             if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                assert!(!body.contains("target@example.com") && !body.contains("Field Service"), "a refusal leaks nothing: {body}");
+                assert!(
+                    !body.contains("target@example.com") && !body.contains("Field Service"),
+                    "a refusal leaks nothing: {body}"
+                );
             }
         }
     }
@@ -81,24 +137,35 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
 async fn a_manager_sees_only_their_own_teams(app: &TestApp) {
     let mine = app.team("Contact Centre").await;
     let theirs = app.team("Field Service").await;
-    let me = app.user("manager@example.com", &[Role::Manager], None).await;
+    let me = app
+        .user("manager@example.com", &[Role::Manager], None)
+        .await;
     app.make_manager(me, mine).await;
-    let other_mgr = app.user("other.manager@example.com", &[Role::Manager], None).await;
+    let other_mgr = app
+        .user("other.manager@example.com", &[Role::Manager], None)
+        .await;
     app.make_manager(other_mgr, theirs).await;
-    app.user("dana.mine@example.com", &[Role::Employee], Some(mine)).await;
-    app.user("olga.theirs@example.com", &[Role::Employee], Some(theirs)).await;
+    app.user("dana.mine@example.com", &[Role::Employee], Some(mine))
+        .await;
+    app.user("olga.theirs@example.com", &[Role::Employee], Some(theirs))
+        .await;
 
     let client = app.login_as("manager@example.com").await;
     let res = app.call(&client, "managed_teams", &[]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body = res.text().await.unwrap();
     assert!(body.contains("Contact Centre") && body.contains("dana.mine@example.com"));
-    assert!(!body.contains("Field Service") && !body.contains("olga.theirs"), "no other team leaks: {body}");
+    assert!(
+        !body.contains("Field Service") && !body.contains("olga.theirs"),
+        "no other team leaks: {body}"
+    );
 
     let page = app.get(&client, "/team").await.text().await.unwrap();
     assert!(page.contains("dana.mine@example.com") && !page.contains("olga.theirs"));
     // Admin views are closed to managers, whatever the id.
-    let res = app.call(&client, "admin_team", &[("id", &theirs.to_string())]).await;
+    let res = app
+        .call(&client, "admin_team", &[("id", &theirs.to_string())])
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
@@ -106,11 +173,26 @@ async fn admins_cannot_lock_themselves_out(app: &TestApp) {
     let me = app.user("admin@example.com", &[Role::Admin], None).await;
     let client = app.login_as("admin@example.com").await;
     let id = me.to_string();
-    let res = app.call(&client, "admin_set_disabled", &[("id", &id), ("disabled", "true")]).await;
+    let res = app
+        .call(
+            &client,
+            "admin_set_disabled",
+            &[("id", &id), ("disabled", "true")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let res = app.call(&client, "admin_update_user", &[("id", &id), ("name", "Me"), ("roles[role_employee]", "on")]).await;
+    let res = app
+        .call(
+            &client,
+            "admin_update_user",
+            &[("id", &id), ("name", "Me"), ("roles[role_employee]", "on")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(app.whoami(&client).await.as_deref(), Some("admin@example.com"));
+    assert_eq!(
+        app.whoami(&client).await.as_deref(),
+        Some("admin@example.com")
+    );
 }
 
 async fn admin_input_is_validated(app: &TestApp) {
@@ -118,35 +200,96 @@ async fn admin_input_is_validated(app: &TestApp) {
     let client = app.login_as("admin@example.com").await;
     let before = app.count("SELECT COUNT(*) FROM users").await;
     for (form, status) in [
-        (vec![("email", "not-an-email"), ("name", "X"), ("roles[role_employee]", "on")], StatusCode::UNPROCESSABLE_ENTITY),
-        (vec![("email", "x@example.com"), ("name", "  "), ("roles[role_employee]", "on")], StatusCode::UNPROCESSABLE_ENTITY),
-        (vec![("email", "x@example.com"), ("name", "X")], StatusCode::UNPROCESSABLE_ENTITY),
-        (vec![("email", "x@example.com"), ("name", "X"), ("team_id", "9999"), ("roles[role_employee]", "on")], StatusCode::UNPROCESSABLE_ENTITY),
-        (vec![("email", "ADMIN@example.com"), ("name", "Dup"), ("roles[role_employee]", "on")], StatusCode::CONFLICT),
+        (
+            vec![
+                ("email", "not-an-email"),
+                ("name", "X"),
+                ("roles[role_employee]", "on"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            vec![
+                ("email", "x@example.com"),
+                ("name", "  "),
+                ("roles[role_employee]", "on"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            vec![("email", "x@example.com"), ("name", "X")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            vec![
+                ("email", "x@example.com"),
+                ("name", "X"),
+                ("team_id", "9999"),
+                ("roles[role_employee]", "on"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            vec![
+                ("email", "ADMIN@example.com"),
+                ("name", "Dup"),
+                ("roles[role_employee]", "on"),
+            ],
+            StatusCode::CONFLICT,
+        ),
     ] {
         let res = app.call(&client, "admin_create_user", &form).await;
         assert_eq!(res.status(), status, "{form:?}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, before, "nothing half-written");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users").await,
+        before,
+        "nothing half-written"
+    );
     // Without JavaScript the form comes back with the message and the input kept.
-    let res = app.submit(&client, "admin_create_user", &[("email", "ADMIN@example.com"), ("name", "Dup Licate"), ("roles[role_employee]", "on")], "/admin/users").await;
+    let res = app
+        .submit(
+            &client,
+            "admin_create_user",
+            &[
+                ("email", "ADMIN@example.com"),
+                ("name", "Dup Licate"),
+                ("roles[role_employee]", "on"),
+            ],
+            "/admin/users",
+        )
+        .await;
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let page = app.get(&client, &location).await.text().await.unwrap();
     assert!(page.contains("Someone already has an account with that email address."));
     assert!(page.contains(r#"value="Dup Licate""#));
     // Teams: duplicates and blank names.
-    app.call(&client, "admin_create_team", &[("name", "Front Desk")]).await;
-    let res = app.call(&client, "admin_create_team", &[("name", "Front Desk")]).await;
+    app.call(&client, "admin_create_team", &[("name", "Front Desk")])
+        .await;
+    let res = app
+        .call(&client, "admin_create_team", &[("name", "Front Desk")])
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let res = app.call(&client, "admin_create_team", &[("name", "   ")]).await;
+    let res = app
+        .call(&client, "admin_create_team", &[("name", "   ")])
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = app.call(&client, "admin_user", &[("id", "987654")]).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // People list: unknown filters fall back to safe defaults.
-    let res = app.get(&client, "/admin/users?team=abc&role=wizard&status=%00&page=-5&q=%25%5F").await;
+    let res = app
+        .get(
+            &client,
+            "/admin/users?team=abc&role=wizard&status=%00&page=-5&q=%25%5F",
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     // Every change is in the audit log.
-    assert!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'team.created'").await >= 1);
+    assert!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'team.created'")
+            .await
+            >= 1
+    );
 }
 
 on_both_databases!(
@@ -162,16 +305,37 @@ on_both_databases!(
 fn every_server_function_is_covered() {
     let covered = [
         // tests/access.rs
-        "me", "my_team", "managed_teams", "admin_users", "admin_user", "admin_teams", "admin_team",
-        "admin_rename_team", "admin_update_user", "admin_new_invite", "admin_set_disabled", "admin_add_manager",
+        "me",
+        "my_team",
+        "managed_teams",
+        "admin_users",
+        "admin_user",
+        "admin_teams",
+        "admin_team",
+        "admin_rename_team",
+        "admin_update_user",
+        "admin_new_invite",
+        "admin_set_disabled",
+        "admin_add_manager",
         "admin_remove_manager",
         // tests/auth.rs
-        "login", "logout", "invite_info", "accept_invite", "change_password", "admin_create_user", "admin_create_team",
+        "login",
+        "logout",
+        "invite_info",
+        "accept_invite",
+        "change_password",
+        "admin_create_user",
+        "admin_create_team",
     ];
-    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
     assert!(!registered.is_empty());
     for path in registered {
         let name = path.trim_start_matches("/api/");
-        assert!(covered.contains(&name), "server function {path} has no access test");
+        assert!(
+            covered.contains(&name),
+            "server function {path} has no access test"
+        );
     }
 }

@@ -18,23 +18,43 @@ fn fails_with(args: &[&str], expected: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line, no stack trace: {stderr}");
-    assert!(lines[0].starts_with("rapport: ") && lines[0].contains(expected), "{stderr}");
+    assert!(
+        lines[0].starts_with("rapport: ") && lines[0].contains(expected),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
 fn unreachable_database_is_one_clear_line() {
-    fails_with(&["migrate", "--database-url", "postgres://postgres@127.0.0.1:1/nothing"], "cannot connect to the database");
+    fails_with(
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/nothing",
+        ],
+        "cannot connect to the database",
+    );
 }
 
 #[test]
 fn unwritable_database_folder_is_one_clear_line() {
-    fails_with(&["migrate", "--database-url", "sqlite:///proc/rapport-cannot-write/x.db"], "cannot create the database folder");
+    fails_with(
+        &[
+            "migrate",
+            "--database-url",
+            "sqlite:///proc/rapport-cannot-write/x.db",
+        ],
+        "cannot create the database folder",
+    );
 }
 
 #[test]
 fn unknown_database_kind_is_one_clear_line() {
-    fails_with(&["migrate", "--database-url", "mysql://root@localhost/x"], "unsupported database URL");
+    fails_with(
+        &["migrate", "--database-url", "mysql://root@localhost/x"],
+        "unsupported database URL",
+    );
 }
 
 #[test]
@@ -43,7 +63,10 @@ fn port_in_use_is_one_clear_line() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let db = format!("sqlite://{}/x.db", dir.path().display());
-    fails_with(&["serve", "--addr", &addr, "--database-url", &db], "cannot listen on");
+    fails_with(
+        &["serve", "--addr", &addr, "--database-url", &db],
+        "cannot listen on",
+    );
 }
 
 #[test]
@@ -51,21 +74,56 @@ fn admin_create_then_list() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/x.db", dir.path().display());
     let mut child = rapport()
-        .args(["admin", "create", "--email", "Boss@Example.com", "--name", "The Boss", "--database-url", &db])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "The Boss",
+            "--database-url",
+            &db,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let list = rapport().args(["user", "list", "--database-url", &db]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let list = rapport()
+        .args(["user", "list", "--database-url", &db])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(text.contains("boss@example.com") && text.contains("Administrator") && text.contains("active"), "{text}");
+    assert!(
+        text.contains("boss@example.com")
+            && text.contains("Administrator")
+            && text.contains("active"),
+        "{text}"
+    );
 
     // A too-short password is refused and nothing is created.
     let mut child = rapport()
-        .args(["admin", "create", "--email", "two@example.com", "--name", "Two", "--database-url", &db])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "two@example.com",
+            "--name",
+            "Two",
+            "--database-url",
+            &db,
+        ])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -98,5 +156,9 @@ fn a_fresh_database_explains_how_to_create_an_admin() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(seen.contains("No administrator exists yet") && seen.contains("rapport admin create --email"), "{seen}");
+    assert!(
+        seen.contains("No administrator exists yet")
+            && seen.contains("rapport admin create --email"),
+        "{seen}"
+    );
 }

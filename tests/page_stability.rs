@@ -12,16 +12,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const PAGES: [&str; 10] = [
-    "/", "/login", "/account", "/team", "/admin/users", "/admin/users/1", "/admin/teams", "/admin/teams/1",
-    "/invite/not-a-token", "/no/such/page",
+    "/",
+    "/login",
+    "/account",
+    "/team",
+    "/admin/users",
+    "/admin/users/1",
+    "/admin/teams",
+    "/admin/teams/1",
+    "/invite/not-a-token",
+    "/no/such/page",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_answer_completely_under_concurrent_load() {
     let app = Arc::new(TestApp::spawn(Backend::Sqlite).await);
     let team = app.team("Contact Centre").await;
-    app.user("admin@example.com", &[Role::Admin, Role::Manager], Some(team)).await;
-    app.user("dana@example.com", &[Role::Employee], Some(team)).await;
+    app.user(
+        "admin@example.com",
+        &[Role::Admin, Role::Manager],
+        Some(team),
+    )
+    .await;
+    app.user("dana@example.com", &[Role::Employee], Some(team))
+        .await;
     let mut tasks = Vec::new();
     for t in 0..8usize {
         let app = app.clone();
@@ -41,7 +55,9 @@ async fn pages_answer_completely_under_concurrent_load() {
                     .unwrap_or_else(|e| panic!("GET {path} #{i}: {e:?}"));
                 let status = res.status();
                 assert!(status.as_u16() < 500, "GET {path}: {status}");
-                res.text().await.unwrap_or_else(|e| panic!("GET {path} #{i} ({status}) body cut short: {e:?}"));
+                res.text()
+                    .await
+                    .unwrap_or_else(|e| panic!("GET {path} #{i} ({status}) body cut short: {e:?}"));
             }
         }));
     }

@@ -22,7 +22,11 @@ pub async fn invite_info(token: String) -> Result<Invitation, AppError> {
 
 /// Sets the password of an invited person and signs them in.
 #[server(endpoint = "accept_invite")]
-pub async fn accept_invite(token: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn accept_invite(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::server::{auth, guard};
     let state = guard::state()?;
     let req = guard::request()?;
@@ -33,7 +37,10 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
             Ok(())
         }
         Err(e) => {
-            guard::redirect(&guard::url_with(&format!("/invite/{}", guard::path_segment(&token)), &[("error", &e.to_string())]));
+            guard::redirect(&guard::url_with(
+                &format!("/invite/{}", guard::path_segment(&token)),
+                &[("error", &e.to_string())],
+            ));
             Err(e)
         }
     }
@@ -42,7 +49,11 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
 /// Changes the signed-in person's password. Every other session of theirs
 /// is ended, so a stolen session does not outlive the change.
 #[server(endpoint = "change_password")]
-pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::server::{auth, guard};
     let state = guard::state()?;
     let req = guard::request()?;

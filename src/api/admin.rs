@@ -111,33 +111,68 @@ pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::user_detail(&state.db, id).await?.ok_or_else(|| AppError::not_found("That person"))
+    store::user_detail(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That person"))
 }
 
 /// Creates an account and an invitation link the new person uses to choose
 /// their password. The link is shown to the admin once.
 #[server(endpoint = "admin_create_user")]
-pub async fn create_user(email: String, name: String, team_id: Option<String>, roles: Option<RoleBoxes>) -> Result<i64, AppError> {
+pub async fn create_user(
+    email: String,
+    name: String,
+    team_id: Option<String>,
+    roles: Option<RoleBoxes>,
+) -> Result<i64, AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::create_user_with_invite(&state.db, admin.id, &email, &name, team_id.as_deref(), &roles.unwrap_or_default().roles()).await;
+    let result = store::create_user_with_invite(
+        &state.db,
+        admin.id,
+        &email,
+        &name,
+        team_id.as_deref(),
+        &roles.unwrap_or_default().roles(),
+    )
+    .await;
     match &result {
-        Ok((id, token)) => guard::redirect(&guard::url_with(&format!("/admin/users/{id}"), &[("invite", token), ("created", "1")])),
+        Ok((id, token)) => guard::redirect(&guard::url_with(
+            &format!("/admin/users/{id}"),
+            &[("invite", token), ("created", "1")],
+        )),
         Err(e) => guard::redirect(&guard::url_with(
             "/admin/users",
-            &[("error", &e.to_string()), ("new_email", &email), ("new_name", &name)],
+            &[
+                ("error", &e.to_string()),
+                ("new_email", &email),
+                ("new_name", &name),
+            ],
         )),
     }
     result.map(|(id, _)| id)
 }
 
 #[server(endpoint = "admin_update_user")]
-pub async fn update_user(id: i64, name: String, team_id: Option<String>, roles: Option<RoleBoxes>) -> Result<(), AppError> {
+pub async fn update_user(
+    id: i64,
+    name: String,
+    team_id: Option<String>,
+    roles: Option<RoleBoxes>,
+) -> Result<(), AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::update_user(&state.db, admin.id, id, &name, team_id.as_deref(), &roles.unwrap_or_default().roles()).await;
+    let result = store::update_user(
+        &state.db,
+        admin.id,
+        id,
+        &name,
+        team_id.as_deref(),
+        &roles.unwrap_or_default().roles(),
+    )
+    .await;
     let back = format!("/admin/users/{id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result
@@ -180,7 +215,9 @@ pub async fn get_team(id: i64) -> Result<TeamDetail, AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::team_detail(&state.db, id).await?.ok_or_else(|| AppError::not_found("That team"))
+    store::team_detail(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That team"))
 }
 
 #[server(endpoint = "admin_create_team")]
@@ -191,7 +228,10 @@ pub async fn create_team(name: String) -> Result<i64, AppError> {
     let result = store::create_team(&state.db, admin.id, &name).await;
     match &result {
         Ok(id) => guard::redirect(&format!("/admin/teams/{id}?created=1")),
-        Err(e) => guard::redirect(&guard::url_with("/admin/teams", &[("error", &e.to_string()), ("new_name", &name)])),
+        Err(e) => guard::redirect(&guard::url_with(
+            "/admin/teams",
+            &[("error", &e.to_string()), ("new_name", &name)],
+        )),
     }
     result
 }

@@ -40,7 +40,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         Err(e) => {
             guard::redirect(&guard::url_with(
                 "/login",
-                &[("error", &e.to_string()), ("email", email.trim()), ("next", &next)],
+                &[
+                    ("error", &e.to_string()),
+                    ("email", email.trim()),
+                    ("next", &next),
+                ],
             ));
             Err(e)
         }

@@ -4,8 +4,8 @@
 //! is shown as is) or `Internal`, whose details are logged on the server and
 //! never sent to the browser. Database errors always become `Internal`.
 
-use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
 use leptos::server_fn::error::ServerFnErrorErr;
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

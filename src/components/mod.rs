@@ -81,7 +81,11 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
     let location = use_location();
     let current = move || {
         let path = location.pathname.get();
-        let here = if href == "/" { path == "/" } else { path == href || path.starts_with(&format!("{href}/")) };
+        let here = if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        };
         here.then_some("page")
     };
     view! { <a href=href aria-current=current>{label}</a> }
@@ -110,7 +114,11 @@ pub fn Flash(#[prop(optional)] success: Option<&'static str>) -> impl IntoView {
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     let location = use_location();
     if error == AppError::Unauthenticated {
-        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+        let here = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
         let mut ser = String::from("/login?next=");
         ser.push_str(&encode(&here));
         // leptos_axum answers 302 only when the request says it accepts HTML;
@@ -140,7 +148,9 @@ pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

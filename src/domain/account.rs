@@ -32,7 +32,8 @@ impl Email {
         let Some((local, domain)) = s.split_once('@') else {
             return invalid("Enter an email address like name@example.com.");
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"@".contains(c);
+        let bad_char =
+            |c: char| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"@".contains(c);
         if local.is_empty()
             || domain.is_empty()
             || !domain.contains('.')
@@ -104,7 +105,9 @@ fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, ValidationErr
         return invalid(format!("The {what} can be at most {max} characters."));
     }
     if s.chars().any(|c| c.is_control()) {
-        return invalid(format!("The {what} contains characters that cannot be shown."));
+        return invalid(format!(
+            "The {what} contains characters that cannot be shown."
+        ));
     }
     Ok(s)
 }
@@ -155,12 +158,25 @@ mod tests {
 
     #[test]
     fn email_is_normalised() {
-        assert_eq!(Email::parse("  Dana@Example.COM ").unwrap().as_str(), "dana@example.com");
+        assert_eq!(
+            Email::parse("  Dana@Example.COM ").unwrap().as_str(),
+            "dana@example.com"
+        );
     }
 
     #[test]
     fn email_rejects_malformed_input() {
-        for bad in ["", "   ", "dana", "dana@", "@example.com", "dana@example", "da na@example.com", "a@b@c.com", "dana@.com"] {
+        for bad in [
+            "",
+            "   ",
+            "dana",
+            "dana@",
+            "@example.com",
+            "dana@example",
+            "da na@example.com",
+            "a@b@c.com",
+            "dana@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
@@ -176,12 +192,18 @@ mod tests {
         assert!(Password::parse(&"x".repeat(257)).is_err());
         // Characters count, not bytes: eight accented letters are enough.
         assert!(Password::parse("éééééééé").is_ok());
-        assert_eq!(format!("{:?}", Password::parse("secret-pass").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-pass").unwrap()),
+            "Password(***)"
+        );
     }
 
     #[test]
     fn names_fold_spaces_and_limit_length() {
-        assert_eq!(PersonName::parse("  Dana   Scully ").unwrap().as_str(), "Dana Scully");
+        assert_eq!(
+            PersonName::parse("  Dana   Scully ").unwrap().as_str(),
+            "Dana Scully"
+        );
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"a".repeat(101)).is_err());
         assert!(TeamName::parse("Contact\u{7}Centre").is_err());

@@ -75,7 +75,11 @@ impl Roles {
 
     /// "Employee, Manager" for display.
     pub fn labels(&self) -> String {
-        self.0.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+        self.0
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn roles_are_sorted_and_unique() {
         let roles = Roles::new([Role::Admin, Role::Employee, Role::Admin]);
-        assert_eq!(roles.iter().collect::<Vec<_>>(), vec![Role::Employee, Role::Admin]);
+        assert_eq!(
+            roles.iter().collect::<Vec<_>>(),
+            vec![Role::Employee, Role::Admin]
+        );
         assert!(roles.has(Role::Admin));
         assert!(!roles.has(Role::Trainer));
         assert!(roles.has_any(&[Role::Trainer, Role::Employee]));

@@ -25,7 +25,12 @@ pub fn format_date(ts: i64) -> String {
 /// `2026-11-22 13:05 UTC` for a Unix timestamp.
 pub fn format_datetime(ts: i64) -> String {
     let secs = ts.rem_euclid(86_400);
-    format!("{} {:02}:{:02} UTC", format_date(ts), secs / 3600, (secs % 3600) / 60)
+    format!(
+        "{} {:02}:{:02} UTC",
+        format_date(ts),
+        secs / 3600,
+        (secs % 3600) / 60
+    )
 }
 
 #[cfg(test)]

@@ -67,7 +67,10 @@ pub fn AccountPage() -> impl IntoView {
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = params.read_untracked().get("token").unwrap_or_default();
-    let info = Resource::new(move || token.clone(), |t| async move { invite_info(t.clone()).await.map(|i| (t, i)) });
+    let info = Resource::new(
+        move || token.clone(),
+        |t| async move { invite_info(t.clone()).await.map(|i| (t, i)) },
+    );
     view! {
         <Title text="Choose your password" />
         <Suspense fallback=loading>

@@ -42,7 +42,11 @@ fn RoleCheckboxes(roles: Roles, #[prop(into)] id_prefix: String) -> impl IntoVie
 
 /// A choice of team, with "no team" first.
 #[component]
-fn TeamSelect(teams: Vec<TeamSummary>, selected: Option<i64>, #[prop(into)] id: String) -> impl IntoView {
+fn TeamSelect(
+    teams: Vec<TeamSummary>,
+    selected: Option<i64>,
+    #[prop(into)] id: String,
+) -> impl IntoView {
     view! {
         <div class="field">
             <label for=id.clone()>"Team"</label>
@@ -58,18 +62,33 @@ fn TeamSelect(teams: Vec<TeamSummary>, selected: Option<i64>, #[prop(into)] id: 
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> UserFilter {
     let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
-    UserFilter { q: get("q"), team: get("team"), role: get("role"), status: get("status"), page: get("page") }
+    UserFilter {
+        q: get("q"),
+        team: get("team"),
+        role: get("role"),
+        status: get("status"),
+        page: get("page"),
+    }
 }
 
 fn page_link(f: &UserFilter, page: i64) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [("q", &f.q), ("team", &f.team), ("role", &f.role), ("status", &f.status)] {
+    for (k, v) in [
+        ("q", &f.q),
+        ("team", &f.team),
+        ("role", &f.role),
+        ("status", &f.status),
+    ] {
         if let Some(v) = v {
             pairs.push((k, v.clone()));
         }
     }
     pairs.push(("page", page.to_string()));
-    let q = pairs.iter().map(|(k, v)| format!("{k}={}", crate::components::encode(v))).collect::<Vec<_>>().join("&");
+    let q = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::components::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
     format!("/admin/users?{q}")
 }
 
@@ -202,12 +221,15 @@ fn id_param() -> Memo<Option<i64>> {
 #[component]
 pub fn UserPage() -> impl IntoView {
     let id = id_param();
-    let user = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_user(id).await,
-            None => Err(AppError::not_found("That person")),
-        }
-    });
+    let user = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_user(id).await,
+                None => Err(AppError::not_found("That person")),
+            }
+        },
+    );
     let teams = Resource::new(|| (), |_| list_teams());
     let query = use_query_map();
 
@@ -287,7 +309,10 @@ pub fn UserPage() -> impl IntoView {
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     let teams = Resource::new(|| (), |_| list_teams());
-    let new_name = use_query_map().read_untracked().get("new_name").unwrap_or_default();
+    let new_name = use_query_map()
+        .read_untracked()
+        .get("new_name")
+        .unwrap_or_default();
     view! {
         <Title text="Teams" />
         <div class="page-heading">
@@ -340,12 +365,15 @@ pub fn TeamsPage() -> impl IntoView {
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let id = id_param();
-    let team = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_team(id).await,
-            None => Err(AppError::not_found("That team")),
-        }
-    });
+    let team = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_team(id).await,
+                None => Err(AppError::not_found("That team")),
+            }
+        },
+    );
     view! {
         <Title text="Team" />
         <p class="breadcrumb"><a href="/admin/teams">"← Teams"</a></p>

@@ -24,11 +24,18 @@ pub fn new_token() -> String {
 
 /// What is stored for a token: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn session_cookie(config: &super::config::Config, token: &str) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         config.cookie_name(),
@@ -37,8 +44,15 @@ pub fn session_cookie(config: &super::config::Config, token: &str) -> String {
 }
 
 pub fn clear_cookie(config: &super::config::Config) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.cookie_name())
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        config.cookie_name()
+    )
 }
 
 const BAD_CREDENTIALS: &str = "The email or password is not right. Check both and try again.";
@@ -53,7 +67,12 @@ fn throttled(window_secs: i64) -> AppError {
 /// Checks the credentials and, when they are right, starts a session.
 /// Returns the `Set-Cookie` value. Unknown email, wrong password, no
 /// password yet and a disabled account all give the same answer.
-pub async fn login(state: &AppState, req: &RequestCtx, email: &str, password: &str) -> Result<String, AppError> {
+pub async fn login(
+    state: &AppState,
+    req: &RequestCtx,
+    email: &str,
+    password: &str,
+) -> Result<String, AppError> {
     let cfg = &state.config;
     let t = now();
     let since = t - cfg.throttle_window_secs;
@@ -67,14 +86,23 @@ pub async fn login(state: &AppState, req: &RequestCtx, email: &str, password: &s
         return Err(throttled(cfg.throttle_window_secs));
     }
     if password.is_empty() || email.trim().is_empty() {
-        return Err(AppError::Invalid("Enter your email and your password.".into()));
+        return Err(AppError::Invalid(
+            "Enter your email and your password.".into(),
+        ));
     }
     let account = match Email::parse(email) {
         Ok(e) => store::credentials(&state.db, e.as_str()).await?,
         Err(_) => None,
     };
-    let stored = account.as_ref().filter(|a| !a.disabled).and_then(|a| a.password_hash.clone());
-    let ok = state.passwords.verify(password.to_owned(), stored).await.map_err(|_| AppError::Internal)?;
+    let stored = account
+        .as_ref()
+        .filter(|a| !a.disabled)
+        .and_then(|a| a.password_hash.clone());
+    let ok = state
+        .passwords
+        .verify(password.to_owned(), stored)
+        .await
+        .map_err(|_| AppError::Internal)?;
     let Some(account) = account.filter(|_| ok) else {
         store::record_failure(&state.db, &[&account_key, &ip_key], t).await?;
         return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
@@ -84,7 +112,11 @@ pub async fn login(state: &AppState, req: &RequestCtx, email: &str, password: &s
 }
 
 /// Rotates: ends the session the request came with (if any) and starts a new one.
-async fn start_session(state: &AppState, req: &RequestCtx, user_id: i64) -> Result<String, AppError> {
+async fn start_session(
+    state: &AppState,
+    req: &RequestCtx,
+    user_id: i64,
+) -> Result<String, AppError> {
     if let Some(old) = &req.session_hash {
         store::delete_session(&state.db, old).await?;
     }
@@ -101,14 +133,20 @@ pub async fn logout(state: &AppState, req: &RequestCtx) -> Result<(), AppError> 
 }
 
 /// The person behind a session token, if the session is still valid.
-pub async fn session_user(state: &AppState, token: &str) -> Result<Option<(SessionUser, String)>, AppError> {
+pub async fn session_user(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(SessionUser, String)>, AppError> {
     let hash = token_hash(token);
     let cfg = &state.config;
     let t = now();
     let Some(row) = store::session(&state.db, &hash).await? else {
         return Ok(None);
     };
-    if row.disabled || t - row.last_seen_at > cfg.session_idle_secs || t - row.created_at > cfg.session_max_secs {
+    if row.disabled
+        || t - row.last_seen_at > cfg.session_idle_secs
+        || t - row.created_at > cfg.session_max_secs
+    {
         store::delete_session(&state.db, &hash).await?;
         return Ok(None);
     }
@@ -123,28 +161,59 @@ pub async fn session_user(state: &AppState, token: &str) -> Result<Option<(Sessi
 fn check_new_password(password: &str, confirm: &str) -> Result<Password, AppError> {
     let pw = Password::parse(password)?;
     if password != confirm {
-        return Err(AppError::Invalid("The two passwords are not the same.".into()));
+        return Err(AppError::Invalid(
+            "The two passwords are not the same.".into(),
+        ));
     }
     Ok(pw)
 }
 
-pub async fn accept_invite(state: &AppState, req: &RequestCtx, token: &str, password: &str, confirm: &str) -> Result<String, AppError> {
+pub async fn accept_invite(
+    state: &AppState,
+    req: &RequestCtx,
+    token: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<String, AppError> {
     let pw = check_new_password(password, confirm)?;
-    let hash = state.passwords.hash(pw.expose().to_owned()).await.map_err(|_| AppError::Internal)?;
+    let hash = state
+        .passwords
+        .hash(pw.expose().to_owned())
+        .await
+        .map_err(|_| AppError::Internal)?;
     let user_id = store::redeem_invite(&state.db, token, &hash).await?.ok_or_else(|| {
         AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into())
     })?;
     start_session(state, req, user_id).await
 }
 
-pub async fn change_password(state: &AppState, req: &RequestCtx, current: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+pub async fn change_password(
+    state: &AppState,
+    req: &RequestCtx,
+    current: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
     let me = req.user.clone().ok_or(AppError::Unauthenticated)?;
     let pw = check_new_password(password, confirm)?;
-    let stored = store::credentials(&state.db, &me.email).await?.and_then(|c| c.password_hash);
-    if !state.passwords.verify(current.to_owned(), stored).await.map_err(|_| AppError::Internal)? {
-        return Err(AppError::Invalid("Your current password is not right.".into()));
+    let stored = store::credentials(&state.db, &me.email)
+        .await?
+        .and_then(|c| c.password_hash);
+    if !state
+        .passwords
+        .verify(current.to_owned(), stored)
+        .await
+        .map_err(|_| AppError::Internal)?
+    {
+        return Err(AppError::Invalid(
+            "Your current password is not right.".into(),
+        ));
     }
-    let hash = state.passwords.hash(pw.expose().to_owned()).await.map_err(|_| AppError::Internal)?;
+    let hash = state
+        .passwords
+        .hash(pw.expose().to_owned())
+        .await
+        .map_err(|_| AppError::Internal)?;
     store::set_password(&state.db, me.id, &hash, req.session_hash.as_deref()).await
 }
 
@@ -159,17 +228,25 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 43, "32 bytes in unpadded base64");
         assert_eq!(token_hash(&a).len(), 64);
-        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
     fn cookies_carry_the_security_attributes() {
-        let mut cfg = super::super::config::Config::new("127.0.0.1:0".parse().unwrap(), String::new());
+        let mut cfg =
+            super::super::config::Config::new("127.0.0.1:0".parse().unwrap(), String::new());
         let c = session_cookie(&cfg, "tok");
         assert!(c.starts_with("rapport_session=tok;"));
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
         cfg.secure_cookies = true;
         let c = session_cookie(&cfg, "tok");
-        assert!(c.starts_with("__Host-rapport_session=tok;") && c.contains("; Secure") && c.contains("Path=/"));
+        assert!(
+            c.starts_with("__Host-rapport_session=tok;")
+                && c.contains("; Secure")
+                && c.contains("Path=/")
+        );
     }
 }

@@ -10,7 +10,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "rapport", version, about = "Rapport: training that builds rapport with customers")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: training that builds rapport with customers"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -124,10 +128,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
             db::connect(&args.database_url).await?;
-            println!("The database at {} is up to date.", db::redact(&args.database_url));
+            println!(
+                "The database at {} is up to date.",
+                db::redact(&args.database_url)
+            );
             Ok(())
         }
-        Command::Admin(AdminCommand::Create { email, name, db }) => admin_create(&email, &name, &db).await,
+        Command::Admin(AdminCommand::Create { email, name, db }) => {
+            admin_create(&email, &name, &db).await
+        }
         Command::User(cmd) => user_command(cmd).await,
     }
 }
@@ -138,7 +147,8 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
     cfg.site_root = args.site_root.clone();
     cfg.trust_proxy = args.trust_proxy;
     if let Some(url) = &args.public_url {
-        let parsed = url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
+        let parsed =
+            url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
         cfg.secure_cookies = parsed.scheme() == "https";
     }
     Ok(cfg)
@@ -154,17 +164,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let server = Server::build(cfg).await?;
     if args.demo {
-        let logins = demo::seed(&server.state.db, &server.state.passwords, std::env::var("RAPPORT_DEMO_PASSWORD").ok()).await?;
-        println!("\nDemo organisation ready. Sign in at http://{}/login with:", server.addr);
+        let logins = demo::seed(
+            &server.state.db,
+            &server.state.passwords,
+            std::env::var("RAPPORT_DEMO_PASSWORD").ok(),
+        )
+        .await?;
+        println!(
+            "\nDemo organisation ready. Sign in at http://{}/login with:",
+            server.addr
+        );
         for role in ["employee", "trainer", "manager", "admin"] {
             println!("  {role:<9} {role}@demo.test");
         }
         println!(
             "  password  {}{}\n",
             logins.password,
-            if logins.generated { "   (generated for this run; set RAPPORT_DEMO_PASSWORD to choose it)" } else { "" }
+            if logins.generated {
+                "   (generated for this run; set RAPPORT_DEMO_PASSWORD to choose it)"
+            } else {
+                ""
+            }
         );
-    } else if store::count_admins(&server.state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+    } else if store::count_admins(&server.state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        == 0
+    {
         println!(
             "\nNo administrator exists yet. Create one with:\n  rapport admin create --email you@example.com --name \"Your Name\"{}\n",
             if args.db.database_url == DEFAULT_DATABASE_URL { String::new() } else { " --database-url …".to_owned() }
@@ -178,14 +204,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 fn read_password() -> anyhow::Result<Password> {
     let raw = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-        let again = rpassword::prompt_password("Password again: ").context("cannot read the password")?;
+        let again =
+            rpassword::prompt_password("Password again: ").context("cannot read the password")?;
         if first != again {
             bail!("the two passwords are not the same");
         }
         first
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
     Password::parse(&raw).map_err(|e| anyhow::anyhow!("{e}"))
@@ -198,10 +228,19 @@ async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()
     let db = db::connect(&db.database_url).await?;
     let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
     let mut tx = db.pool.begin().await?;
-    let id = store::insert_user(&mut tx, &email, &name, Some(&hash), None, &Roles::new([Role::Admin]))
+    let id = store::insert_user(
+        &mut tx,
+        &email,
+        &name,
+        Some(&hash),
+        None,
+        &Roles::new([Role::Admin]),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store::audit(&mut tx, None, "admin.created_cli", email.as_str())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store::audit(&mut tx, None, "admin.created_cli", email.as_str()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
     println!("Created administrator {email} (id {id}). Sign in at /login.");
     Ok(())
@@ -223,7 +262,10 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
             let db = db::connect(&db.database_url).await?;
             let mut page = 1;
             loop {
-                let f = crate::api::admin::UserFilter { page: Some(page.to_string()), ..Default::default() };
+                let f = crate::api::admin::UserFilter {
+                    page: Some(page.to_string()),
+                    ..Default::default()
+                };
                 let list = store::list_users(&db, &f).await.map_err(e)?;
                 for u in &list.users {
                     println!(
@@ -232,7 +274,13 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
                         u.email,
                         u.name,
                         u.roles.labels(),
-                        if u.disabled { "disabled" } else if u.has_password { "active" } else { "invited" }
+                        if u.disabled {
+                            "disabled"
+                        } else if u.has_password {
+                            "active"
+                        } else {
+                            "invited"
+                        }
                     );
                 }
                 if page * list.per_page >= list.total {

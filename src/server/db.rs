@@ -42,19 +42,27 @@ fn backend_of(url: &str) -> anyhow::Result<Backend> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Backend::Postgres)
     } else {
-        bail!("unsupported database URL {:?}: use sqlite://PATH or postgres://…", redact(url))
+        bail!(
+            "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+            redact(url)
+        )
     }
 }
 
 /// For SQLite, makes sure the folder of the file exists and is writable, so
 /// that a bad path gives one clear message instead of a driver error.
 fn prepare_sqlite_path(url: &str) -> anyhow::Result<String> {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or("");
     if path.is_empty() || path == ":memory:" {
         return Ok(url.to_owned());
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
         let probe = dir.join(".rapport-write-test");
@@ -63,7 +71,11 @@ fn prepare_sqlite_path(url: &str) -> anyhow::Result<String> {
         let _ = std::fs::remove_file(probe);
     }
     // mode=rwc creates the file when it does not exist yet.
-    Ok(if url.contains('?') { url.to_owned() } else { format!("sqlite://{path}?mode=rwc") })
+    Ok(if url.contains('?') {
+        url.to_owned()
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    })
 }
 
 /// Connects, applies the settings each backend needs and runs the migrations.
@@ -111,12 +123,18 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("cannot apply the database migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("cannot apply the database migrations")?;
         Ok(())
     }
 
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }

@@ -20,12 +20,31 @@ const TEAMS: [(&str, &str, &str); 5] = [
 ];
 
 const FIRST: [&str; 25] = [
-    "Dana", "Luca", "Mei", "Omar", "Sofia", "Jonas", "Amara", "Kenji", "Elena", "Mateo", "Nia", "Arjun", "Freya",
-    "Hugo", "Leila", "Rafael", "Ingrid", "Kwame", "Yuki", "Zara", "Pavel", "Chloe", "Idris", "Marta", "Theo",
+    "Dana", "Luca", "Mei", "Omar", "Sofia", "Jonas", "Amara", "Kenji", "Elena", "Mateo", "Nia",
+    "Arjun", "Freya", "Hugo", "Leila", "Rafael", "Ingrid", "Kwame", "Yuki", "Zara", "Pavel",
+    "Chloe", "Idris", "Marta", "Theo",
 ];
 const LAST: [&str; 20] = [
-    "Almeida", "Brennan", "Chen", "Dubois", "Eriksen", "Fischer", "García", "Haddad", "Ivanova", "Jensen",
-    "Kowalski", "Lindqvist", "Moreau", "Novak", "O'Connor", "Petrov", "Quinn", "Rossi", "Sato", "Walsh",
+    "Almeida",
+    "Brennan",
+    "Chen",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "O'Connor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Sato",
+    "Walsh",
 ];
 
 pub struct DemoLogins {
@@ -37,29 +56,49 @@ pub struct DemoLogins {
 fn generate_password() -> String {
     use rand::seq::SliceRandom;
     const WORDS: [&str; 32] = [
-        "amber", "brisk", "cedar", "delta", "ember", "fable", "grove", "harbor", "ivory", "jolly", "kettle",
-        "lunar", "maple", "nimble", "orbit", "pepper", "quartz", "raven", "saffron", "tidal", "umber", "velvet",
-        "willow", "xenon", "yonder", "zephyr", "copper", "meadow", "summit", "lantern", "pebble", "thistle",
+        "amber", "brisk", "cedar", "delta", "ember", "fable", "grove", "harbor", "ivory", "jolly",
+        "kettle", "lunar", "maple", "nimble", "orbit", "pepper", "quartz", "raven", "saffron",
+        "tidal", "umber", "velvet", "willow", "xenon", "yonder", "zephyr", "copper", "meadow",
+        "summit", "lantern", "pebble", "thistle",
     ];
     let mut rng = rand::rngs::OsRng;
-    let words: Vec<&str> = (0..4).filter_map(|_| WORDS.choose(&mut rng).copied()).collect();
-    format!("{}-{}", words.join("-"), rand::Rng::gen_range(&mut rng, 10..100))
+    let words: Vec<&str> = (0..4)
+        .filter_map(|_| WORDS.choose(&mut rng).copied())
+        .collect();
+    format!(
+        "{}-{}",
+        words.join("-"),
+        rand::Rng::gen_range(&mut rng, 10..100)
+    )
 }
 
-pub async fn seed(db: &Db, hasher: &Hasher, password: Option<String>) -> anyhow::Result<DemoLogins> {
+pub async fn seed(
+    db: &Db,
+    hasher: &Hasher,
+    password: Option<String>,
+) -> anyhow::Result<DemoLogins> {
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
-    crate::domain::Password::parse(&password).map_err(|e| anyhow::anyhow!("RAPPORT_DEMO_PASSWORD: {e}"))?;
+    crate::domain::Password::parse(&password)
+        .map_err(|e| anyhow::anyhow!("RAPPORT_DEMO_PASSWORD: {e}"))?;
     // One hash for every demo account: they share the password, and fifty
     // hashes would add seconds to every start.
-    let hash = hasher.hash(password.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = hasher
+        .hash(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    let mut tx = db.pool.begin().await.context("demo: cannot start a transaction")?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@demo.test'")
-        .fetch_optional(&mut *tx)
-        .await?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .context("demo: cannot start a transaction")?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@demo.test'")
+            .fetch_optional(&mut *tx)
+            .await?;
     if exists.is_none() {
         insert_org(&mut tx, &hash).await?;
     }
@@ -68,8 +107,13 @@ pub async fn seed(db: &Db, hasher: &Hasher, password: Option<String>) -> anyhow:
         .bind(format!("%@{DEMO_DOMAIN}"))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await.context("demo: cannot save the demo organisation")?;
-    Ok(DemoLogins { password, generated })
+    tx.commit()
+        .await
+        .context("demo: cannot save the demo organisation")?;
+    Ok(DemoLogins {
+        password,
+        generated,
+    })
 }
 
 async fn insert_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, hash: &str) -> anyhow::Result<()> {
@@ -86,29 +130,49 @@ async fn insert_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, hash: &str) -> an
     let contact_centre = team_ids[0];
 
     let fixed: [(&str, &str, &[Role], Option<i64>); 4] = [
-        ("employee@demo.test", "Dana Whitfield", &[Role::Employee], Some(contact_centre)),
+        (
+            "employee@demo.test",
+            "Dana Whitfield",
+            &[Role::Employee],
+            Some(contact_centre),
+        ),
         ("trainer@demo.test", "Sam Okoye", &[Role::Trainer], None),
         ("manager@demo.test", "Morgan Reyes", &[Role::Manager], None),
         ("admin@demo.test", "Alex Morgan", &[Role::Admin], None),
     ];
     for (email, name, roles, team) in fixed {
-        insert_user(tx, &e(email)?, &p(name)?, Some(hash), team, &Roles::new(roles.iter().copied()))
-            .await
-            .map_err(err)?;
+        insert_user(
+            tx,
+            &e(email)?,
+            &p(name)?,
+            Some(hash),
+            team,
+            &Roles::new(roles.iter().copied()),
+        )
+        .await
+        .map_err(err)?;
     }
 
     let mut seen = std::collections::HashSet::new();
     for (i, (_, mgr_email, mgr_name)) in TEAMS.iter().enumerate() {
-        let manager_id: i64 = match sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
-            .bind(*mgr_email)
-            .fetch_optional(&mut **tx)
-            .await?
-        {
-            Some(id) => id,
-            None => insert_user(tx, &e(mgr_email)?, &p(mgr_name)?, Some(hash), None, &Roles::new([Role::Manager]))
+        let manager_id: i64 =
+            match sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+                .bind(*mgr_email)
+                .fetch_optional(&mut **tx)
+                .await?
+            {
+                Some(id) => id,
+                None => insert_user(
+                    tx,
+                    &e(mgr_email)?,
+                    &p(mgr_name)?,
+                    Some(hash),
+                    None,
+                    &Roles::new([Role::Manager]),
+                )
                 .await
                 .map_err(err)?,
-        };
+            };
         sqlx::query("INSERT INTO team_managers (team_id, user_id) VALUES ($1, $2)")
             .bind(team_ids[i])
             .bind(manager_id)
@@ -142,9 +206,16 @@ async fn insert_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, hash: &str) -> an
                 email = format!("{local}{n}@{DEMO_DOMAIN}");
                 seen.insert(email.clone());
             }
-            insert_user(tx, &e(&email)?, &p(&format!("{first} {last}"))?, Some(hash), Some(*team_id), &Roles::new([Role::Employee]))
-                .await
-                .map_err(err)?;
+            insert_user(
+                tx,
+                &e(&email)?,
+                &p(&format!("{first} {last}"))?,
+                Some(hash),
+                Some(*team_id),
+                &Roles::new([Role::Employee]),
+            )
+            .await
+            .map_err(err)?;
         }
     }
     sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject) VALUES ($1, NULL, 'demo.seeded', '')")

@@ -91,7 +91,9 @@ pub fn url_with(path: &str, params: &[(&str, &str)]) -> String {
 
 /// A value made safe to put in one segment of a URL path.
 pub fn path_segment(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 #[cfg(test)]
@@ -100,7 +102,10 @@ mod tests {
 
     #[test]
     fn url_with_encodes_values() {
-        assert_eq!(url_with("/login", &[("error", "a b&c"), ("next", "/x?y=1")]), "/login?error=a+b%26c&next=%2Fx%3Fy%3D1");
+        assert_eq!(
+            url_with("/login", &[("error", "a b&c"), ("next", "/x?y=1")]),
+            "/login?error=a+b%26c&next=%2Fx%3Fy%3D1"
+        );
         assert_eq!(url_with("/a?b=1", &[("c", "2")]), "/a?b=1&c=2");
         assert_eq!(url_with("/a", &[]), "/a");
         assert_eq!(path_segment("ab-C_9/../x"), "ab-C_9x");

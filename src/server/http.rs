@@ -37,7 +37,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(origin_guard))
         .layer(middleware::from_fn(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
@@ -75,9 +78,12 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Respo
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -127,7 +133,9 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
             },
             move || shell(options.clone()),
         );
-        let mut res = handler(Request::from_parts(parts, Body::empty())).await.into_response();
+        let mut res = handler(Request::from_parts(parts, Body::empty()))
+            .await
+            .into_response();
         *res.status_mut() = StatusCode::NOT_FOUND;
         return res;
     }
@@ -174,7 +182,12 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
     let (user, session_hash) = match token.as_deref() {
         None => (None, None),
         // A real token is 43 URL-safe characters; anything else is not worth a query.
-        Some(t) if t.len() != 43 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+        Some(t)
+            if t.len() != 43
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
             stale_cookie = true;
             (None, None)
         }
@@ -185,12 +198,19 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
                 (None, None)
             }
             Err(_) => {
-                return (StatusCode::SERVICE_UNAVAILABLE, "The service is unavailable. Please try again shortly.\n")
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The service is unavailable. Please try again shortly.\n",
+                )
                     .into_response()
             }
         },
     };
-    let ctx = RequestCtx { user, session_hash, client_ip: client_ip(&req, cfg.trust_proxy) };
+    let ctx = RequestCtx {
+        user,
+        session_hash,
+        client_ip: client_ip(&req, cfg.trust_proxy),
+    };
     req.extensions_mut().insert(ctx);
     let mut res = next.run(req).await;
     if stale_cookie && !res.headers().contains_key(header::SET_COOKIE) {
@@ -231,7 +251,11 @@ pub fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
 async fn origin_guard(req: Request, next: Next) -> Response {
     if is_cross_site(req.method(), req.headers()) {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
-        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.\n").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are not allowed.\n",
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -252,7 +276,9 @@ async fn body_limit(req: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, limited)).await
 }
 
-fn http_body_util_limited(body: Body) -> impl http_body::Body<Data = bytes::Bytes, Error = axum::Error> {
+fn http_body_util_limited(
+    body: Body,
+) -> impl http_body::Body<Data = bytes::Bytes, Error = axum::Error> {
     use http_body_util::BodyExt;
     http_body_util::Limited::new(body, MAX_BODY_BYTES).map_err(axum::Error::new)
 }
@@ -268,17 +294,29 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
             h.insert(k, HeaderValue::from_static(v));
         }
     };
-    set(h, "content-security-policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
     if !is_asset {
         set(h, "cache-control", "no-store");
     }
     if state.config.secure_cookies {
-        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
     res
 }
@@ -298,13 +336,34 @@ mod tests {
     #[test]
     fn cross_site_detection() {
         let post = Method::POST;
-        assert!(!is_cross_site(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&post, &headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&post, &headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&post, &headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_cross_site(&post, &headers(&[("origin", "http://a.test:3000"), ("host", "a.test:3000")])));
-        assert!(is_cross_site(&post, &headers(&[("origin", "http://evil.test"), ("host", "a.test:3000")])));
-        assert!(is_cross_site(&post, &headers(&[("origin", "null"), ("host", "a.test")])));
+        assert!(!is_cross_site(
+            &Method::GET,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(is_cross_site(
+            &post,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(is_cross_site(
+            &post,
+            &headers(&[("sec-fetch-site", "same-site")])
+        ));
+        assert!(!is_cross_site(
+            &post,
+            &headers(&[("sec-fetch-site", "same-origin")])
+        ));
+        assert!(!is_cross_site(
+            &post,
+            &headers(&[("origin", "http://a.test:3000"), ("host", "a.test:3000")])
+        ));
+        assert!(is_cross_site(
+            &post,
+            &headers(&[("origin", "http://evil.test"), ("host", "a.test:3000")])
+        ));
+        assert!(is_cross_site(
+            &post,
+            &headers(&[("origin", "null"), ("host", "a.test")])
+        ));
         assert!(!is_cross_site(&post, &headers(&[])));
     }
 

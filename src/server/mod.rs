@@ -49,10 +49,17 @@ impl Server {
     pub async fn build(config: config::Config) -> anyhow::Result<Server> {
         use anyhow::Context;
         let db = db::connect(&config.database_url).await?;
-        let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| {
-            format!("cannot listen on {} (is another program using that port?)", config.addr)
-        })?;
-        let addr = listener.local_addr().context("cannot read the listening address")?;
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (is another program using that port?)",
+                    config.addr
+                )
+            })?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
         let leptos_options = leptos::config::LeptosOptions::builder()
             .output_name("rapport")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -61,8 +68,18 @@ impl Server {
             .env(leptos::config::Env::PROD)
             .build();
         let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let state = AppState { db, config: Arc::new(config), passwords, leptos_options, routes: http::routes() };
-        Ok(Server { state, addr, listener })
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            passwords,
+            leptos_options,
+            routes: http::routes(),
+        };
+        Ok(Server {
+            state,
+            addr,
+            listener,
+        })
     }
 
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
@@ -76,10 +93,13 @@ impl Server {
             }
         });
         let app = http::router(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
     }
 }
 
@@ -89,7 +109,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -4,7 +4,9 @@
 //! a burst of sign-ins queues instead of exhausting memory or starving the
 //! async runtime.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -23,13 +25,17 @@ fn argon2() -> Argon2<'static> {
 /// Hashes synchronously. Use `Hasher::hash` from async code.
 pub fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// Verifies synchronously; a malformed stored hash never matches.
 pub fn verify_blocking(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -48,9 +54,14 @@ pub struct HashError;
 
 impl Hasher {
     pub fn new() -> Result<Hasher, HashError> {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         let dummy = hash_blocking("rapport-timing-equaliser").map_err(|_| HashError)?;
-        Ok(Hasher { permits: Arc::new(Semaphore::new(cores)), dummy: dummy.into() })
+        Ok(Hasher {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy: dummy.into(),
+        })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
@@ -63,7 +74,11 @@ impl Hasher {
 
     /// Checks a password against a stored hash; `None` (no account or no
     /// password yet) costs the same time and never matches.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError)?;
         let (target, real) = match stored {
             Some(h) => (h, true),
@@ -92,7 +107,10 @@ mod tests {
     #[tokio::test]
     async fn unknown_accounts_never_verify() {
         let hasher = Hasher::new().unwrap();
-        assert!(!hasher.verify("rapport-timing-equaliser".into(), None).await.unwrap());
+        assert!(!hasher
+            .verify("rapport-timing-equaliser".into(), None)
+            .await
+            .unwrap());
         let h = hasher.hash("pw-123456".into()).await.unwrap();
         assert!(hasher.verify("pw-123456".into(), Some(h)).await.unwrap());
     }

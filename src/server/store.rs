@@ -8,7 +8,9 @@
 use super::db::Db;
 use super::now;
 use crate::api::account::Invitation;
-use crate::api::admin::{PersonRef, TeamDetail, TeamRef, TeamSummary, UserDetail, UserFilter, UserList, UserSummary};
+use crate::api::admin::{
+    PersonRef, TeamDetail, TeamRef, TeamSummary, UserDetail, UserFilter, UserList, UserSummary,
+};
 use crate::api::auth::SessionUser;
 use crate::api::team::TeamMembership;
 use crate::api::AppError;
@@ -27,7 +29,8 @@ fn internal(e: sqlx::Error) -> AppError {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
-            d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+            d.code()
+                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
                 || d.message().contains("UNIQUE constraint failed")
         }
         _ => false,
@@ -44,17 +47,28 @@ fn conflict_or_internal(e: sqlx::Error, msg: &str) -> AppError {
 
 /// `$start, $start+1, …` for an `IN (…)` list of `n` values.
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_team_id(raw: Option<&str>) -> Result<Option<i64>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| AppError::Invalid("Choose a team from the list.".into())),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::Invalid("Choose a team from the list.".into())),
     }
 }
 
-pub async fn audit(tx: &mut Transaction<'_, Any>, actor: Option<i64>, action: &str, subject: &str) -> Result<(), AppError> {
+pub async fn audit(
+    tx: &mut Transaction<'_, Any>,
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject) VALUES ($1, $2, $3, $4)")
         .bind(now())
         .bind(actor)
@@ -69,12 +83,14 @@ pub async fn audit(tx: &mut Transaction<'_, Any>, actor: Option<i64>, action: &s
 // ---------------------------------------------------------------- throttle
 
 pub async fn count_failures(db: &Db, bucket: &str, since: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_failures WHERE bucket = $1 AND at > $2")
-        .bind(bucket)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await
-        .map_err(internal)
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM login_failures WHERE bucket = $1 AND at > $2",
+    )
+    .bind(bucket)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await
+    .map_err(internal)
 }
 
 pub async fn record_failure(db: &Db, buckets: &[&str], at: i64) -> Result<(), AppError> {
@@ -90,7 +106,11 @@ pub async fn record_failure(db: &Db, buckets: &[&str], at: i64) -> Result<(), Ap
 }
 
 pub async fn clear_failures(db: &Db, bucket: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM login_failures WHERE bucket = $1").bind(bucket).execute(&db.pool).await.map_err(internal)?;
+    sqlx::query("DELETE FROM login_failures WHERE bucket = $1")
+        .bind(bucket)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 
@@ -108,7 +128,11 @@ pub async fn cleanup(db: &Db, cfg: &super::config::Config) -> Result<(), AppErro
         .execute(&db.pool)
         .await
         .map_err(internal)?;
-    sqlx::query("DELETE FROM invites WHERE expires_at < $1").bind(t).execute(&db.pool).await.map_err(internal)?;
+    sqlx::query("DELETE FROM invites WHERE expires_at < $1")
+        .bind(t)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 
@@ -156,7 +180,11 @@ pub async fn create_session(db: &Db, hash: &str, user_id: i64, t: i64) -> Result
 }
 
 pub async fn delete_session(db: &Db, hash: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(&db.pool).await.map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(hash)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 
@@ -212,13 +240,21 @@ async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {
 }
 
 pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, AppError> {
-    let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?;
-    let Some((id, email, name)) = row else { return Ok(None) };
-    Ok(Some(SessionUser { id, email, name, roles: roles_of(db, id).await? }))
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(internal)?;
+    let Some((id, email, name)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(SessionUser {
+        id,
+        email,
+        name,
+        roles: roles_of(db, id).await?,
+    }))
 }
 
 pub async fn count_sessions(db: &Db, user_id: i64) -> Result<i64, AppError> {
@@ -234,15 +270,21 @@ pub async fn count_sessions(db: &Db, user_id: i64) -> Result<i64, AppError> {
 async fn insert_invite(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<String, AppError> {
     let token = super::auth::new_token();
     let t = now();
-    sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(user_id).execute(&mut **tx).await.map_err(internal)?;
-    sqlx::query("INSERT INTO invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(super::auth::token_hash(&token))
+    sqlx::query("DELETE FROM invites WHERE user_id = $1")
         .bind(user_id)
-        .bind(t)
-        .bind(t + INVITE_TTL_SECS)
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(super::auth::token_hash(&token))
+    .bind(user_id)
+    .bind(t)
+    .bind(t + INVITE_TTL_SECS)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
     Ok(token)
 }
 
@@ -261,7 +303,11 @@ pub async fn invite_user(db: &Db, token: &str) -> Result<Option<Invitation>, App
 
 /// Sets the password of the invite's person, uses up the invite and ends
 /// any older sessions of theirs. Returns the person's id.
-pub async fn redeem_invite(db: &Db, token: &str, password_hash: &str) -> Result<Option<i64>, AppError> {
+pub async fn redeem_invite(
+    db: &Db,
+    token: &str,
+    password_hash: &str,
+) -> Result<Option<i64>, AppError> {
     let mut tx = db.pool.begin().await.map_err(internal)?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "SELECT i.user_id FROM invites i JOIN users u ON u.id = i.user_id \
@@ -272,22 +318,37 @@ pub async fn redeem_invite(db: &Db, token: &str, password_hash: &str) -> Result<
     .fetch_optional(&mut *tx)
     .await
     .map_err(internal)?;
-    let Some(user_id) = user_id else { return Ok(None) };
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(user_id)
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-    sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(internal)?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(internal)?;
+    sqlx::query("DELETE FROM invites WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
     audit(&mut tx, Some(user_id), "invite.accepted", "").await?;
     tx.commit().await.map_err(internal)?;
     Ok(Some(user_id))
 }
 
 /// Sets a new password and ends every session of the person except `keep`.
-pub async fn set_password(db: &Db, user_id: i64, hash: &str, keep: Option<&str>) -> Result<(), AppError> {
+pub async fn set_password(
+    db: &Db,
+    user_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+) -> Result<(), AppError> {
     let mut tx = db.pool.begin().await.map_err(internal)?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
@@ -307,8 +368,16 @@ pub async fn set_password(db: &Db, user_id: i64, hash: &str, keep: Option<&str>)
 
 // ---------------------------------------------------------------- users
 
-async fn set_roles(tx: &mut Transaction<'_, Any>, user_id: i64, roles: &Roles) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut **tx).await.map_err(internal)?;
+async fn set_roles(
+    tx: &mut Transaction<'_, Any>,
+    user_id: i64,
+    roles: &Roles,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
     for role in roles.iter() {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
             .bind(user_id)
@@ -320,7 +389,10 @@ async fn set_roles(tx: &mut Transaction<'_, Any>, user_id: i64, roles: &Roles) -
     Ok(())
 }
 
-async fn check_team_exists(tx: &mut Transaction<'_, Any>, team_id: Option<i64>) -> Result<(), AppError> {
+async fn check_team_exists(
+    tx: &mut Transaction<'_, Any>,
+    team_id: Option<i64>,
+) -> Result<(), AppError> {
     if let Some(id) = team_id {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
             .bind(id)
@@ -328,7 +400,9 @@ async fn check_team_exists(tx: &mut Transaction<'_, Any>, team_id: Option<i64>) 
             .await
             .map_err(internal)?;
         if found.is_none() {
-            return Err(AppError::Invalid("That team does not exist any more. Choose another.".into()));
+            return Err(AppError::Invalid(
+                "That team does not exist any more. Choose another.".into(),
+            ));
         }
     }
     Ok(())
@@ -356,7 +430,9 @@ pub async fn insert_user(
     .bind(now())
     .fetch_one(&mut **tx)
     .await
-    .map_err(|e| conflict_or_internal(e, "Someone already has an account with that email address."))?;
+    .map_err(|e| {
+        conflict_or_internal(e, "Someone already has an account with that email address.")
+    })?;
     set_roles(tx, id, roles).await?;
     Ok(id)
 }
@@ -373,7 +449,9 @@ pub async fn create_user_with_invite(
     let name = PersonName::parse(name)?;
     let team_id = parse_team_id(team_id)?;
     if roles.is_empty() {
-        return Err(AppError::Invalid("Give the person at least one role.".into()));
+        return Err(AppError::Invalid(
+            "Give the person at least one role.".into(),
+        ));
     }
     let mut tx = db.pool.begin().await.map_err(internal)?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
@@ -383,14 +461,25 @@ pub async fn create_user_with_invite(
     Ok((id, token))
 }
 
-pub async fn update_user(db: &Db, actor: i64, id: i64, name: &str, team_id: Option<&str>, roles: &Roles) -> Result<(), AppError> {
+pub async fn update_user(
+    db: &Db,
+    actor: i64,
+    id: i64,
+    name: &str,
+    team_id: Option<&str>,
+    roles: &Roles,
+) -> Result<(), AppError> {
     let name = PersonName::parse(name)?;
     let team_id = parse_team_id(team_id)?;
     if roles.is_empty() {
-        return Err(AppError::Invalid("Give the person at least one role.".into()));
+        return Err(AppError::Invalid(
+            "Give the person at least one role.".into(),
+        ));
     }
     if actor == id && !roles.has(Role::Admin) {
-        return Err(AppError::Conflict("You cannot remove your own administrator role. Ask another administrator.".into()));
+        return Err(AppError::Conflict(
+            "You cannot remove your own administrator role. Ask another administrator.".into(),
+        ));
     }
     let mut tx = db.pool.begin().await.map_err(internal)?;
     check_team_exists(&mut tx, team_id).await?;
@@ -407,7 +496,11 @@ pub async fn update_user(db: &Db, actor: i64, id: i64, name: &str, team_id: Opti
     }
     set_roles(&mut tx, id, roles).await?;
     if !roles.has(Role::Manager) {
-        sqlx::query("DELETE FROM team_managers WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
+        sqlx::query("DELETE FROM team_managers WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
     }
     audit(&mut tx, Some(actor), "user.updated", &id.to_string()).await?;
     tx.commit().await.map_err(internal)
@@ -415,7 +508,9 @@ pub async fn update_user(db: &Db, actor: i64, id: i64, name: &str, team_id: Opti
 
 pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Result<(), AppError> {
     if actor == id && disabled {
-        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot disable your own account.".into(),
+        ));
     }
     let mut tx = db.pool.begin().await.map_err(internal)?;
     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
@@ -429,10 +524,28 @@ pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Resul
         return Err(AppError::not_found("That person"));
     }
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
-        sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        sqlx::query("DELETE FROM invites WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
     }
-    audit(&mut tx, Some(actor), if disabled { "user.disabled" } else { "user.enabled" }, &id.to_string()).await?;
+    audit(
+        &mut tx,
+        Some(actor),
+        if disabled {
+            "user.disabled"
+        } else {
+            "user.enabled"
+        },
+        &id.to_string(),
+    )
+    .await?;
     tx.commit().await.map_err(internal)
 }
 
@@ -445,7 +558,11 @@ pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError
         .map_err(internal)?;
     match disabled {
         None => return Err(AppError::not_found("That person")),
-        Some(1) => return Err(AppError::Conflict("Enable the account before sending a new link.".into())),
+        Some(1) => {
+            return Err(AppError::Conflict(
+                "Enable the account before sending a new link.".into(),
+            ))
+        }
         Some(_) => {}
     }
     let token = insert_invite(&mut tx, id).await?;
@@ -473,7 +590,10 @@ const USER_COLUMNS: &str = "u.id, u.email, u.name, u.team_id, t.name AS team_nam
 async fn with_roles(db: &Db, rows: Vec<UserRowRaw>) -> Result<Vec<UserSummary>, AppError> {
     let mut roles: std::collections::HashMap<i64, Vec<Role>> = std::collections::HashMap::new();
     if !rows.is_empty() {
-        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({})", placeholders(1, rows.len()));
+        let sql = format!(
+            "SELECT user_id, role FROM user_roles WHERE user_id IN ({})",
+            placeholders(1, rows.len())
+        );
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for r in &rows {
             q = q.bind(r.id);
@@ -508,11 +628,19 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pat = format!(
             "%{}%",
-            q.to_lowercase().chars().take(100).collect::<String>().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            q.to_lowercase()
+                .chars()
+                .take(100)
+                .collect::<String>()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         binds.push(BindValue::Text(pat));
         let n = binds.len();
-        conds.push(format!("(LOWER(u.name) LIKE ${n} ESCAPE '\\' OR u.email LIKE ${n} ESCAPE '\\')"));
+        conds.push(format!(
+            "(LOWER(u.name) LIKE ${n} ESCAPE '\\' OR u.email LIKE ${n} ESCAPE '\\')"
+        ));
     }
     if let Some(team) = f.team.as_deref().and_then(|t| t.parse::<i64>().ok()) {
         binds.push(BindValue::Int(team));
@@ -520,7 +648,10 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     }
     if let Some(role) = f.role.as_deref().and_then(Role::parse) {
         binds.push(BindValue::Text(role.as_str().into()));
-        conds.push(format!("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${})", binds.len()));
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${})",
+            binds.len()
+        ));
     }
     match f.status.as_deref() {
         Some("active") => conds.push("u.disabled = 0 AND u.password_hash IS NOT NULL".into()),
@@ -528,7 +659,11 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
         Some("disabled") => conds.push("u.disabled = 1".into()),
         _ => {}
     }
-    let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let where_sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
 
     let count_sql = format!("SELECT COUNT(*) FROM users u{where_sql}");
     let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -538,7 +673,12 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     let total = cq.fetch_one(&db.pool).await.map_err(internal)?;
 
     let pages = ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1);
-    let page = f.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, pages);
+    let page = f
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let sql = format!(
         "SELECT {USER_COLUMNS}{where_sql} ORDER BY LOWER(u.name), u.id LIMIT {USERS_PER_PAGE} OFFSET {}",
         (page - 1) * USERS_PER_PAGE
@@ -548,7 +688,12 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
         q = b.bind_row(q);
     }
     let rows = q.fetch_all(&db.pool).await.map_err(internal)?;
-    Ok(UserList { users: with_roles(db, rows).await?, total, page, per_page: USERS_PER_PAGE })
+    Ok(UserList {
+        users: with_roles(db, rows).await?,
+        total,
+        page,
+        per_page: USERS_PER_PAGE,
+    })
 }
 
 enum BindValue {
@@ -559,13 +704,19 @@ enum BindValue {
 type AnyArgs<'q> = sqlx::any::AnyArguments<'q>;
 
 impl BindValue {
-    fn bind_scalar<'q, O>(&self, q: sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>>) -> sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>> {
+    fn bind_scalar<'q, O>(
+        &self,
+        q: sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>> {
         match self {
             BindValue::Text(s) => q.bind(s.clone()),
             BindValue::Int(i) => q.bind(*i),
         }
     }
-    fn bind_row<'q, O>(&self, q: sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>>) -> sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>> {
+    fn bind_row<'q, O>(
+        &self,
+        q: sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>>,
+    ) -> sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>> {
         match self {
             BindValue::Text(s) => q.bind(s.clone()),
             BindValue::Int(i) => q.bind(*i),
@@ -583,7 +734,9 @@ pub async fn user_summary(db: &Db, id: i64) -> Result<Option<UserSummary>, AppEr
 }
 
 pub async fn user_detail(db: &Db, id: i64) -> Result<Option<UserDetail>, AppError> {
-    let Some(user) = user_summary(db, id).await? else { return Ok(None) };
+    let Some(user) = user_summary(db, id).await? else {
+        return Ok(None);
+    };
     let manages: Vec<(i64, String)> = sqlx::query_as(
         "SELECT t.id, t.name FROM team_managers m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.name",
     )
@@ -591,15 +744,19 @@ pub async fn user_detail(db: &Db, id: i64) -> Result<Option<UserDetail>, AppErro
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?;
-    let invite_pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invites WHERE user_id = $1 AND expires_at > $2")
-        .bind(id)
-        .bind(now())
-        .fetch_one(&db.pool)
-        .await
-        .map_err(internal)?;
+    let invite_pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM invites WHERE user_id = $1 AND expires_at > $2")
+            .bind(id)
+            .bind(now())
+            .fetch_one(&db.pool)
+            .await
+            .map_err(internal)?;
     Ok(Some(UserDetail {
         user,
-        manages: manages.into_iter().map(|(id, name)| TeamRef { id, name }).collect(),
+        manages: manages
+            .into_iter()
+            .map(|(id, name)| TeamRef { id, name })
+            .collect(),
         active_sessions: count_sessions(db, id).await?,
         invite_pending: invite_pending > 0,
     }))
@@ -641,10 +798,17 @@ async fn managers_of(db: &Db, team_ids: &[i64]) -> Result<Vec<(i64, PersonRef)>,
 pub async fn list_teams(db: &Db, only: Option<&[i64]>) -> Result<Vec<TeamSummary>, AppError> {
     let base = "SELECT t.id, t.name, (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) AS members FROM teams t";
     let rows: Vec<(i64, String, i64)> = match only {
-        None => sqlx::query_as(&format!("{base} ORDER BY t.name")).fetch_all(&db.pool).await,
+        None => {
+            sqlx::query_as(&format!("{base} ORDER BY t.name"))
+                .fetch_all(&db.pool)
+                .await
+        }
         Some([]) => Ok(Vec::new()),
         Some(ids) => {
-            let sql = format!("{base} WHERE t.id IN ({}) ORDER BY t.name", placeholders(1, ids.len()));
+            let sql = format!(
+                "{base} WHERE t.id IN ({}) ORDER BY t.name",
+                placeholders(1, ids.len())
+            );
             let mut q = sqlx::query_as(&sql);
             for id in ids {
                 q = q.bind(*id);
@@ -661,24 +825,36 @@ pub async fn list_teams(db: &Db, only: Option<&[i64]>) -> Result<Vec<TeamSummary
             id,
             name,
             members,
-            managers: managers.extract_if(.., |(t, _)| *t == id).map(|(_, p)| p).collect(),
+            managers: managers
+                .extract_if(.., |(t, _)| *t == id)
+                .map(|(_, p)| p)
+                .collect(),
         })
         .collect())
 }
 
 async fn members_of(db: &Db, team_id: i64) -> Result<Vec<PersonRef>, AppError> {
-    let rows: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, name, email FROM users WHERE team_id = $1 ORDER BY LOWER(name), id")
-            .bind(team_id)
-            .fetch_all(&db.pool)
-            .await
-            .map_err(internal)?;
-    Ok(rows.into_iter().map(|(id, name, email)| PersonRef { id, name, email }).collect())
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, email FROM users WHERE team_id = $1 ORDER BY LOWER(name), id",
+    )
+    .bind(team_id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, email)| PersonRef { id, name, email })
+        .collect())
 }
 
 pub async fn team_detail(db: &Db, id: i64) -> Result<Option<TeamDetail>, AppError> {
-    let Some(team) = list_teams(db, Some(&[id])).await?.pop() else { return Ok(None) };
-    Ok(Some(TeamDetail { members: members_of(db, id).await?, team }))
+    let Some(team) = list_teams(db, Some(&[id])).await?.pop() else {
+        return Ok(None);
+    };
+    Ok(Some(TeamDetail {
+        members: members_of(db, id).await?,
+        team,
+    }))
 }
 
 pub async fn create_team(db: &Db, actor: i64, name: &str) -> Result<i64, AppError> {
@@ -712,7 +888,13 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
     if n == 0 {
         return Err(AppError::not_found("That team"));
     }
-    audit(&mut tx, Some(actor), "team.renamed", &format!("{id}: {}", name.as_str())).await?;
+    audit(
+        &mut tx,
+        Some(actor),
+        "team.renamed",
+        &format!("{id}: {}", name.as_str()),
+    )
+    .await?;
     tx.commit().await.map_err(internal)
 }
 
@@ -733,7 +915,9 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
         .await
         .map_err(internal)?;
     let Some(user_id) = user else {
-        return Err(AppError::Invalid(format!("Nobody has an account with the email {email}.")));
+        return Err(AppError::Invalid(format!(
+            "Nobody has an account with the email {email}."
+        )));
     };
     sqlx::query("INSERT INTO team_managers (team_id, user_id) VALUES ($1, $2)")
         .bind(team_id)
@@ -741,11 +925,13 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
         .execute(&mut *tx)
         .await
         .map_err(|e| conflict_or_internal(e, "That person already manages this team."))?;
-    let has_role: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND role = 'manager'")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let has_role: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND role = 'manager'",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
     if has_role == 0 {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'manager')")
             .bind(user_id)
@@ -753,11 +939,22 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
             .await
             .map_err(internal)?;
     }
-    audit(&mut tx, Some(actor), "team.manager_added", &format!("{team_id}: {email}")).await?;
+    audit(
+        &mut tx,
+        Some(actor),
+        "team.manager_added",
+        &format!("{team_id}: {email}"),
+    )
+    .await?;
     tx.commit().await.map_err(internal)
 }
 
-pub async fn remove_manager(db: &Db, actor: i64, team_id: i64, user_id: i64) -> Result<(), AppError> {
+pub async fn remove_manager(
+    db: &Db,
+    actor: i64,
+    team_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
     let mut tx = db.pool.begin().await.map_err(internal)?;
     let n = sqlx::query("DELETE FROM team_managers WHERE team_id = $1 AND user_id = $2")
         .bind(team_id)
@@ -767,9 +964,17 @@ pub async fn remove_manager(db: &Db, actor: i64, team_id: i64, user_id: i64) -> 
         .map_err(internal)?
         .rows_affected();
     if n == 0 {
-        return Err(AppError::NotFound("That person does not manage this team.".into()));
+        return Err(AppError::NotFound(
+            "That person does not manage this team.".into(),
+        ));
     }
-    audit(&mut tx, Some(actor), "team.manager_removed", &format!("{team_id}: {user_id}")).await?;
+    audit(
+        &mut tx,
+        Some(actor),
+        "team.manager_removed",
+        &format!("{team_id}: {user_id}"),
+    )
+    .await?;
     tx.commit().await.map_err(internal)
 }
 
@@ -783,10 +988,17 @@ pub async fn my_team(db: &Db, user_id: i64) -> Result<TeamMembership, AppError> 
     .map_err(internal)?;
     let (team_id, team_name) = row.unwrap_or((None, None));
     let managers = match team_id {
-        Some(t) => managers_of(db, &[t]).await?.into_iter().map(|(_, p)| p).collect(),
+        Some(t) => managers_of(db, &[t])
+            .await?
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect(),
         None => Vec::new(),
     };
-    Ok(TeamMembership { team_name, managers })
+    Ok(TeamMembership {
+        team_name,
+        managers,
+    })
 }
 
 /// The teams `manager_id` manages, with members. The scope of every
@@ -803,7 +1015,10 @@ pub async fn managed_teams(db: &Db, manager_id: i64) -> Result<Vec<TeamDetail>, 
     let ids = managed_team_ids(db, manager_id).await?;
     let mut out = Vec::new();
     for team in list_teams(db, Some(&ids)).await? {
-        out.push(TeamDetail { members: members_of(db, team.id).await?, team });
+        out.push(TeamDetail {
+            members: members_of(db, team.id).await?,
+            team,
+        });
     }
     Ok(out)
 }
@@ -823,6 +1038,9 @@ mod tests {
         assert_eq!(parse_team_id(None).unwrap(), None);
         assert_eq!(parse_team_id(Some(" ")).unwrap(), None);
         assert_eq!(parse_team_id(Some("12")).unwrap(), Some(12));
-        assert!(matches!(parse_team_id(Some("x")), Err(AppError::Invalid(_))));
+        assert!(matches!(
+            parse_team_id(Some("x")),
+            Err(AppError::Invalid(_))
+        ));
     }
 }

@@ -22,7 +22,8 @@ pub enum Backend {
 /// Where the PostgreSQL tests connect. They fail (never skip) when it does
 /// not answer: CI must not pass without having run them.
 pub fn postgres_admin_url() -> String {
-    std::env::var("RAPPORT_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("RAPPORT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn test_hash() -> &'static str {
@@ -46,12 +47,16 @@ pub struct TestApp {
 /// even under 8-way concurrent load: see tests/page_stability.rs).
 fn one_app_at_a_time() -> std::sync::Arc<tokio::sync::Mutex<()>> {
     static LOCK: OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
-    LOCK.get_or_init(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))).clone()
+    LOCK.get_or_init(|| std::sync::Arc::new(tokio::sync::Mutex::new(())))
+        .clone()
 }
 
 fn random_suffix() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{}_{}_{}", std::process::id(), nanos, rand_u32())
 }
 
@@ -77,7 +82,12 @@ impl TestApp {
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {} must answer for these tests: {e}", postgres_admin_url()));
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL at {} must answer for these tests: {e}",
+                            postgres_admin_url()
+                        )
+                    });
                 admin.close().await;
                 let base = postgres_admin_url();
                 let url = match base.rfind('/') {
@@ -96,7 +106,15 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = server.run().await;
         });
-        TestApp { addr, base: format!("http://{addr}"), db, backend, pg_database, _dir: dir, _one_at_a_time: guard }
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            db,
+            backend,
+            pg_database,
+            _dir: dir,
+            _one_at_a_time: guard,
+        }
     }
 
     /// Drops the throw-away PostgreSQL database.
@@ -104,7 +122,9 @@ impl TestApp {
         self.db.pool.close().await;
         if let Some(name) = &self.pg_database {
             let admin = admin_pool().await;
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await;
             admin.close().await;
         }
     }
@@ -135,7 +155,13 @@ impl TestApp {
     }
 
     /// Posts a form the way a browser without JavaScript does.
-    pub async fn submit(&self, client: &Client, endpoint: &str, form: &[(&str, &str)], from_page: &str) -> Response {
+    pub async fn submit(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        from_page: &str,
+    ) -> Response {
         client
             .post(self.url(&format!("/api/{endpoint}")))
             .header("accept", "text/html,application/xhtml+xml")
@@ -149,12 +175,18 @@ impl TestApp {
     }
 
     pub async fn get(&self, client: &Client, path: &str) -> Response {
-        client.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e:?}"))
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"))
     }
 
     pub async fn team(&self, name: &str) -> i64 {
         let mut tx = self.db.pool.begin().await.expect("tx");
-        let id = store::insert_team(&mut tx, &TeamName::parse(name).expect("name")).await.expect("team");
+        let id = store::insert_team(&mut tx, &TeamName::parse(name).expect("name"))
+            .await
+            .expect("team");
         tx.commit().await.expect("commit");
         id
     }
@@ -162,7 +194,11 @@ impl TestApp {
     /// Creates a person with `PASSWORD` directly in the database.
     pub async fn user(&self, email: &str, roles: &[Role], team: Option<i64>) -> i64 {
         let mut tx = self.db.pool.begin().await.expect("tx");
-        let name = email.split('@').next().unwrap_or("someone").replace('.', " ");
+        let name = email
+            .split('@')
+            .next()
+            .unwrap_or("someone")
+            .replace('.', " ");
         let id = store::insert_user(
             &mut tx,
             &Email::parse(email).expect("email"),
@@ -189,8 +225,19 @@ impl TestApp {
     /// Signs in and returns the client holding the session cookie.
     pub async fn login_as(&self, email: &str) -> Client {
         let client = self.client();
-        let res = self.call(&client, "login", &[("email", email), ("password", PASSWORD)]).await;
-        assert_eq!(res.status(), StatusCode::OK, "login as {email}: {}", res.text().await.unwrap_or_default());
+        let res = self
+            .call(
+                &client,
+                "login",
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "login as {email}: {}",
+            res.text().await.unwrap_or_default()
+        );
         client
     }
 
@@ -202,7 +249,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.db.pool).await.expect("count")
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count")
     }
 }
 
@@ -212,7 +262,12 @@ async fn admin_pool() -> sqlx::AnyPool {
         .max_connections(1)
         .connect(&postgres_admin_url())
         .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {} must answer for these tests: {e}", postgres_admin_url()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {} must answer for these tests: {e}",
+                postgres_admin_url()
+            )
+        })
 }
 
 /// The session cookie a response set, if any.
@@ -222,7 +277,13 @@ pub fn session_cookie(res: &Response) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("rapport_session="))
-        .map(|c| c.split(';').next().unwrap_or("").trim_start_matches("rapport_session=").to_owned())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("rapport_session=")
+                .to_owned()
+        })
 }
 
 /// Runs each named `async fn(&TestApp)` once on SQLite and once on PostgreSQL.
