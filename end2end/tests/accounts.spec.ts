@@ -44,6 +44,13 @@ for (const role of roles) {
       // The bundle loaded and hydrated under the CSP without a single error.
       await page.waitForLoadState("networkidle");
       expect(errors).toEqual([]);
+      // Hydrated: following a link is a client-side navigation, the page's
+      // JavaScript state survives it.
+      await page.evaluate(() => ((window as any).__rapportMarker = 1));
+      await nav.getByRole("link", { name: "My account", exact: true }).click();
+      await expect(page.getByRole("heading", { name: "My account", level: 1 })).toBeVisible();
+      expect(await page.evaluate(() => (window as any).__rapportMarker)).toBe(1);
+      expect(errors).toEqual([]);
     }
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login\?signed_out=1$/);
