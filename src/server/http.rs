@@ -88,20 +88,25 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Respo
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Renders a page. Each request gets a fresh CSP nonce (see `app::shell`).
+/// What every page render gets in context: the app state, the caller, and a
+/// fresh CSP nonce (see `app::shell`).
+fn page_context(state: &AppState, ctx: Option<RequestCtx>) -> impl Fn() + Clone + Send + 'static {
+    let state = state.clone();
+    move || {
+        provide_context(state.clone());
+        if let Some(ctx) = ctx.clone() {
+            provide_context(ctx);
+        }
+        leptos::nonce::provide_nonce();
+    }
+}
+
+/// Renders a page.
 async fn page_handler(State(state): State<AppState>, req: Request) -> Response {
-    let ctx = request_ctx(&req);
-    let app_state = state.clone();
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_route_with_context(
         state.routes.clone(),
-        move || {
-            provide_context(app_state.clone());
-            if let Some(ctx) = ctx.clone() {
-                provide_context(ctx);
-            }
-            leptos::nonce::provide_nonce();
-        },
+        page_context(&state, request_ctx(&req)),
         move || shell(options.clone()),
     );
     handler(State(state), req).await.into_response()
@@ -121,18 +126,11 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
             return served.into_response();
         }
         let ctx = parts.extensions.get::<RequestCtx>().cloned();
-        let app_state = state.clone();
         let options = state.leptos_options.clone();
-        let handler = leptos_axum::render_app_async_with_context(
-            move || {
-                provide_context(app_state.clone());
-                if let Some(ctx) = ctx.clone() {
-                    provide_context(ctx);
-                }
-                leptos::nonce::provide_nonce();
-            },
-            move || shell(options.clone()),
-        );
+        let handler =
+            leptos_axum::render_app_async_with_context(page_context(&state, ctx), move || {
+                shell(options.clone())
+            });
         let mut res = handler(Request::from_parts(parts, Body::empty()))
             .await
             .into_response();

@@ -63,6 +63,16 @@ fn parse_team_id(raw: Option<&str>) -> Result<Option<i64>, AppError> {
     }
 }
 
+/// Runs a statement whose one parameter (`$1`) is an id.
+async fn exec_by_id(tx: &mut Transaction<'_, Any>, sql: &str, id: i64) -> Result<(), AppError> {
+    sqlx::query(sql)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 pub async fn audit(
     tx: &mut Transaction<'_, Any>,
     actor: Option<i64>,
@@ -270,11 +280,7 @@ pub async fn count_sessions(db: &Db, user_id: i64) -> Result<i64, AppError> {
 async fn insert_invite(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<String, AppError> {
     let token = super::auth::new_token();
     let t = now();
-    sqlx::query("DELETE FROM invites WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    exec_by_id(tx, "DELETE FROM invites WHERE user_id = $1", user_id).await?;
     sqlx::query(
         "INSERT INTO invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -327,16 +333,8 @@ pub async fn redeem_invite(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-    sqlx::query("DELETE FROM invites WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    exec_by_id(&mut tx, "DELETE FROM invites WHERE user_id = $1", user_id).await?;
+    exec_by_id(&mut tx, "DELETE FROM sessions WHERE user_id = $1", user_id).await?;
     audit(&mut tx, Some(user_id), "invite.accepted", "").await?;
     tx.commit().await.map_err(internal)?;
     Ok(Some(user_id))
@@ -373,11 +371,7 @@ async fn set_roles(
     user_id: i64,
     roles: &Roles,
 ) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    exec_by_id(tx, "DELETE FROM user_roles WHERE user_id = $1", user_id).await?;
     for role in roles.iter() {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
             .bind(user_id)
@@ -496,11 +490,7 @@ pub async fn update_user(
     }
     set_roles(&mut tx, id, roles).await?;
     if !roles.has(Role::Manager) {
-        sqlx::query("DELETE FROM team_managers WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        exec_by_id(&mut tx, "DELETE FROM team_managers WHERE user_id = $1", id).await?;
     }
     audit(&mut tx, Some(actor), "user.updated", &id.to_string()).await?;
     tx.commit().await.map_err(internal)
@@ -524,16 +514,8 @@ pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Resul
         return Err(AppError::not_found("That person"));
     }
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        sqlx::query("DELETE FROM invites WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        exec_by_id(&mut tx, "DELETE FROM sessions WHERE user_id = $1", id).await?;
+        exec_by_id(&mut tx, "DELETE FROM invites WHERE user_id = $1", id).await?;
     }
     audit(
         &mut tx,
@@ -933,11 +915,12 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
     .await
     .map_err(internal)?;
     if has_role == 0 {
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'manager')")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        exec_by_id(
+            &mut tx,
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, 'manager')",
+            user_id,
+        )
+        .await?;
     }
     audit(
         &mut tx,
