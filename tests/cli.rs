@@ -162,3 +162,32 @@ fn a_fresh_database_explains_how_to_create_an_admin() {
         "{seen}"
     );
 }
+
+#[test]
+fn migrate_creates_a_missing_postgres_database() {
+    let admin = std::env::var("RAPPORT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let base = &admin[..admin.rfind('/').expect("database URL has a path")];
+    let name = format!("rapport_cli_{}", std::process::id());
+    let url = format!("{base}/{name}");
+    for _ in 0..2 {
+        let out = rapport()
+            .args(["migrate", "--database-url", &url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("is up to date"));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::migrate::MigrateDatabase;
+        sqlx::any::install_default_drivers();
+        sqlx::Any::drop_database(&url)
+            .await
+            .expect("drop the test database");
+    });
+}

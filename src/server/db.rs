@@ -78,13 +78,33 @@ fn prepare_sqlite_path(url: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Creates the PostgreSQL database named in the URL when the server has no
+/// such database yet, so `DATABASE_URL=postgres://…/rapport rapport serve`
+/// works on an empty server.
+async fn ensure_postgres_database(url: &str) -> anyhow::Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    let exists = sqlx::Any::database_exists(url)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    if !exists {
+        sqlx::Any::create_database(url)
+            .await
+            .with_context(|| format!("cannot create the database at {}", redact(url)))?;
+        tracing::info!("created the database at {}", redact(url));
+    }
+    Ok(())
+}
+
 /// Connects, applies the settings each backend needs and runs the migrations.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     sqlx::any::install_default_drivers();
     let backend = backend_of(url)?;
     let url = match backend {
         Backend::Sqlite => prepare_sqlite_path(url)?,
-        Backend::Postgres => url.to_owned(),
+        Backend::Postgres => {
+            ensure_postgres_database(url).await?;
+            url.to_owned()
+        }
     };
     let opts = AnyConnectOptions::from_str(&url)
         .with_context(|| format!("invalid database URL {}", redact(&url)))?;
