@@ -18,10 +18,14 @@ use std::net::SocketAddr;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
 /// Request bodies larger than this are refused with 413. Every form of the
 /// product is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The longest any request may take before the server answers 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
     generate_route_list(App)
@@ -37,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(origin_guard))
         .layer(middleware::from_fn(body_limit))
+        // No response may hang a browser forever: after this, 503.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
