@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(origin_guard))
         .layer(middleware::from_fn(body_limit))
         // No response may hang a browser forever: after this, 503.
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
