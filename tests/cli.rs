@@ -112,6 +112,58 @@ fn admin_create_then_list() {
         "{text}"
     );
 
+    // The operator can disable, re-enable and reset the password from the shell.
+    for args in [["user", "disable"], ["user", "enable"]] {
+        let out = rapport()
+            .args(args)
+            .args(["--email", "boss@example.com", "--database-url", &db])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut child = rapport()
+        .args([
+            "user",
+            "set-password",
+            "--email",
+            "boss@example.com",
+            "--database-url",
+            &db,
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"another long password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rapport()
+        .args([
+            "user",
+            "disable",
+            "--email",
+            "nobody@example.com",
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody has an account"));
+
     // A too-short password is refused and nothing is created.
     let mut child = rapport()
         .args([

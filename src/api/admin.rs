@@ -184,7 +184,7 @@ pub async fn set_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
     use crate::server::{guard, store};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::set_disabled(&state.db, admin.id, id, disabled).await;
+    let result = store::set_disabled(&state.db, Some(admin.id), id, disabled).await;
     let back = format!("/admin/users/{id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result

@@ -300,13 +300,13 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Disable { email, db } => {
             let db = db::connect(&db.database_url).await?;
             let id = user_id(&db, &email).await?;
-            store::set_disabled(&db, 0, id, true).await.map_err(e)?;
+            store::set_disabled(&db, None, id, true).await.map_err(e)?;
             println!("Disabled {email} and ended their sessions.");
         }
         UserCommand::Enable { email, db } => {
             let db = db::connect(&db.database_url).await?;
             let id = user_id(&db, &email).await?;
-            store::set_disabled(&db, 0, id, false).await.map_err(e)?;
+            store::set_disabled(&db, None, id, false).await.map_err(e)?;
             println!("Enabled {email}.");
         }
     }

@@ -496,8 +496,14 @@ pub async fn update_user(
     tx.commit().await.map_err(internal)
 }
 
-pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Result<(), AppError> {
-    if actor == id && disabled {
+/// `actor` is `None` when an operator runs the command line.
+pub async fn set_disabled(
+    db: &Db,
+    actor: Option<i64>,
+    id: i64,
+    disabled: bool,
+) -> Result<(), AppError> {
+    if actor == Some(id) && disabled {
         return Err(AppError::Conflict(
             "You cannot disable your own account.".into(),
         ));
@@ -519,7 +525,7 @@ pub async fn set_disabled(db: &Db, actor: i64, id: i64, disabled: bool) -> Resul
     }
     audit(
         &mut tx,
-        Some(actor),
+        actor,
         if disabled {
             "user.disabled"
         } else {
