@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod roles;
+pub mod scenario;
 pub mod time;
 
 pub use account::{Email, Password, PersonName, TeamName, ValidationError};

@@ -1,0 +1,492 @@
+//! Branching role-play scenarios as a graph, and the analysis the validator
+//! and the player rest on: which scenes can be reached, where a learner can
+//! get stuck, and the lowest and highest score reachable per competency.
+//!
+//! The markdown parser builds these values; nothing here knows about text
+//! positions beyond the `line` it is handed, so the rules can be tested on
+//! their own.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub text: String,
+    /// The id of the scene this choice leads to.
+    pub target: String,
+    /// Points per competency, e.g. `empathy +2`.
+    pub effects: BTreeMap<String, i32>,
+    /// Source line of the choice, for messages.
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ending {
+    pub outcome: String,
+    pub score: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scene {
+    pub id: String,
+    pub choices: Vec<Choice>,
+    pub ending: Option<Ending>,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioGraph {
+    /// The first scene is where the learner starts.
+    pub scenes: Vec<Scene>,
+}
+
+/// One problem found in a graph, tied to the line it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphIssue {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Lowest and highest total a learner can reach in one competency on a
+/// route from the start to an ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreRange {
+    pub min: i32,
+    pub max: i32,
+}
+
+impl ScenarioGraph {
+    fn index(&self) -> HashMap<&str, usize> {
+        self.scenes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect()
+    }
+
+    /// Edges by scene index; choices to unknown scenes are left out.
+    fn edges(&self) -> Vec<Vec<(usize, &Choice)>> {
+        let idx = self.index();
+        self.scenes
+            .iter()
+            .map(|s| {
+                s.choices
+                    .iter()
+                    .filter_map(|c| idx.get(c.target.as_str()).map(|&t| (t, c)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Indices of the scenes a learner can reach from the start.
+    pub fn reachable(&self) -> HashSet<usize> {
+        let edges = self.edges();
+        let mut seen = HashSet::new();
+        let mut queue = VecDeque::new();
+        if !self.scenes.is_empty() {
+            seen.insert(0);
+            queue.push_back(0);
+        }
+        while let Some(i) = queue.pop_front() {
+            for &(t, _) in &edges[i] {
+                if seen.insert(t) {
+                    queue.push_back(t);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Scenes from which some ending can still be reached.
+    fn can_finish(&self) -> HashSet<usize> {
+        let edges = self.edges();
+        let mut incoming: Vec<Vec<usize>> = vec![Vec::new(); self.scenes.len()];
+        for (from, outs) in edges.iter().enumerate() {
+            for &(to, _) in outs {
+                incoming[to].push(from);
+            }
+        }
+        let mut ok: HashSet<usize> = (0..self.scenes.len())
+            .filter(|&i| self.scenes[i].ending.is_some())
+            .collect();
+        let mut queue: VecDeque<usize> = ok.iter().copied().collect();
+        while let Some(i) = queue.pop_front() {
+            for &p in &incoming[i] {
+                if ok.insert(p) {
+                    queue.push_back(p);
+                }
+            }
+        }
+        ok
+    }
+
+    /// Everything structurally wrong with the graph.
+    pub fn issues(&self) -> Vec<GraphIssue> {
+        let mut out = Vec::new();
+        if self.scenes.is_empty() {
+            out.push(GraphIssue {
+                line: 1,
+                message: "the scenario has no scenes".into(),
+            });
+            return out;
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for s in &self.scenes {
+            if let Some(first) = seen.insert(s.id.as_str(), s.line) {
+                out.push(GraphIssue {
+                    line: s.line,
+                    message: format!("scene id `{}` is used twice (first on line {first})", s.id),
+                });
+            }
+        }
+        let idx = self.index();
+        for s in &self.scenes {
+            for c in &s.choices {
+                if !idx.contains_key(c.target.as_str()) {
+                    out.push(GraphIssue {
+                        line: c.line,
+                        message: format!(
+                            "choice leads to scene `{}`, which does not exist",
+                            c.target
+                        ),
+                    });
+                }
+            }
+            if s.ending.is_none() && s.choices.is_empty() {
+                out.push(GraphIssue {
+                    line: s.line,
+                    message: format!("scene `{}` has no choices and is not an ending", s.id),
+                });
+            }
+            if s.ending.is_some() && !s.choices.is_empty() {
+                out.push(GraphIssue {
+                    line: s.line,
+                    message: format!("scene `{}` is an ending but also offers choices", s.id),
+                });
+            }
+        }
+        let reachable = self.reachable();
+        for (i, s) in self.scenes.iter().enumerate() {
+            if !reachable.contains(&i) {
+                out.push(GraphIssue {
+                    line: s.line,
+                    message: format!("no route from the start reaches scene `{}`", s.id),
+                });
+            }
+        }
+        let finish = self.can_finish();
+        if !finish.contains(&0) {
+            out.push(GraphIssue {
+                line: self.scenes[0].line,
+                message: "no ending can be reached from the start".into(),
+            });
+        } else {
+            for (i, s) in self.scenes.iter().enumerate() {
+                if reachable.contains(&i)
+                    && !finish.contains(&i)
+                    && !(s.ending.is_none() && s.choices.is_empty())
+                {
+                    out.push(GraphIssue {
+                        line: s.line,
+                        message: format!("from scene `{}` no ending can be reached: the learner is caught in a loop", s.id),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// For each competency, the lowest and highest total over routes from
+    /// the start to an ending. A route visits each scene at most once, so a
+    /// loop cannot inflate a score.
+    pub fn score_ranges(&self) -> BTreeMap<String, ScoreRange> {
+        let edges = self.edges();
+        let competencies: Vec<String> = {
+            let mut set: Vec<String> = self
+                .scenes
+                .iter()
+                .flat_map(|s| s.choices.iter().flat_map(|c| c.effects.keys().cloned()))
+                .collect();
+            set.sort();
+            set.dedup();
+            set
+        };
+        let mut ranges: BTreeMap<String, ScoreRange> = BTreeMap::new();
+        if self.scenes.is_empty() {
+            return ranges;
+        }
+        for comp in competencies {
+            let mut best: Option<ScoreRange> = None;
+            let mut on_path = vec![false; self.scenes.len()];
+            let mut budget: u64 = 2_000_000;
+            walk(
+                self,
+                &edges,
+                0,
+                0,
+                &comp,
+                &mut on_path,
+                &mut best,
+                &mut budget,
+            );
+            if let Some(r) = best {
+                ranges.insert(comp, r);
+            }
+        }
+        ranges
+    }
+}
+
+/// Depth-first search over simple routes. `budget` bounds the work on huge
+/// graphs; the figures are then the best found within it.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    g: &ScenarioGraph,
+    edges: &[Vec<(usize, &Choice)>],
+    at: usize,
+    total: i32,
+    comp: &str,
+    on_path: &mut [bool],
+    best: &mut Option<ScoreRange>,
+    budget: &mut u64,
+) {
+    if *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    if g.scenes[at].ending.is_some() {
+        let r = best.get_or_insert(ScoreRange {
+            min: total,
+            max: total,
+        });
+        r.min = r.min.min(total);
+        r.max = r.max.max(total);
+        return;
+    }
+    on_path[at] = true;
+    for &(to, choice) in &edges[at] {
+        if !on_path[to] {
+            let gain = choice.effects.get(comp).copied().unwrap_or(0);
+            walk(
+                g,
+                edges,
+                to,
+                total.saturating_add(gain),
+                comp,
+                on_path,
+                best,
+                budget,
+            );
+        }
+    }
+    on_path[at] = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(target: &str, effects: &[(&str, i32)], line: usize) -> Choice {
+        Choice {
+            text: format!("go to {target}"),
+            target: target.into(),
+            effects: effects.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            line,
+        }
+    }
+
+    fn scene(id: &str, line: usize, choices: Vec<Choice>) -> Scene {
+        Scene {
+            id: id.into(),
+            choices,
+            ending: None,
+            line,
+        }
+    }
+
+    fn ending(id: &str, line: usize, score: i32) -> Scene {
+        Scene {
+            id: id.into(),
+            choices: vec![],
+            ending: Some(Ending {
+                outcome: "resolved".into(),
+                score,
+            }),
+            line,
+        }
+    }
+
+    fn sample() -> ScenarioGraph {
+        ScenarioGraph {
+            scenes: vec![
+                scene(
+                    "start",
+                    1,
+                    vec![
+                        choice("listen", &[("empathy", 2)], 3),
+                        choice("script", &[("empathy", -1)], 5),
+                    ],
+                ),
+                scene(
+                    "listen",
+                    8,
+                    vec![
+                        choice("resolved", &[("ownership", 1)], 10),
+                        choice("start", &[], 11),
+                    ],
+                ),
+                scene("script", 14, vec![choice("lost", &[("empathy", -2)], 16)]),
+                ending("resolved", 20, 10),
+                ending("lost", 24, 0),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_sound_graph_has_no_issues() {
+        assert_eq!(sample().issues(), vec![]);
+    }
+
+    #[test]
+    fn score_ranges_cover_every_route_once_per_scene() {
+        let r = sample().score_ranges();
+        // start→listen→resolved: +2; start→script→lost: -3. The loop back to
+        // the start cannot add empathy twice.
+        assert_eq!(r["empathy"], ScoreRange { min: -3, max: 2 });
+        assert_eq!(r["ownership"], ScoreRange { min: 0, max: 1 });
+    }
+
+    #[test]
+    fn finds_missing_targets_dead_ends_and_unreachable_scenes() {
+        let mut g = sample();
+        g.scenes[2].choices[0].target = "nowhere".into();
+        g.scenes
+            .push(scene("orphan", 30, vec![choice("lost", &[], 31)]));
+        g.scenes.push(scene("stuck", 34, vec![]));
+        g.scenes[1].choices.push(choice("stuck", &[], 12));
+        let issues = g.issues();
+        let lines: Vec<usize> = issues.iter().map(|i| i.line).collect();
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.line == 16 && i.message.contains("`nowhere`, which does not exist")),
+            "{issues:?}"
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.line == 30 && i.message.contains("no route from the start")),
+            "{issues:?}"
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.line == 34 && i.message.contains("no choices and is not an ending")),
+            "{issues:?}"
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.line == 14 && i.message.contains("caught in a loop")),
+            "{issues:?}"
+        );
+        assert!(
+            !lines.contains(&1),
+            "the start can still finish: {issues:?}"
+        );
+    }
+
+    #[test]
+    fn a_loop_with_no_way_out_is_reported() {
+        let g = ScenarioGraph {
+            scenes: vec![
+                scene("a", 1, vec![choice("b", &[], 2), choice("end", &[], 3)]),
+                scene("b", 5, vec![choice("c", &[], 6)]),
+                scene("c", 8, vec![choice("b", &[], 9)]),
+                ending("end", 12, 1),
+            ],
+        };
+        let issues = g.issues();
+        assert_eq!(
+            issues
+                .iter()
+                .filter(|i| i.message.contains("caught in a loop"))
+                .count(),
+            2,
+            "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn no_reachable_ending_and_duplicate_ids() {
+        let g = ScenarioGraph {
+            scenes: vec![
+                scene("a", 1, vec![choice("a", &[], 2)]),
+                scene("a", 4, vec![choice("a", &[], 5)]),
+            ],
+        };
+        let issues = g.issues();
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.line == 4 && i.message.contains("used twice (first on line 1)")),
+            "{issues:?}"
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.message == "no ending can be reached from the start"),
+            "{issues:?}"
+        );
+        assert!(ScenarioGraph { scenes: vec![] }.issues()[0]
+            .message
+            .contains("no scenes"));
+    }
+
+    /// Reachability agrees with a brute-force walk of every route on random graphs.
+    #[test]
+    fn reachability_agrees_with_brute_force_on_random_graphs() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let n = (next() % 9 + 1) as usize;
+            let scenes: Vec<Scene> = (0..n)
+                .map(|i| {
+                    if next() % 4 == 0 {
+                        ending(&format!("s{i}"), i + 1, 0)
+                    } else {
+                        let k = next() % 3;
+                        scene(
+                            &format!("s{i}"),
+                            i + 1,
+                            (0..k)
+                                .map(|_| choice(&format!("s{}", next() % n as u64), &[], i + 1))
+                                .collect(),
+                        )
+                    }
+                })
+                .collect();
+            let g = ScenarioGraph { scenes };
+            // Brute force: every sequence of choices up to n steps.
+            let mut brute: HashSet<usize> = HashSet::from([0]);
+            let mut frontier = vec![0usize];
+            for _ in 0..n {
+                let mut next_frontier = Vec::new();
+                for &i in &frontier {
+                    for c in &g.scenes[i].choices {
+                        let t: usize = c.target[1..].parse().unwrap();
+                        brute.insert(t);
+                        next_frontier.push(t);
+                    }
+                }
+                frontier = next_frontier;
+            }
+            assert_eq!(g.reachable(), brute, "{g:?}");
+        }
+    }
+}
