@@ -544,42 +544,27 @@ async fn changing_the_password_ends_other_sessions(app: &TestApp) {
     app.user("dana@example.com", &[Role::Employee], None).await;
     let laptop = app.login_as("dana@example.com").await;
     let phone = app.login_as("dana@example.com").await;
-    let res = app
-        .call(
-            &laptop,
-            "change_password",
-            &[
-                ("current", "wrong-current"),
-                ("password", "brand new pass"),
-                ("confirm", "brand new pass"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = app
-        .call(
-            &laptop,
-            "change_password",
-            &[
-                ("current", PASSWORD),
-                ("password", "short"),
-                ("confirm", "short"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = app
-        .call(
-            &laptop,
-            "change_password",
-            &[
-                ("current", PASSWORD),
-                ("password", "brand new pass"),
-                ("confirm", "brand new pass"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let change = |current: &'static str, new: &'static str| {
+        let laptop = laptop.clone();
+        async move {
+            app.call(
+                &laptop,
+                "change_password",
+                &[("current", current), ("password", new), ("confirm", new)],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        change("wrong-current", "brand new pass").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        change(PASSWORD, "short").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(change(PASSWORD, "brand new pass").await, StatusCode::OK);
     assert_eq!(
         app.whoami(&laptop).await.as_deref(),
         Some("dana@example.com")

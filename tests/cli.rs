@@ -12,6 +12,24 @@ fn rapport() -> Command {
     c
 }
 
+/// Runs `rapport ARGS` with `input` on standard input.
+fn run_with_stdin(args: &[&str], input: &str) -> std::process::Output {
+    let mut child = rapport()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn fails_with(args: &[&str], expected: &str) {
     let out = rapport().args(args).output().expect("runs");
     assert!(!out.status.success(), "{args:?} should fail");
@@ -73,8 +91,8 @@ fn port_in_use_is_one_clear_line() {
 fn admin_create_then_list() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/x.db", dir.path().display());
-    let mut child = rapport()
-        .args([
+    let out = run_with_stdin(
+        &[
             "admin",
             "create",
             "--email",
@@ -83,18 +101,9 @@ fn admin_create_then_list() {
             "The Boss",
             "--database-url",
             &db,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        "a long enough password\n",
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -125,26 +134,17 @@ fn admin_create_then_list() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mut child = rapport()
-        .args([
+    let out = run_with_stdin(
+        &[
             "user",
             "set-password",
             "--email",
             "boss@example.com",
             "--database-url",
             &db,
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"another long password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        "another long password\n",
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -165,8 +165,8 @@ fn admin_create_then_list() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody has an account"));
 
     // A too-short password is refused and nothing is created.
-    let mut child = rapport()
-        .args([
+    let out = run_with_stdin(
+        &[
             "admin",
             "create",
             "--email",
@@ -175,13 +175,9 @@ fn admin_create_then_list() {
             "Two",
             "--database-url",
             &db,
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        "short\n",
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
 }
