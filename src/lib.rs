@@ -9,6 +9,8 @@
 pub mod api;
 pub mod app;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod content;
 pub mod domain;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -2,6 +2,8 @@
 //! Everything here can be unit-tested in isolation.
 
 pub mod account;
+pub mod condition;
+pub mod course;
 pub mod roles;
 pub mod scenario;
 pub mod time;

@@ -6,11 +6,13 @@
 //! positions beyond the `line` it is handed, so the rules can be tested on
 //! their own.
 
+use super::condition::Condition;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
+    /// What the learner says, as plain text.
     pub text: String,
     /// The id of the scene this choice leads to.
     pub target: String,
@@ -18,20 +20,81 @@ pub struct Choice {
     pub effects: BTreeMap<String, i32>,
     /// Source line of the choice, for messages.
     pub line: usize,
+    /// Optional id, so that conditions can ask whether it was chosen.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Shown only when this holds.
+    #[serde(default)]
+    pub condition: Option<Condition>,
+    /// Sanitised HTML shown after the choice is made.
+    #[serde(default)]
+    pub feedback_html: String,
+}
+
+/// How a conversation can end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Resolved,
+    PartlyResolved,
+    Lost,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Resolved, Outcome::PartlyResolved, Outcome::Lost];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "resolved",
+            Outcome::PartlyResolved => "partly resolved",
+            Outcome::Lost => "customer lost",
+        }
+    }
+
+    /// Accepts the words trainers write after `Ending:`.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], " ")
+            .as_str()
+        {
+            "resolved" => Some(Outcome::Resolved),
+            "partly resolved" | "partially resolved" => Some(Outcome::PartlyResolved),
+            "lost" | "customer lost" => Some(Outcome::Lost),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ending {
-    pub outcome: String,
+    pub outcome: Outcome,
     pub score: i32,
 }
 
+/// A piece of a scene: narration, or a line spoken by someone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// Who speaks, for a line of dialogue; `None` for narration.
+    pub speaker: Option<String>,
+    /// Sanitised HTML.
+    pub html: String,
+    /// Shown only when this holds.
+    pub condition: Option<Condition>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Scene {
     pub id: String,
     pub choices: Vec<Choice>,
     pub ending: Option<Ending>,
     pub line: usize,
+    #[serde(default)]
+    pub title: String,
+    /// What happens in the scene; for an ending, the debrief.
+    #[serde(default)]
+    pub blocks: Vec<Block>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -215,26 +278,85 @@ impl ScenarioGraph {
         if self.scenes.is_empty() {
             return ranges;
         }
+        let acyclic = topological_order(&edges).is_some();
         for comp in competencies {
-            let mut best: Option<ScoreRange> = None;
-            let mut on_path = vec![false; self.scenes.len()];
-            let mut budget: u64 = 2_000_000;
-            walk(
-                self,
-                &edges,
-                0,
-                0,
-                &comp,
-                &mut on_path,
-                &mut best,
-                &mut budget,
-            );
+            let best = if acyclic {
+                dag_range(&edges, &self.scenes, &comp)
+            } else {
+                let mut best: Option<ScoreRange> = None;
+                let mut on_path = vec![false; self.scenes.len()];
+                let mut budget: u64 = 2_000_000;
+                walk(
+                    self,
+                    &edges,
+                    0,
+                    0,
+                    &comp,
+                    &mut on_path,
+                    &mut best,
+                    &mut budget,
+                );
+                best
+            };
             if let Some(r) = best {
                 ranges.insert(comp, r);
             }
         }
         ranges
     }
+}
+
+/// Scene indices in an order where every choice leads forward, or `None`
+/// when the graph has a loop.
+fn topological_order(edges: &[Vec<(usize, &Choice)>]) -> Option<Vec<usize>> {
+    let n = edges.len();
+    let mut indegree = vec![0usize; n];
+    for outs in edges {
+        for &(t, _) in outs {
+            indegree[t] += 1;
+        }
+    }
+    let mut queue: VecDeque<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = queue.pop_front() {
+        order.push(i);
+        for &(t, _) in &edges[i] {
+            indegree[t] -= 1;
+            if indegree[t] == 0 {
+                queue.push_back(t);
+            }
+        }
+    }
+    (order.len() == n).then_some(order)
+}
+
+/// Exact range over every route when there are no loops: one pass in
+/// reverse topological order, linear in the size of the graph.
+fn dag_range(edges: &[Vec<(usize, &Choice)>], scenes: &[Scene], comp: &str) -> Option<ScoreRange> {
+    let order = topological_order(edges)?;
+    let mut from: Vec<Option<ScoreRange>> = vec![None; scenes.len()];
+    for &i in order.iter().rev() {
+        if scenes[i].ending.is_some() {
+            from[i] = Some(ScoreRange { min: 0, max: 0 });
+            continue;
+        }
+        let mut r: Option<ScoreRange> = None;
+        for &(t, c) in &edges[i] {
+            if let Some(sub) = from[t] {
+                let gain = c.effects.get(comp).copied().unwrap_or(0);
+                let (lo, hi) = (sub.min.saturating_add(gain), sub.max.saturating_add(gain));
+                r = Some(match r {
+                    None => ScoreRange { min: lo, max: hi },
+                    Some(r) => ScoreRange {
+                        min: r.min.min(lo),
+                        max: r.max.max(hi),
+                    },
+                });
+            }
+        }
+        from[i] = r;
+    }
+    from[0]
 }
 
 /// Depth-first search over simple routes. `budget` bounds the work on huge
@@ -292,6 +414,7 @@ mod tests {
             target: target.into(),
             effects: effects.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             line,
+            ..Choice::default()
         }
     }
 
@@ -299,20 +422,20 @@ mod tests {
         Scene {
             id: id.into(),
             choices,
-            ending: None,
             line,
+            ..Scene::default()
         }
     }
 
     fn ending(id: &str, line: usize, score: i32) -> Scene {
         Scene {
             id: id.into(),
-            choices: vec![],
             ending: Some(Ending {
-                outcome: "resolved".into(),
+                outcome: Outcome::Resolved,
                 score,
             }),
             line,
+            ..Scene::default()
         }
     }
 
@@ -441,6 +564,58 @@ mod tests {
         assert!(ScenarioGraph { scenes: vec![] }.issues()[0]
             .message
             .contains("no scenes"));
+    }
+
+    /// On graphs without loops the linear pass agrees with the search over
+    /// every route.
+    #[test]
+    fn dag_ranges_agree_with_exhaustive_search() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let n = (next() % 10 + 2) as usize;
+            let scenes: Vec<Scene> = (0..n)
+                .map(|i| {
+                    if i == n - 1 || (i > 0 && next() % 4 == 0) {
+                        ending(&format!("s{i}"), i + 1, 0)
+                    } else {
+                        let k = next() % 3 + 1;
+                        scene(
+                            &format!("s{i}"),
+                            i + 1,
+                            (0..k)
+                                .map(|_| {
+                                    let t = i + 1 + (next() % (n - i - 1) as u64) as usize;
+                                    let e = (next() % 7) as i32 - 3;
+                                    choice(&format!("s{t}"), &[("empathy", e)], i + 1)
+                                })
+                                .collect(),
+                        )
+                    }
+                })
+                .collect();
+            let g = ScenarioGraph { scenes };
+            let edges = g.edges();
+            let mut best = None;
+            let mut on_path = vec![false; n];
+            let mut budget = u64::MAX;
+            walk(
+                &g,
+                &edges,
+                0,
+                0,
+                "empathy",
+                &mut on_path,
+                &mut best,
+                &mut budget,
+            );
+            assert_eq!(dag_range(&edges, &g.scenes, "empathy"), best, "{g:?}");
+        }
     }
 
     /// Reachability agrees with a brute-force walk of every route on random graphs.

@@ -32,6 +32,37 @@ pub enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check course content: print every problem as file:line:col and each
+    /// scenario's score range. Exits 1 if there is any error.
+    Check {
+        /// Content folders, course folders or single files.
+        #[arg(default_value = "content")]
+        paths: Vec<PathBuf>,
+        /// `text` for people and editors, `json` for tools.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Convert stories from other tools into Rapport scenarios.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Convert a Twine story in Twee 3 format into a scenario file.
+    Twee {
+        /// The .twee file.
+        file: PathBuf,
+        /// Folder to write the scenario into (printed to stdout without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -138,7 +169,61 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin_create(&email, &name, &db).await
         }
         Command::User(cmd) => user_command(cmd).await,
+        Command::Check { paths, format } => check(&paths, format),
+        Command::Import(ImportCommand::Twee { file, out }) => import_twee(&file, out.as_deref()),
     }
+}
+
+fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<()> {
+    let reports = crate::content::check_paths(paths);
+    let out = match format {
+        CheckFormat::Text => crate::content::report::text(&reports),
+        CheckFormat::Json => crate::content::report::json(&reports) + "\n",
+    };
+    // A closed pipe (`rapport check | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+    let errors: usize = reports.iter().map(|r| r.errors()).sum();
+    if errors > 0 {
+        bail!(
+            "the content has {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}
+
+fn import_twee(file: &std::path::Path, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))?;
+    let imported = crate::content::twee::convert(&text)
+        .map_err(|e| anyhow::anyhow!("{}:{}", file.display(), e))?;
+    for w in &imported.warnings {
+        eprintln!("{}:{}: warning: {}", file.display(), w.line, w.message);
+    }
+    match out {
+        None => print!("{}", imported.markdown),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join(format!("{}.md", imported.id));
+            if path.exists() {
+                bail!(
+                    "{} already exists; remove it or choose another --out",
+                    path.display()
+                );
+            }
+            std::fs::write(&path, &imported.markdown)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "wrote {} ({} scenes); check it with `rapport check {}`",
+                path.display(),
+                imported.scenes,
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {

@@ -1,0 +1,412 @@
+//! Course content: reading the markdown files under `content/`, checking
+//! them, and turning them into [`Course`] values with sanitised HTML.
+//!
+//! The same code runs for `rapport check` and when the server starts, so a
+//! trainer sees exactly the problems the server would. A file with errors
+//! is reported and left out; it never stops the other files or courses.
+
+pub mod blocks;
+pub mod markdown;
+pub mod parse;
+pub mod report;
+pub mod source;
+pub mod store;
+pub mod twee;
+
+use crate::domain::course::{Course, Item, ItemBody, ItemKind};
+use crate::domain::scenario::ScoreRange;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use source::{Diagnostic, Severity, Source, MAX_FILE_BYTES};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// What `rapport check` says about one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub kind: &'static str,
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub counts: Counts,
+    /// Lowest and highest reachable total per competency (scenarios).
+    pub scores: BTreeMap<String, ScoreRange>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counts {
+    pub scenes: usize,
+    pub endings: usize,
+    pub choices: usize,
+    pub questions: usize,
+}
+
+impl FileReport {
+    fn new(src: &Source, kind: &'static str) -> FileReport {
+        FileReport {
+            file: src.file.clone(),
+            kind,
+            id: None,
+            title: None,
+            counts: Counts::default(),
+            scores: BTreeMap::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Everything loaded from a content folder.
+#[derive(Clone, Debug, Default)]
+pub struct Library {
+    pub courses: Vec<Course>,
+    pub files: Vec<FileReport>,
+}
+
+impl Library {
+    pub fn errors(&self) -> usize {
+        self.files.iter().map(FileReport::errors).sum()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.files.iter().map(FileReport::warnings).sum()
+    }
+
+    pub fn course(&self, id: &str) -> Option<&Course> {
+        self.courses.iter().find(|c| c.id == id)
+    }
+}
+
+pub fn hash_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads at most one byte more than the limit, so a huge file is refused
+/// without being read whole.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
+    let src = Source::new(display(path), "");
+    let mut r = FileReport::new(&src, "unknown");
+    r.diagnostics.push(Diagnostic {
+        file: display(path),
+        line: 1,
+        col: 1,
+        severity: Severity::Error,
+        message: format!("cannot read the file: {e}"),
+        hint: None,
+    });
+    r
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+}
+
+fn is_item_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    is_markdown(path) && name != "course.md" && name != "readme.md" && path.is_file()
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// Loads every course folder under `root` (a folder with a `course.md`).
+pub fn load_dir(root: &Path) -> Library {
+    let mut lib = Library::default();
+    let entries = match sorted_entries(root) {
+        Ok(e) => e,
+        Err(e) => {
+            lib.files.push(io_report(root, &e));
+            return lib;
+        }
+    };
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for dir in entries.into_iter().filter(|p| p.is_dir()) {
+        if !dir.join("course.md").is_file() {
+            let has_md = sorted_entries(&dir)
+                .map(|e| e.iter().any(|p| is_markdown(p)))
+                .unwrap_or(false);
+            if has_md {
+                let src = Source::new(display(&dir), "");
+                let mut r = FileReport::new(&src, "unknown");
+                r.diagnostics.push(Diagnostic {
+                    file: display(&dir),
+                    line: 1,
+                    col: 1,
+                    severity: Severity::Warning,
+                    message:
+                        "this folder has markdown files but no `course.md`, so it is not a course"
+                            .into(),
+                    hint: Some("add a course.md, or move the files into a course folder".into()),
+                });
+                lib.files.push(r);
+            }
+            continue;
+        }
+        let (course, mut reports) = load_course(root, &dir);
+        if let Some(course) = course {
+            if let Some(other) = seen.get(&course.id) {
+                if let Some(r) = reports.iter_mut().find(|r| r.kind == "course") {
+                    r.diagnostics.push(Diagnostic {
+                        file: r.file.clone(),
+                        line: 1,
+                        col: 1,
+                        severity: Severity::Error,
+                        message: format!("course id `{}` is already used by {other}", course.id),
+                        hint: Some("every course needs its own id".into()),
+                    });
+                }
+            } else {
+                seen.insert(course.id.clone(), course.file.clone());
+                lib.courses.push(course);
+            }
+        }
+        lib.files.extend(reports);
+    }
+    lib
+}
+
+/// Loads one course folder. The course is returned when its `course.md`
+/// is sound; items with errors are reported and left out of it.
+pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>) {
+    let course_path = dir.join("course.md");
+    let mut reports = Vec::new();
+    let header = match read_limited(&course_path) {
+        Ok(bytes) => {
+            let mut src = Source::from_bytes(display(&course_path), &bytes);
+            let header = parse::parse_course(&mut src);
+            let mut r = FileReport::new(&src, "course");
+            if let Some(h) = &header {
+                r.id = Some(h.id.clone());
+                r.title = Some(h.title.clone());
+            }
+            r.diagnostics = std::mem::take(&mut src.diagnostics);
+            reports.push(r);
+            header.filter(|_| !src.has_errors() && reports[0].errors() == 0)
+        }
+        Err(e) => {
+            reports.push(io_report(&course_path, &e));
+            None
+        }
+    };
+    let competencies = header.as_ref().map(|h| h.competencies.clone());
+    let mut items: Vec<Item> = Vec::new();
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let files = match sorted_entries(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            reports.push(io_report(dir, &e));
+            Vec::new()
+        }
+    };
+    for path in files.into_iter().filter(|p| is_item_file(p)) {
+        let rel = path
+            .strip_prefix(root)
+            .map(display)
+            .unwrap_or_else(|_| display(&path));
+        let (item, mut report) = match read_limited(&path) {
+            Ok(bytes) => load_item(display(&path), rel, &bytes, competencies.as_deref()),
+            Err(e) => (None, io_report(&path, &e)),
+        };
+        if let Some(item) = item {
+            if let Some(first) = ids.get(&item.id) {
+                report.diagnostics.push(Diagnostic {
+                    file: report.file.clone(),
+                    line: 2,
+                    col: 1,
+                    severity: Severity::Error,
+                    message: format!("item id `{}` is already used by {first}", item.id),
+                    hint: Some("ids must be unique within a course".into()),
+                });
+            } else {
+                ids.insert(item.id.clone(), report.file.clone());
+                items.push(item);
+            }
+        }
+        reports.push(report);
+    }
+    let Some(h) = header else {
+        return (None, reports);
+    };
+    let mut required = Vec::new();
+    match &h.required {
+        None => required = items.iter().map(|i| i.id.clone()).collect(),
+        Some(list) => {
+            let mut src = Source::from_bytes(
+                display(&course_path),
+                &read_limited(&course_path).unwrap_or_default(),
+            );
+            for (id, at) in list {
+                if items.iter().any(|i| &i.id == id) {
+                    required.push(id.clone());
+                } else {
+                    src.error_hint(
+                        *at,
+                        format!("required item `{id}` is not in this course"),
+                        "list the ids from the items' front matter",
+                    );
+                }
+            }
+            reports[0].diagnostics.append(&mut src.diagnostics);
+        }
+    }
+    if items.is_empty() {
+        let file = reports[0].file.clone();
+        reports[0].diagnostics.push(Diagnostic {
+            file,
+            line: 1,
+            col: 1,
+            severity: Severity::Error,
+            message: "the course has no lessons, scenarios or quizzes that load".into(),
+            hint: Some("add item files such as `01-why-it-matters.md` beside course.md".into()),
+        });
+        return (None, reports);
+    }
+    let file = course_path
+        .strip_prefix(root)
+        .map(display)
+        .unwrap_or_else(|_| display(&course_path));
+    let course = Course {
+        id: h.id,
+        title: h.title,
+        summary: h.summary,
+        minutes: h.minutes,
+        competencies: h.competencies,
+        required,
+        description_html: h.description_html,
+        items,
+        file,
+    };
+    (Some(course), reports)
+}
+
+/// Parses one item file. The item is returned only when it has no errors.
+pub fn load_item(
+    shown_as: String,
+    rel: String,
+    bytes: &[u8],
+    course_competencies: Option<&[String]>,
+) -> (Option<Item>, FileReport) {
+    let mut src = Source::from_bytes(shown_as, bytes);
+    let (header, fm) = parse::parse_header(&mut src);
+    let kind = header.as_ref().map(|h| h.kind);
+    let body = match kind {
+        Some(ItemKind::Lesson) => parse::parse_lesson(&mut src, fm).map(ItemBody::Lesson),
+        Some(ItemKind::Scenario) => {
+            parse::parse_scenario(&mut src, fm, course_competencies).map(ItemBody::Scenario)
+        }
+        Some(ItemKind::Quiz) => parse::parse_quiz(&mut src, fm).map(ItemBody::Quiz),
+        None => None,
+    };
+    let mut report = FileReport::new(&src, kind.map_or("unknown", ItemKind::as_str));
+    if let Some(h) = &header {
+        report.id = Some(h.id.clone());
+        report.title = Some(h.title.clone());
+    }
+    match &body {
+        Some(ItemBody::Scenario(s)) => {
+            report.counts.scenes = s.graph.scenes.len();
+            report.counts.endings = s.graph.scenes.iter().filter(|s| s.ending.is_some()).count();
+            report.counts.choices = s.graph.scenes.iter().map(|s| s.choices.len()).sum();
+            report.scores = s.score_ranges.clone();
+        }
+        Some(ItemBody::Quiz(q)) => report.counts.questions = q.questions.len(),
+        _ => {}
+    }
+    src.diagnostics.sort_by_key(|d| (d.line, d.col));
+    report.diagnostics = std::mem::take(&mut src.diagnostics);
+    if report.errors() > 0 {
+        return (None, report);
+    }
+    let item = match (header, body) {
+        (Some(h), Some(body)) => Some(Item {
+            id: h.id,
+            title: h.title,
+            minutes: h.minutes,
+            file: rel,
+            hash: hash_hex(bytes),
+            body,
+        }),
+        _ => None,
+    };
+    (item, report)
+}
+
+/// `rapport check PATH…`: each path may be a content folder, a course
+/// folder or one file. For a file inside a course, the course gives the
+/// context (its competencies) but only the file's own report is kept.
+pub fn check_paths(paths: &[PathBuf]) -> Vec<FileReport> {
+    let mut out = Vec::new();
+    let mut done: HashSet<String> = HashSet::new();
+    for path in paths {
+        let reports = if path.is_dir() && path.join("course.md").is_file() {
+            let root = path.parent().unwrap_or(path);
+            load_course(root, path).1
+        } else if path.is_dir() {
+            load_dir(path).files
+        } else if path.is_file() {
+            let parent = path.parent().unwrap_or(Path::new("."));
+            let is_course_md = path.file_name().is_some_and(|n| n == "course.md");
+            if parent.join("course.md").is_file() {
+                let root = parent.parent().unwrap_or(parent);
+                let shown = display(path);
+                load_course(root, parent)
+                    .1
+                    .into_iter()
+                    .filter(|r| r.file == shown || (is_course_md && r.kind == "course"))
+                    .collect()
+            } else {
+                match read_limited(path) {
+                    Ok(bytes) => vec![load_item(display(path), display(path), &bytes, None).1],
+                    Err(e) => vec![io_report(path, &e)],
+                }
+            }
+        } else {
+            vec![io_report(
+                path,
+                &std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            )]
+        };
+        for r in reports {
+            if done.insert(r.file.clone()) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
