@@ -79,6 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users/:id") view=pages::admin::UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams") view=pages::admin::TeamsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams/:id") view=pages::admin::TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/organisation") view=pages::content::OrganisationPage ssr=SsrMode::Async />
+                    <Route path=path!("/content") view=pages::content::ContentPage ssr=SsrMode::Async />
+                    <Route path=path!("/content/:course/:item") view=pages::content::ContentItemPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

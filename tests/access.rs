@@ -58,6 +58,33 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
         ("admin_users", vec![], vec![Who::Admin], ok),
         ("admin_user", vec![("id", &t)], vec![Who::Admin], ok),
         ("admin_teams", vec![], vec![Who::Admin], ok),
+        ("organisation", vec![], all_signed_in.to_vec(), ok),
+        (
+            "admin_update_organisation",
+            vec![
+                ("name", "Acme"),
+                ("mission", "Help."),
+                ("vision", "Everywhere."),
+                ("values", "- **Care**"),
+            ],
+            vec![Who::Admin],
+            ok,
+        ),
+        (
+            "content_overview",
+            vec![],
+            vec![Who::Trainer, Who::Admin],
+            ok,
+        ),
+        (
+            "content_item",
+            vec![
+                ("course", "empathetic-listening"),
+                ("item", "the-third-call"),
+            ],
+            vec![Who::Trainer, Who::Admin],
+            ok,
+        ),
         ("admin_team", vec![("id", &other_s)], vec![Who::Admin], ok),
         (
             "admin_rename_team",
@@ -318,6 +345,10 @@ fn every_server_function_is_covered() {
         "admin_set_disabled",
         "admin_add_manager",
         "admin_remove_manager",
+        "organisation",
+        "admin_update_organisation",
+        "content_overview",
+        "content_item",
         // tests/auth.rs
         "login",
         "logout",

@@ -5,7 +5,9 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod content;
 pub mod error;
+pub mod organisation;
 pub mod team;
 
 pub use error::AppError;

@@ -38,6 +38,8 @@ pub fn SiteHeader() -> impl IntoView {
                                 (has(Role::Manager), "/team", "My teams"),
                                 (has(Role::Admin), "/admin/users", "People"),
                                 (has(Role::Admin), "/admin/teams", "Teams"),
+                                (has(Role::Admin), "/admin/organisation", "Organisation"),
+                                (has(Role::Trainer) || has(Role::Admin), "/content", "Content"),
                                 (true, "/account", "My account"),
                             ]
                             .into_iter()

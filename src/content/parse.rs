@@ -715,12 +715,13 @@ pub fn parse_scenario(
                             "add a line `> …` under the choice saying what it did for the customer",
                         );
                     }
-                    let (line, _) = src.line_col(target_at);
+                    let (line, col) = src.line_col(target_at);
                     scenes[scene].choices.push(Choice {
                         text: plain_text(link.text),
                         target: link.target.to_string(),
                         effects,
                         line,
+                        col,
                         id,
                         condition,
                         feedback_html: render(&parts.feedback),
@@ -806,8 +807,12 @@ pub fn parse_scenario(
     let graph = ScenarioGraph { scenes };
     for issue in graph.issues() {
         let off = src.line_start(issue.line);
-        let lead = src.text[off..].len() - src.text[off..].trim_start_matches([' ', '\t']).len();
-        src.error(off + lead, issue.message);
+        let at = if issue.col > 1 {
+            src.advance_chars(off, issue.col - 1)
+        } else {
+            off
+        };
+        src.error(at, issue.message);
     }
     let score_ranges = graph.score_ranges();
     Some(Scenario {

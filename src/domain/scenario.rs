@@ -20,6 +20,9 @@ pub struct Choice {
     pub effects: BTreeMap<String, i32>,
     /// Source line of the choice, for messages.
     pub line: usize,
+    /// Source column of the choice's target, for messages.
+    #[serde(default)]
+    pub col: usize,
     /// Optional id, so that conditions can ask whether it was chosen.
     #[serde(default)]
     pub id: Option<String>,
@@ -107,6 +110,8 @@ pub struct ScenarioGraph {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GraphIssue {
     pub line: usize,
+    /// Column from 1; 1 when the issue is about a whole scene.
+    pub col: usize,
     pub message: String,
 }
 
@@ -189,6 +194,7 @@ impl ScenarioGraph {
         if self.scenes.is_empty() {
             out.push(GraphIssue {
                 line: 1,
+                col: 1,
                 message: "the scenario has no scenes".into(),
             });
             return out;
@@ -198,6 +204,7 @@ impl ScenarioGraph {
             if let Some(first) = seen.insert(s.id.as_str(), s.line) {
                 out.push(GraphIssue {
                     line: s.line,
+                    col: 1,
                     message: format!("scene id `{}` is used twice (first on line {first})", s.id),
                 });
             }
@@ -208,6 +215,7 @@ impl ScenarioGraph {
                 if !idx.contains_key(c.target.as_str()) {
                     out.push(GraphIssue {
                         line: c.line,
+                        col: c.col.max(1),
                         message: format!(
                             "choice leads to scene `{}`, which does not exist",
                             c.target
@@ -218,12 +226,14 @@ impl ScenarioGraph {
             if s.ending.is_none() && s.choices.is_empty() {
                 out.push(GraphIssue {
                     line: s.line,
+                    col: 1,
                     message: format!("scene `{}` has no choices and is not an ending", s.id),
                 });
             }
             if s.ending.is_some() && !s.choices.is_empty() {
                 out.push(GraphIssue {
                     line: s.line,
+                    col: 1,
                     message: format!("scene `{}` is an ending but also offers choices", s.id),
                 });
             }
@@ -233,6 +243,7 @@ impl ScenarioGraph {
             if !reachable.contains(&i) {
                 out.push(GraphIssue {
                     line: s.line,
+                    col: 1,
                     message: format!("no route from the start reaches scene `{}`", s.id),
                 });
             }
@@ -241,6 +252,7 @@ impl ScenarioGraph {
         if !finish.contains(&0) {
             out.push(GraphIssue {
                 line: self.scenes[0].line,
+                col: 1,
                 message: "no ending can be reached from the start".into(),
             });
         } else {
@@ -251,6 +263,7 @@ impl ScenarioGraph {
                 {
                     out.push(GraphIssue {
                         line: s.line,
+                        col: 1,
                         message: format!("from scene `{}` no ending can be reached: the learner is caught in a loop", s.id),
                     });
                 }

@@ -110,10 +110,29 @@ pub async fn seed(
     tx.commit()
         .await
         .context("demo: cannot save the demo organisation")?;
+    // The demo company's own words, unless an admin has already changed them.
+    crate::content::store::save_organisation(db, None, &demo_words(), true)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: {e}"))?;
     Ok(DemoLogins {
         password,
         generated,
     })
+}
+
+/// The mission, vision and values of the demo company, a chain of home
+/// and garden stores, so the brand-values course has real words to show.
+pub fn demo_words() -> crate::api::organisation::Organisation {
+    crate::api::organisation::Organisation {
+        name: "Harbour & Field".into(),
+        mission: "We help people make their homes and gardens work for the way they live, with honest advice and things that last.".into(),
+        vision: "To be the store people trust most for their home: the place they come back to because we listened last time.".into(),
+        values: "- **Listen first.** We find out what someone needs before we suggest anything.\n\
+- **Straight talk.** We say what we know, what we don't, and who can help.\n\
+- **Own it.** If something goes wrong, whoever hears about it first sees it through.\n\
+- **Built to last.** We sell what we would buy ourselves, and we stand behind it.".into(),
+        updated_at: 0,
+    }
 }
 
 async fn insert_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, hash: &str) -> anyhow::Result<()> {

@@ -21,6 +21,8 @@ pub struct AppState {
     pub passwords: password::Hasher,
     pub leptos_options: leptos::config::LeptosOptions,
     pub routes: Vec<leptos_axum::AxumRouteListing>,
+    /// The loaded courses; see `crate::content::store`.
+    pub content: crate::content::store::Content,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -68,12 +70,21 @@ impl Server {
             .env(leptos::config::Env::PROD)
             .build();
         let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+        // A broken file is logged and skipped; only a database failure
+        // while recording versions stops the start.
+        let content = crate::content::store::Content::default();
+        content.replace(
+            crate::content::store::load(&db, &config.content_dir)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot record the content versions: {e}"))?,
+        );
         let state = AppState {
             db,
             config: Arc::new(config),
             passwords,
             leptos_options,
             routes: http::routes(),
+            content,
         };
         Ok(Server {
             state,
