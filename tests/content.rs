@@ -267,6 +267,9 @@ async fn a_broken_file_is_skipped_not_fatal(backend: Backend) {
             p["file"]
                 .as_str()
                 .is_some_and(|f| f.ends_with("06-broken.md"))
+                && p["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("`nowhere`"))
         })
         .expect("reported");
     assert_eq!(
