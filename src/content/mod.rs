@@ -13,6 +13,9 @@ pub mod source;
 pub mod store;
 pub mod twee;
 
+#[cfg(test)]
+mod tests;
+
 use crate::domain::course::{Course, Item, ItemBody, ItemKind};
 use crate::domain::scenario::ScoreRange;
 use serde::Serialize;
