@@ -137,7 +137,13 @@ fn is_item_file(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    is_markdown(path) && name != "course.md" && name != "readme.md" && path.is_file()
+    // `_notes.md` and hidden files are for trainers, not learners.
+    is_markdown(path)
+        && name != "course.md"
+        && name != "readme.md"
+        && !name.starts_with('_')
+        && !name.starts_with('.')
+        && path.is_file()
 }
 
 fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -237,15 +243,35 @@ pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>)
             Vec::new()
         }
     };
-    for path in files.into_iter().filter(|p| is_item_file(p)) {
+    let files: Vec<PathBuf> = files.into_iter().filter(|p| is_item_file(p)).collect();
+    let load = |path: &PathBuf| {
         let rel = path
             .strip_prefix(root)
             .map(display)
-            .unwrap_or_else(|_| display(&path));
-        let (item, mut report) = match read_limited(&path) {
-            Ok(bytes) => load_item(display(&path), rel, &bytes, competencies.as_deref()),
-            Err(e) => (None, io_report(&path, &e)),
-        };
+            .unwrap_or_else(|_| display(path));
+        match read_limited(path) {
+            Ok(bytes) => load_item(display(path), rel, &bytes, competencies.as_deref()),
+            Err(e) => (None, io_report(path, &e)),
+        }
+    };
+    // Items are independent: parse them on every core, keep file order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let loaded: Vec<(Option<Item>, FileReport)> = if threads < 2 || files.len() < 8 {
+        files.iter().map(load).collect()
+    } else {
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| s.spawn(|| part.iter().map(load).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    for (item, mut report) in loaded {
         if let Some(item) = item {
             if let Some(first) = ids.get(&item.id) {
                 report.diagnostics.push(Diagnostic {

@@ -377,3 +377,28 @@ fn mangled_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn notes_and_hidden_files_are_not_items_and_order_follows_file_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let course = dir.path().join("c");
+    std::fs::create_dir_all(&course).expect("mkdir");
+    std::fs::write(
+        course.join("course.md"),
+        "---\nid: c\ntitle: C\nsummary: S\nminutes: 5\ncompetencies: [empathy]\n---\n",
+    )
+    .expect("write");
+    let lesson = |id: &str| format!("---\nid: {id}\nkind: lesson\ntitle: {id}\n---\nText.\n");
+    for (name, id) in [("02-b.md", "b"), ("01-a.md", "a"), ("10-c.md", "c")] {
+        std::fs::write(course.join(name), lesson(id)).expect("write");
+    }
+    // Not items: a note for trainers, a hidden file, a README, a text file.
+    std::fs::write(course.join("_notes.md"), "not front matter at all").expect("write");
+    std::fs::write(course.join(".draft.md"), "nor this").expect("write");
+    std::fs::write(course.join("README.md"), "# Read me").expect("write");
+    std::fs::write(course.join("notes.txt"), "plain").expect("write");
+    let lib = super::load_dir(dir.path());
+    assert_eq!(lib.errors(), 0, "{:#?}", lib.files);
+    let ids: Vec<&str> = lib.courses[0].items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+}
