@@ -80,6 +80,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/teams") view=pages::admin::TeamsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams/:id") view=pages::admin::TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/organisation") view=pages::content::OrganisationPage ssr=SsrMode::Async />
+                    <Route path=path!("/learn") view=pages::learn::MyLearningPage ssr=SsrMode::Async />
+                    <Route path=path!("/learn/:course") view=pages::learn::CourseOutlinePage ssr=SsrMode::Async />
+                    <Route path=path!("/learn/:course/:item") view=pages::learn::LearnItemPage ssr=SsrMode::Async />
+                    <Route path=path!("/certificates/:code") view=pages::learn::CertificatePage ssr=SsrMode::Async />
                     <Route path=path!("/content") view=pages::content::ContentPage ssr=SsrMode::Async />
                     <Route path=path!("/content/:course/:item") view=pages::content::ContentItemPage ssr=SsrMode::Async />
                 </Routes>

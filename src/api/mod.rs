@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod content;
 pub mod error;
+pub mod learn;
 pub mod organisation;
 pub mod team;
 

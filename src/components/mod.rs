@@ -35,6 +35,7 @@ pub fn SiteHeader() -> impl IntoView {
                             let has = |r: Role| user.roles.has(r);
                             let links: Vec<(&str, &str)> = [
                                 (true, "/", "Home"),
+                                (true, "/learn", "My learning"),
                                 (has(Role::Manager), "/team", "My teams"),
                                 (has(Role::Admin), "/admin/users", "People"),
                                 (has(Role::Admin), "/admin/teams", "Teams"),

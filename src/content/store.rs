@@ -40,6 +40,10 @@ pub struct Catalog {
     /// Template lessons rendered with the organisation's words, keyed by
     /// item hash and the organisation's `updated_at`.
     rendered: Mutex<HashMap<(String, i64), Arc<str>>>,
+    /// Items by `content_versions` id, for attempts pinned to a version:
+    /// the current ones come from the library, older ones are parsed from
+    /// their stored source once per instance.
+    pinned: Mutex<HashMap<i64, Arc<Item>>>,
 }
 
 impl Catalog {
@@ -87,6 +91,77 @@ impl Catalog {
             cache.insert(key, html.clone());
         }
         html
+    }
+}
+
+impl Catalog {
+    /// The item an attempt is pinned to, by `content_versions` id.
+    pub async fn item_at_version(
+        &self,
+        db: &Db,
+        course: &str,
+        version_id: i64,
+    ) -> Result<Arc<Item>, AppError> {
+        if let Some(item) = self
+            .pinned
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&version_id).cloned())
+        {
+            return Ok(item);
+        }
+        let current = self.course(course).and_then(|c| {
+            c.items.iter().find(|i| {
+                self.version(course, &i.id)
+                    .is_some_and(|v| v.id == version_id)
+            })
+        });
+        let item = match current {
+            Some(i) => Arc::new(i.clone()),
+            None => Arc::new(self.parse_stored(db, course, version_id).await?),
+        };
+        if let Ok(mut m) = self.pinned.lock() {
+            if m.len() > 500 {
+                m.clear();
+            }
+            m.insert(version_id, item.clone());
+        }
+        Ok(item)
+    }
+
+    /// An older version, from the rendered body stored in the database.
+    async fn parse_stored(&self, db: &Db, course: &str, version_id: i64) -> Result<Item, AppError> {
+        #[derive(FromRow)]
+        struct Row {
+            course_id: String,
+            item_id: String,
+            title: String,
+            file: String,
+            hash: String,
+            body: String,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT course_id, item_id, title, file, hash, body FROM content_versions WHERE id = $1",
+        )
+        .bind(version_id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?;
+        let Some(row) = row.filter(|r| r.course_id == course) else {
+            return Err(AppError::not_found("This version of the item"));
+        };
+        let body = serde_json::from_str(&row.body).map_err(|e| {
+            tracing::error!(version_id, error = %e, "a stored content version does not decode");
+            AppError::Internal
+        })?;
+        Ok(Item {
+            id: row.item_id,
+            title: row.title,
+            minutes: None,
+            file: row.file,
+            hash: row.hash,
+            body,
+        })
     }
 }
 
@@ -250,6 +325,7 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
         library,
         versions,
         rendered: Mutex::new(HashMap::new()),
+        pinned: Mutex::new(HashMap::new()),
     })
 }
 

@@ -2,8 +2,11 @@
 //! Everything here can be unit-tested in isolation.
 
 pub mod account;
+pub mod completion;
 pub mod condition;
 pub mod course;
+pub mod play;
+pub mod quiz_play;
 pub mod roles;
 pub mod scenario;
 pub mod time;

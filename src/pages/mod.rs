@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod content;
 pub mod home;
+pub mod learn;
 pub mod login;
 pub mod not_found;
 pub mod team;

@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod guard;
 pub mod http;
+pub mod learning;
 pub mod password;
 pub mod store;
 

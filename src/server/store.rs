@@ -21,12 +21,12 @@ use sqlx::{Any, FromRow, Transaction};
 pub const INVITE_TTL_SECS: i64 = 7 * 24 * 3600;
 pub const USERS_PER_PAGE: i64 = 25;
 
-fn internal(e: sqlx::Error) -> AppError {
+pub(crate) fn internal(e: sqlx::Error) -> AppError {
     tracing::error!(error = %e, "database error");
     AppError::Internal
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
             d.code()
