@@ -37,6 +37,8 @@ pub struct TestApp {
     pub db: Db,
     pub backend: Backend,
     pg_database: Option<String>,
+    url: String,
+    server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
     _one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
 }
@@ -97,13 +99,13 @@ impl TestApp {
                 (url, Some(name))
             }
         };
-        let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), url);
+        let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), url.clone());
         cfg.site_root = dir.path().join("site");
         tweak(&mut cfg);
         let server = Server::build(cfg).await.expect("the app starts");
         let addr = server.addr;
         let db = server.state.db.clone();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let _ = server.run().await;
         });
         TestApp {
@@ -112,9 +114,27 @@ impl TestApp {
             db,
             backend,
             pg_database,
+            url,
+            server,
             _dir: dir,
             _one_at_a_time: guard,
         }
+    }
+
+    /// Stops the server and starts a new one on the same database (on a new
+    /// port, so clients must sign in again, as on another device).
+    pub async fn restart(&mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), self.url.clone());
+        cfg.site_root = self._dir.path().join("site");
+        let server = Server::build(cfg).await.expect("the app restarts");
+        self.addr = server.addr;
+        self.base = format!("http://{}", server.addr);
+        self.db = server.state.db.clone();
+        self.server = tokio::spawn(async move {
+            let _ = server.run().await;
+        });
     }
 
     /// Drops the throw-away PostgreSQL database.
