@@ -77,7 +77,66 @@ async fn a_too_short_demo_password_is_refused(app: &TestApp) {
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
 }
 
+async fn demo_learners_have_varied_progress(app: &TestApp) {
+    let hasher = Hasher::new().unwrap();
+    demo::seed(&app.db, &hasher, Some("first-demo-pass".into()))
+        .await
+        .unwrap();
+    let catalog = rapport::content::store::load(&app.db, std::path::Path::new("content"))
+        .await
+        .unwrap();
+    demo::seed_learning(&app.db, &catalog).await.unwrap();
+    // Every team has the three courses, some already overdue.
+    assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 15);
+    let now = rapport::server::now();
+    let overdue = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM assignments WHERE due_at < {now}"
+        ))
+        .await;
+    assert!((1..15).contains(&overdue), "{overdue} overdue assignments");
+    // A spread: finished courses, courses in progress, people not started.
+    let completed = app
+        .count("SELECT COUNT(*) FROM enrolments WHERE completed_at IS NOT NULL")
+        .await;
+    let in_progress = app
+        .count("SELECT COUNT(*) FROM enrolments WHERE completed_at IS NULL")
+        .await;
+    assert!(
+        completed >= 30 && in_progress >= 15,
+        "{completed} completed, {in_progress} in progress"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM certificates").await,
+        completed
+    );
+    let mid_scenario = app
+        .count("SELECT COUNT(*) FROM attempts WHERE kind = 'scenario' AND status = 'active' AND step > 0")
+        .await;
+    assert!(mid_scenario >= 3, "{mid_scenario} people mid-conversation");
+    let endings = app
+        .count("SELECT COUNT(DISTINCT outcome) FROM attempts WHERE status = 'finished' AND kind = 'scenario'")
+        .await;
+    assert_eq!(endings, 3, "all three kinds of ending are reached");
+    // Every attempt's steps are all recorded; the sign-in accounts start fresh.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attempts a WHERE a.step <> (SELECT COUNT(*) FROM attempt_steps s WHERE s.attempt_id = a.id)")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'employee@demo.test'")
+            .await,
+        0
+    );
+    // Seeding again adds nothing.
+    let attempts = app.count("SELECT COUNT(*) FROM attempts").await;
+    demo::seed_learning(&app.db, &catalog).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM attempts").await, attempts);
+}
+
 on_both_databases!(
+    demo_learners_have_varied_progress,
     seeding_twice_keeps_the_data_and_resets_the_password,
     a_too_short_demo_password_is_refused
 );

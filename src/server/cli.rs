@@ -255,6 +255,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             std::env::var("RAPPORT_DEMO_PASSWORD").ok(),
         )
         .await?;
+        demo::seed_learning(&server.state.db, &server.state.content.get()).await?;
         println!(
             "\nDemo organisation ready. Sign in at http://{}/login with:",
             server.addr

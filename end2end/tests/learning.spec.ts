@@ -1,0 +1,181 @@
+import { test, expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import * as fs from "fs";
+import * as path from "path";
+
+const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
+const CONTENT = path.resolve(__dirname, "../../content");
+
+async function signIn(page: Page, email: string) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+// The right option indices of every question of a quiz, read from its
+// markdown file: `- [x]` marks a right option.
+function answerKey(course: string): Map<string, number[]> {
+  const dir = path.join(CONTENT, course);
+  const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => /kind: quiz/.test(fs.readFileSync(f, "utf8")));
+  if (!file) throw new Error(`no quiz in ${course}`);
+  const key = new Map<string, number[]>();
+  let current: string | null = null;
+  let n = 0;
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const heading = line.match(/^## .*\{#([A-Za-z][\w-]*)/);
+    if (heading) {
+      current = heading[1];
+      key.set(current, []);
+      n = 0;
+      continue;
+    }
+    const option = line.match(/^- \[( |x|X)\]/);
+    if (option && current) {
+      if (option[1] !== " ") key.get(current)!.push(n);
+      n++;
+    }
+  }
+  return key;
+}
+
+async function stepOf(page: Page): Promise<number> {
+  const m = new URL(page.url()).searchParams.get("s");
+  return m === null ? -1 : Number(m);
+}
+
+// Waits until the page shows step `n` of the attempt (the URL carries it).
+async function waitForStep(page: Page, n: number) {
+  await expect(page).toHaveURL(new RegExp(`[?&]s=${n}(&|#|$)`));
+}
+
+async function doLesson(page: Page) {
+  const before = page.url();
+  await page.getByRole("button", { name: /Mark as done|Done · go on/ }).click();
+  await expect(page).not.toHaveURL(before);
+}
+
+async function doScenario(page: Page) {
+  await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
+  await waitForStep(page, 0);
+  for (let i = 0; i < 40; i++) {
+    if (await page.getByRole("heading", { name: /^Outcome:/ }).count()) break;
+    const step = await stepOf(page);
+    await page.locator("button.choice").first().click();
+    await waitForStep(page, step + 1);
+  }
+  await expect(page.getByRole("heading", { name: /^Outcome:/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your route beside the best one" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "The conversation so far" })).toContainText("You");
+}
+
+async function doQuiz(page: Page, key: Map<string, number[]>) {
+  await page.getByRole("button", { name: /Start the quiz|Try again/ }).click();
+  await waitForStep(page, 0);
+  for (let i = 0; i < 30; i++) {
+    const q = page.locator('input[name="question"]');
+    if ((await q.count()) === 0) break;
+    const id = await q.getAttribute("value");
+    const right = key.get(id!);
+    if (!right) throw new Error(`question ${id} not in the answer key`);
+    for (const idx of right) await page.locator(`input[value="${idx}"][name^="picked"]`).check();
+    const step = await stepOf(page);
+    await page.getByRole("button", { name: "Answer" }).click();
+    await waitForStep(page, step + 1);
+    await expect(page.getByRole("heading", { name: /^Question \d+: right$/ })).toBeVisible();
+  }
+  await expect(page.getByRole("heading", { name: "Passed", exact: true })).toBeVisible();
+}
+
+test("an employee completes a whole course and gets a certificate anyone can check", async ({ page, javaScriptEnabled, browser }) => {
+  test.setTimeout(120_000);
+  // Each project takes its own course on the same demo server.
+  const course = javaScriptEnabled ? "handling-complaints" : "empathetic-listening";
+  await signIn(page, "employee@demo.test");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My learning" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "My learning" })).toBeVisible();
+  await page.goto(`/learn/${course}`);
+  const items = await page.locator("ol.outline li > a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")!));
+  expect(items.length).toBeGreaterThanOrEqual(5);
+  const key = answerKey(course);
+  for (const href of items) {
+    await page.goto(href);
+    const eyebrow = (await page.locator(".page-heading .eyebrow").textContent()) ?? "";
+    if (eyebrow.startsWith("Lesson")) await doLesson(page);
+    else if (eyebrow.startsWith("Role-play")) await doScenario(page);
+    else if (eyebrow.startsWith("Quiz")) await doQuiz(page, key);
+    else throw new Error(`unknown item page at ${href}: ${eyebrow}`);
+  }
+  await page.goto(`/learn/${course}`);
+  await expect(page.locator(".meta .status").first()).toHaveText("Completed");
+  await page.getByRole("link", { name: "View your certificate" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  const url = page.url();
+  const code = url.split("/").pop()!;
+  // Checked by someone who is not signed in.
+  const stranger = await browser.newContext({ javaScriptEnabled });
+  const other = await stranger.newPage();
+  await other.goto(url);
+  await expect(other.locator(".certificate")).toContainText(code);
+  await expect(other.locator(".certificate")).toContainText("has completed the course");
+  await stranger.close();
+});
+
+test("keyboard only: a scenario step and a quiz answer without a mouse", async ({ page }) => {
+  await signIn(page, "trainer@demo.test");
+  await page.goto("/learn/brand-values/the-upgrade-question");
+  // Tab to the start button and press Enter.
+  const focusOn = async (name: RegExp) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press("Tab");
+      const text = await page.evaluate(() => document.activeElement?.textContent ?? "");
+      if (name.test(text)) return;
+    }
+    throw new Error(`could not reach ${name} with Tab`);
+  };
+  await focusOn(/Start the conversation|Try again/);
+  // The focused control shows a visible outline.
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  expect(outline).not.toBe("none");
+  await page.keyboard.press("Enter");
+  await waitForStep(page, 0);
+  const first = (await page.locator("button.choice").first().textContent())!;
+  await focusOn(new RegExp(first.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await page.keyboard.press("Enter");
+  await waitForStep(page, 1);
+  await expect(page.getByRole("heading", { name: "How your reply landed" })).toBeVisible();
+});
+
+test("learner pages have no axe-core violations", async ({ page }) => {
+  test.setTimeout(60_000);
+  await signIn(page, "manager@demo.test");
+  const pages = [
+    "/learn",
+    "/learn/brand-values",
+    "/learn/brand-values/why-our-values-matter",
+    "/learn/brand-values/the-upgrade-question",
+    "/learn/brand-values/brand-values-quiz",
+  ];
+  for (const p of pages) {
+    await page.goto(p);
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+    expect(results.violations.map((v) => `${p}: ${v.id}: ${v.help}`)).toEqual([]);
+  }
+  // A scenario mid-conversation and a quiz question.
+  await page.goto("/learn/brand-values/the-upgrade-question");
+  await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
+  await waitForStep(page, 0);
+  await page.locator("button.choice").first().click();
+  await waitForStep(page, 1);
+  let results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+  expect(results.violations.map((v) => `scenario: ${v.id}: ${v.help}`)).toEqual([]);
+  await page.goto("/learn/brand-values/brand-values-quiz");
+  const start = page.getByRole("button", { name: /Start the quiz|Try again/ });
+  if (await start.count()) {
+    await start.click();
+    await waitForStep(page, 0);
+  }
+  results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+  expect(results.violations.map((v) => `quiz: ${v.id}: ${v.help}`)).toEqual([]);
+});
