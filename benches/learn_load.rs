@@ -1,0 +1,380 @@
+//! Load on the learner's hot path, against the optimised `rapport` binary
+//! on 127.0.0.1 with the demo organisation (SQLite by default; set
+//! `RAPPORT_LOAD_DATABASE_URL=postgres://…/db` for PostgreSQL):
+//!
+//! * baseline: a static file (`/favicon.svg`) of the same server;
+//! * the scenario page (`GET /learn/<course>/<scenario>`, full SSR with the
+//!   learner's attempt and transcript);
+//! * answer submission (`POST /api/choose`, each one a real step: saved in
+//!   a transaction before the answer, as in production).
+//!
+//! 100 connections (100 signed-in sessions, each with its own attempt),
+//! 10 s per run by default (`RAPPORT_LOAD_SECS`). Prints req/s, p50 and p99.
+//! The load generator runs on the same two cores as the server, so the
+//! figures are a floor for the server alone.
+//!
+//!   cargo bench --bench learn_load
+//!
+//! Goals (issue 4): pages p99 ≤ 30 ms, answers ≥ 1,500/s on this machine.
+
+use rapport::domain::course::{Course, ItemBody, Scenario};
+use rapport::domain::play::ScenarioState;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 100;
+const PASSWORD: &str = "load-test-password";
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_server() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).expect("site dir");
+    std::fs::copy("public/favicon.svg", site.join("favicon.svg")).expect("favicon");
+    let port = free_port();
+    let db = std::env::var("RAPPORT_LOAD_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/load.db", dir.path().display()));
+    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &db])
+        .args(["--site-root", &site.display().to_string()])
+        .env("RAPPORT_DEMO_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rapport");
+    let base = format!("http://127.0.0.1:{port}");
+    let probe = reqwest::Client::new();
+    for _ in 0..240 {
+        if let Ok(r) = probe.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return Server {
+                    child,
+                    base,
+                    _dir: dir,
+                };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the server did not start");
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("client")
+}
+
+/// One connection's learner: a session, a scenario and a local copy of the
+/// attempt's state, so every submission is a valid next step.
+struct Learner {
+    client: reqwest::Client,
+    course: String,
+    item: String,
+    scenario: Arc<Scenario>,
+    attempt: i64,
+    step: i64,
+    play: ScenarioState,
+    pick: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct StepResult {
+    attempt: Attempt,
+}
+
+#[derive(serde::Deserialize)]
+struct Attempt {
+    id: i64,
+    step: i64,
+}
+
+impl Learner {
+    async fn start(&mut self, base: &str) {
+        let r: StepResult = self
+            .client
+            .post(format!("{base}/api/start_scenario"))
+            .form(&[("course", &self.course), ("item", &self.item)])
+            .send()
+            .await
+            .expect("start")
+            .json()
+            .await
+            .expect("start answer");
+        self.attempt = r.attempt.id;
+        self.step = r.attempt.step;
+        self.play = ScenarioState::start(&self.scenario);
+    }
+
+    /// One choice; returns the latency of the POST. Starts a new attempt
+    /// (not timed) when the conversation has ended.
+    async fn answer(&mut self, base: &str) -> Duration {
+        if self.play.is_finished(&self.scenario) {
+            self.start(base).await;
+        }
+        let offered = self.play.offered(&self.scenario);
+        self.pick = self.pick.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let choice = offered[(self.pick >> 33) as usize % offered.len()];
+        let t = Instant::now();
+        let res = self
+            .client
+            .post(format!("{base}/api/choose"))
+            .form(&[
+                ("course", self.course.as_str()),
+                ("item", self.item.as_str()),
+                ("attempt", &self.attempt.to_string()),
+                ("step", &self.step.to_string()),
+                ("choice", &choice.to_string()),
+            ])
+            .send()
+            .await
+            .expect("choose");
+        let status = res.status();
+        let body = res.bytes().await.expect("body");
+        let elapsed = t.elapsed();
+        assert!(
+            status.is_success(),
+            "choose: {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        self.play
+            .choose(&self.scenario, choice)
+            .expect("valid choice");
+        self.step += 1;
+        elapsed
+    }
+}
+
+struct Figures {
+    requests: usize,
+    secs: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn figures(mut lat: Vec<Duration>, secs: f64) -> Figures {
+    lat.sort_unstable();
+    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    Figures {
+        requests: lat.len(),
+        secs,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn print(name: &str, f: &Figures) {
+    println!(
+        "learn_load: {name:<34} {:>7.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, {CONNECTIONS} connections, {:.0} s)",
+        f.requests as f64 / f.secs,
+        f.p50.as_secs_f64() * 1000.0,
+        f.p99.as_secs_f64() * 1000.0,
+        f.requests,
+        f.secs
+    );
+}
+
+/// Runs `op` on every connection until `secs` have passed.
+async fn run<T, F, Fut>(items: Vec<T>, secs: u64, op: F) -> (Figures, Vec<T>)
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = (T, Duration)> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let tasks: Vec<_> = items
+        .into_iter()
+        .map(|mut item| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let (back, d) = op(item).await;
+                    item = back;
+                    lat.push(d);
+                }
+                (item, lat)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut items = Vec::new();
+    for t in tasks {
+        let (item, lat) = t.await.expect("task");
+        items.push(item);
+        all.extend(lat);
+    }
+    (figures(all, start.elapsed().as_secs_f64()), items)
+}
+
+fn scenarios(courses: &[Course]) -> Vec<(String, String, Arc<Scenario>)> {
+    courses
+        .iter()
+        .flat_map(|c| {
+            c.items.iter().filter_map(move |i| match &i.body {
+                ItemBody::Scenario(s) => Some((c.id.clone(), i.id.clone(), Arc::new(s.clone()))),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let secs: u64 = std::env::var("RAPPORT_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let server = start_server().await;
+    let base = server.base.clone();
+    let library = rapport::content::load_dir(std::path::Path::new("content"));
+    let scenarios = scenarios(&library.courses);
+    assert!(!scenarios.is_empty());
+
+    // The demo's employees, each signed in twice (two devices), each
+    // session playing its own scenario.
+    let emails: Vec<String> = {
+        let out = Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .args(["user", "list", "--database-url"])
+            .arg(
+                std::env::var("RAPPORT_LOAD_DATABASE_URL").unwrap_or_else(|_| {
+                    format!("sqlite://{}/load.db", server._dir.path().display())
+                }),
+            )
+            .output()
+            .expect("user list");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|line| line.contains("Employee"))
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .filter(|email| email.ends_with("@demo.test"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(emails.len() >= 50, "demo employees: {}", emails.len());
+    let mut learners = Vec::new();
+    for n in 0..CONNECTIONS {
+        let c = client();
+        let email = &emails[n % emails.len()];
+        let res = c
+            .post(format!("{base}/api/login"))
+            .form(&[("email", email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login");
+        assert!(res.status().is_success(), "login {email}: {}", res.status());
+        // A user's two sessions take different scenarios.
+        let (course, item, scenario) = scenarios[(n / emails.len() + n) % scenarios.len()].clone();
+        let mut l = Learner {
+            client: c,
+            course,
+            item,
+            scenario,
+            attempt: 0,
+            step: 0,
+            play: ScenarioState::default(),
+            pick: n as u64 + 1,
+        };
+        l.start(&base).await;
+        learners.push(l);
+    }
+    // Two sessions of one person on one scenario would race: make sure not.
+    let mut seen = std::collections::HashSet::new();
+    for (n, l) in learners.iter().enumerate() {
+        assert!(seen.insert((emails[n % emails.len()].clone(), l.item.clone())));
+    }
+
+    let b = base.clone();
+    let (static_fig, clients) = run(
+        learners.iter().map(|l| l.client.clone()).collect(),
+        secs,
+        move |c: reqwest::Client| {
+            let url = format!("{b}/favicon.svg");
+            async move {
+                let t = Instant::now();
+                let r = c.get(&url).send().await.expect("static");
+                assert!(r.status().is_success());
+                r.bytes().await.expect("body");
+                (c, t.elapsed())
+            }
+        },
+    )
+    .await;
+    drop(clients);
+    print("static file (baseline)", &static_fig);
+
+    // A couple of steps first, so every page has a transcript to render.
+    for l in learners.iter_mut() {
+        l.answer(&base).await;
+        l.answer(&base).await;
+    }
+    let b = base.clone();
+    let pages: Vec<(reqwest::Client, String)> = learners
+        .iter()
+        .map(|l| (l.client.clone(), format!("/learn/{}/{}", l.course, l.item)))
+        .collect();
+    let (page_fig, _) = run(pages, secs, move |(c, path): (reqwest::Client, String)| {
+        let url = format!("{b}{path}");
+        async move {
+            let t = Instant::now();
+            let r = c.get(&url).send().await.expect("page");
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            let body = r.text().await.expect("body");
+            let elapsed = t.elapsed();
+            assert!(body.contains("What do you say?") || body.contains("Outcome:"));
+            ((c, path), elapsed)
+        }
+    })
+    .await;
+    print("scenario page (GET, SSR)", &page_fig);
+
+    let b = Arc::new(base.clone());
+    let (answer_fig, _) = run(learners, secs, move |mut l: Learner| {
+        let b = b.clone();
+        async move {
+            let d = l.answer(&b).await;
+            (l, d)
+        }
+    })
+    .await;
+    print("answer submission (POST choose)", &answer_fig);
+    println!(
+        "learn_load: goals: page p99 <= 30 ms ({}), answers >= 1500/s ({})",
+        if page_fig.p99 <= Duration::from_millis(30) {
+            "met"
+        } else {
+            "not met"
+        },
+        if answer_fig.requests as f64 / answer_fig.secs >= 1500.0 {
+            "met"
+        } else {
+            "not met"
+        }
+    );
+}
