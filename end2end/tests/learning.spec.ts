@@ -49,6 +49,14 @@ async function stepOf(page: Page): Promise<number> {
 // Waits until the page shows step `n` of the attempt (the URL carries it).
 async function waitForStep(page: Page, n: number) {
   await expect(page).toHaveURL(new RegExp(`[?&]s=${n}(&|#|$)`));
+  // With JavaScript the page updates in place: wait until it shows that
+  // step (its forms carry it) or the attempt's end.
+  await expect(async () => {
+    const step = page.locator('input[name="step"]');
+    const ended = page.getByRole("heading", { name: /^Outcome:|^Passed$|^Not passed yet$/ });
+    if ((await ended.count()) > 0) return;
+    expect(await step.first().getAttribute("value")).toBe(String(n));
+  }).toPass({ timeout: 5000 });
 }
 
 async function doLesson(page: Page) {
@@ -57,9 +65,15 @@ async function doLesson(page: Page) {
   await expect(page).not.toHaveURL(before);
 }
 
-async function doScenario(page: Page) {
-  await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
-  await waitForStep(page, 0);
+async function doScenario(page: Page, javaScriptEnabled: boolean) {
+  // Start (or start again), unless an attempt is already under way.
+  if ((await page.locator("button.choice").count()) === 0) {
+    await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
+    await waitForStep(page, 0);
+  }
+  // Once hydrated, steps happen without reloading the page: a value set on
+  // the window survives them.
+  if (javaScriptEnabled) await page.evaluate(() => ((window as any).__rapportSamePage = true));
   for (let i = 0; i < 40; i++) {
     if (await page.getByRole("heading", { name: /^Outcome:/ }).count()) break;
     const step = await stepOf(page);
@@ -69,11 +83,14 @@ async function doScenario(page: Page) {
   await expect(page.getByRole("heading", { name: /^Outcome:/ })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Your route beside the best one" })).toBeVisible();
   await expect(page.getByRole("list", { name: "The conversation so far" })).toContainText("You");
+  if (javaScriptEnabled) expect(await page.evaluate(() => (window as any).__rapportSamePage)).toBe(true);
 }
 
 async function doQuiz(page: Page, key: Map<string, number[]>) {
-  await page.getByRole("button", { name: /Start the quiz|Try again/ }).click();
-  await waitForStep(page, 0);
+  if ((await page.locator('input[name="question"]').count()) === 0) {
+    await page.getByRole("button", { name: /Start the quiz|Try again/ }).click();
+    await waitForStep(page, 0);
+  }
   for (let i = 0; i < 30; i++) {
     const q = page.locator('input[name="question"]');
     if ((await q.count()) === 0) break;
@@ -104,7 +121,7 @@ test("an employee completes a whole course and gets a certificate anyone can che
     await page.goto(href);
     const eyebrow = (await page.locator(".page-heading .eyebrow").textContent()) ?? "";
     if (eyebrow.startsWith("Lesson")) await doLesson(page);
-    else if (eyebrow.startsWith("Role-play")) await doScenario(page);
+    else if (eyebrow.startsWith("Role-play")) await doScenario(page, javaScriptEnabled);
     else if (eyebrow.startsWith("Quiz")) await doQuiz(page, key);
     else throw new Error(`unknown item page at ${href}: ${eyebrow}`);
   }

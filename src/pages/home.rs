@@ -45,7 +45,8 @@ pub fn HomePage() -> impl IntoView {
                                         None => "You are not in a team yet. Your administrator can add you to one.".to_owned(),
                                     }}</p>
                                     {(!managers.is_empty()).then(|| view! { <p>{format!("Your manager: {managers}.")}</p> })}
-                                    <p>"Courses assigned to you appear here with their due dates."</p>
+                                    <p>"Your assigned courses, their due dates and where you left off."</p>
+                                    <p><a class="button primary" href="/learn">"Open my learning"</a></p>
                                 </section>
                             }
                         })}

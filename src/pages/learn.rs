@@ -564,12 +564,14 @@ fn QuizBody(v: QuizData) -> impl IntoView {
                     </legend>
                     {(!q.detail_html.is_empty()).then(|| view! { <div class="prose" inner_html=q.detail_html></div> })}
                     {q.multiple.then(|| view! { <p class="hint">"Choose every answer that applies."</p> })}
+                    // `prop:checked=false`: once hydrated, the next question
+                    // reuses these inputs, and must not inherit the last answer.
                     {q.options.into_iter().enumerate().map(|(n, o)| {
                         let id = format!("opt-{}", o.index);
                         let name = if q.multiple { format!("picked[{n}]") } else { "picked[0]".to_string() };
                         view! {
                             <div class="option-row">
-                                <input type=if q.multiple { "checkbox" } else { "radio" } id=id.clone() name=name value=o.index required=!q.multiple />
+                                <input type=if q.multiple { "checkbox" } else { "radio" } id=id.clone() name=name value=o.index required=!q.multiple prop:checked=false />
                                 <label for=id inner_html=o.html></label>
                             </div>
                         }
