@@ -131,6 +131,10 @@ test("an employee completes a whole course and gets a certificate anyone can che
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   const url = page.url();
   const code = url.split("/").pop()!;
+  if (javaScriptEnabled) {
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+    expect(results.violations.map((v) => `certificate: ${v.id}: ${v.help}`)).toEqual([]);
+  }
   // Checked by someone who is not signed in.
   const stranger = await browser.newContext({ javaScriptEnabled });
   const other = await stranger.newPage();

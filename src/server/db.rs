@@ -23,6 +23,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time; hot write paths queue here instead
+    /// of in SQLite's busy handler, which sleeps in steps of milliseconds.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Hides the password of a database URL for messages.
@@ -132,7 +135,11 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .connect_with(opts)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
-    let db = Db { pool, backend };
+    let db = Db {
+        pool,
+        backend,
+        writer: Default::default(),
+    };
     db.migrate().await?;
     Ok(db)
 }
@@ -148,6 +155,15 @@ impl Db {
             .await
             .context("cannot apply the database migrations")?;
         Ok(())
+    }
+
+    /// On SQLite, waits for this instance's turn to write (hold the guard
+    /// until the transaction is committed); on PostgreSQL, returns at once.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// A cheap round trip, for `/healthz`.

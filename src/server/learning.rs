@@ -547,6 +547,7 @@ pub async fn complete_lesson(
         ));
     }
     let t = now();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await.map_err(internal)?;
     touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
     set_item_state(
@@ -669,6 +670,7 @@ pub async fn start_attempt(
         ItemBody::Lesson(_) => return Err(AppError::not_found("This scenario")),
     };
     let t = now();
+    let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await.map_err(internal)?;
     sqlx::query(
         "UPDATE attempts SET status = 'abandoned', updated_at = $4
@@ -803,6 +805,7 @@ async fn save_step(
         replayed: false,
     };
     let t = now();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await.map_err(internal)?;
     let inserted = sqlx::query(
         "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
