@@ -154,8 +154,8 @@ pub async fn session_user(
     if t - row.last_seen_at >= 60 {
         store::touch_session(&state.db, &hash, t).await?;
     }
-    let user = store::session_user(&state.db, row.user_id).await?;
-    Ok(user.map(|u| (u, hash)))
+    let user = store::session_row_user(&state.db, row).await?;
+    Ok(Some((user, hash)))
 }
 
 fn check_new_password(password: &str, confirm: &str) -> Result<Password, AppError> {

@@ -606,6 +606,27 @@ async fn count_attempts(
     Ok(n)
 }
 
+/// How many attempts at an item are finished, and the item's state, in
+/// one round trip (the scenario and quiz pages need both).
+async fn item_summary(
+    db: &Db,
+    user: i64,
+    course: &str,
+    item: &str,
+) -> Result<(i64, Option<ItemState>), AppError> {
+    let (finished, state): (i64, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'finished'),
+                (SELECT state FROM item_progress WHERE user_id = $1 AND course_id = $2 AND item_id = $3)",
+    )
+    .bind(user)
+    .bind(course)
+    .bind(item)
+    .fetch_one(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok((finished, state.as_deref().map(item_state)))
+}
+
 fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, AppError> {
     serde_json::from_str(json).map_err(|e| {
         tracing::error!(error = %e, "attempt state does not decode");
@@ -1211,8 +1232,7 @@ pub async fn scenario_view(
     let ItemBody::Scenario(scenario) = &item.body else {
         return Err(AppError::Internal);
     };
-    let finished_attempts = count_attempts(db, user.id, course_id, item_id, "'finished'").await?;
-    let progress = progress_rows(db, user.id, course_id).await?;
+    let (finished_attempts, item_done) = item_summary(db, user.id, course_id, item_id).await?;
     let mut view = ScenarioData {
         place: place(course, index),
         persona: scenario.persona.name.clone(),
@@ -1229,9 +1249,7 @@ pub async fn scenario_view(
         can_go_back: false,
         ending: None,
         finished_attempts,
-        done: progress
-            .get(item_id)
-            .is_some_and(|p| p.0 == ItemState::Done),
+        done: item_done == Some(ItemState::Done),
     };
     let Some(a) = attempt else {
         return Ok(view);
@@ -1333,11 +1351,8 @@ pub async fn quiz_view(
     let ItemBody::Quiz(quiz) = &item.body else {
         return Err(AppError::Internal);
     };
-    let used = count_attempts(db, user.id, course_id, item_id, "'finished'").await?;
-    let progress = progress_rows(db, user.id, course_id).await?;
-    let passed_before = progress
-        .get(item_id)
-        .is_some_and(|p| p.0 == ItemState::Done);
+    let (used, item_done) = item_summary(db, user.id, course_id, item_id).await?;
+    let passed_before = item_done == Some(ItemState::Done);
     let mut view = QuizData {
         place: place(course, index),
         intro_html: quiz.intro_html.clone(),

@@ -214,6 +214,8 @@ struct SessionRowRaw {
     created_at: i64,
     last_seen_at: i64,
     disabled: i64,
+    email: String,
+    name: String,
 }
 
 pub struct SessionRow {
@@ -221,11 +223,14 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub disabled: bool,
+    pub email: String,
+    pub name: String,
 }
 
+/// A session and its person in one query (every request asks this).
 pub async fn session(db: &Db, hash: &str) -> Result<Option<SessionRow>, AppError> {
     let row = sqlx::query_as::<_, SessionRowRaw>(
-        "SELECT s.user_id, s.created_at, s.last_seen_at, u.disabled \
+        "SELECT s.user_id, s.created_at, s.last_seen_at, u.disabled, u.email, u.name \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(hash)
@@ -237,7 +242,19 @@ pub async fn session(db: &Db, hash: &str) -> Result<Option<SessionRow>, AppError
         created_at: r.created_at,
         last_seen_at: r.last_seen_at,
         disabled: r.disabled != 0,
+        email: r.email,
+        name: r.name,
     }))
+}
+
+/// The signed-in person of a session row: only the roles need a query.
+pub async fn session_row_user(db: &Db, row: SessionRow) -> Result<SessionUser, AppError> {
+    Ok(SessionUser {
+        id: row.user_id,
+        roles: roles_of(db, row.user_id).await?,
+        email: row.email,
+        name: row.name,
+    })
 }
 
 async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {
