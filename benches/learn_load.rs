@@ -64,20 +64,22 @@ async fn start_server() -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start rapport");
-    let base = format!("http://127.0.0.1:{port}");
+    // From here on, dropping `server` stops the child (and waits for it).
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
     let probe = reqwest::Client::new();
     for _ in 0..240 {
-        if let Ok(r) = probe.get(format!("{base}/healthz")).send().await {
+        if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
             if r.status().is_success() {
-                return Server {
-                    child,
-                    base,
-                    _dir: dir,
-                };
+                return server;
             }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    drop(server);
     panic!("the server did not start");
 }
 
