@@ -1211,6 +1211,38 @@ fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<EndingView> 
     })
 }
 
+/// The course, the item's position, the learner's latest attempt at it and
+/// the item as that attempt sees it (its pinned version), or the current
+/// version when there is no attempt yet.
+async fn open_item<'a>(
+    state: &AppState,
+    catalog: &'a Catalog,
+    user: &SessionUser,
+    course_id: &str,
+    item_id: &str,
+    kind: ItemKind,
+) -> Result<(&'a Course, usize, Option<AttemptRow>, Arc<Item>), AppError> {
+    let course = find_course(catalog, course_id)?;
+    let (index, current) = find_item(course, item_id)?;
+    if current.kind() != kind {
+        return Err(AppError::not_found(match kind {
+            ItemKind::Scenario => "This scenario",
+            ItemKind::Quiz => "This quiz",
+            ItemKind::Lesson => "This lesson",
+        }));
+    }
+    let attempt = latest_attempt(&state.db, user.id, course_id, item_id).await?;
+    let version = match &attempt {
+        Some(a) => Some(a.version_id),
+        None => catalog.version(course_id, item_id).map(|v| v.id),
+    };
+    let item = match version {
+        Some(v) => catalog.item_at_version(&state.db, course_id, v).await?,
+        None => Arc::new(current.clone()),
+    };
+    Ok((course, index, attempt, item))
+}
+
 pub async fn scenario_view(
     state: &AppState,
     user: &SessionUser,
@@ -1218,17 +1250,16 @@ pub async fn scenario_view(
     item_id: &str,
 ) -> Result<ScenarioData, AppError> {
     let catalog = state.content.get();
-    let course = find_course(&catalog, course_id)?;
-    let (index, current) = find_item(course, item_id)?;
-    if current.kind() != ItemKind::Scenario {
-        return Err(AppError::not_found("This scenario"));
-    }
+    let (course, index, attempt, item) = open_item(
+        state,
+        &catalog,
+        user,
+        course_id,
+        item_id,
+        ItemKind::Scenario,
+    )
+    .await?;
     let db = &state.db;
-    let attempt = latest_attempt(db, user.id, course_id, item_id).await?;
-    let item = match &attempt {
-        Some(a) => attempt_content(state, &catalog, a).await?,
-        None => Arc::new(current.clone()),
-    };
     let ItemBody::Scenario(scenario) = &item.body else {
         return Err(AppError::Internal);
     };
@@ -1337,17 +1368,9 @@ pub async fn quiz_view(
     item_id: &str,
 ) -> Result<QuizData, AppError> {
     let catalog = state.content.get();
-    let course = find_course(&catalog, course_id)?;
-    let (index, current) = find_item(course, item_id)?;
-    if current.kind() != ItemKind::Quiz {
-        return Err(AppError::not_found("This quiz"));
-    }
+    let (course, index, attempt, item) =
+        open_item(state, &catalog, user, course_id, item_id, ItemKind::Quiz).await?;
     let db = &state.db;
-    let attempt = latest_attempt(db, user.id, course_id, item_id).await?;
-    let item = match &attempt {
-        Some(a) => attempt_content(state, &catalog, a).await?,
-        None => Arc::new(current.clone()),
-    };
     let ItemBody::Quiz(quiz) = &item.body else {
         return Err(AppError::Internal);
     };
