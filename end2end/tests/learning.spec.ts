@@ -176,6 +176,11 @@ test("keyboard only: a scenario step and a quiz answer without a mouse", async (
   await page.keyboard.press("Enter");
   await waitForStep(page, step + 1);
   await expect(page.getByRole("heading", { name: "How your reply landed" })).toBeVisible();
+  // The page continues from the feedback: the next Tab reaches the next
+  // reply (or "Try again" at an ending), not the top of the page.
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("BUTTON");
+  expect(await page.evaluate(() => document.activeElement?.closest("main") !== null)).toBe(true);
 });
 
 test("learner pages have no axe-core violations", async ({ page, javaScriptEnabled }) => {

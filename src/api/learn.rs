@@ -270,7 +270,15 @@ fn after_step(course: &str, item: &str, result: &Result<StepResult, AppError>) {
     let course = guard::path_segment(course);
     let item = guard::path_segment(item);
     let back = item_url(&course, &item);
-    guard::redirect_result(&back, result, |r| format!("{back}?s={}", r.attempt.step));
+    // `#now`: the feedback on the step just taken (without JavaScript the
+    // browser scrolls there and Tab continues from it).
+    guard::redirect_result(&back, result, |r| {
+        if r.attempt.step > 0 {
+            format!("{back}?s={}#now", r.attempt.step)
+        } else {
+            format!("{back}?s=0")
+        }
+    });
 }
 
 #[server(endpoint = "my_learning")]

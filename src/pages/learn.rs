@@ -313,6 +313,23 @@ fn LessonBody(v: LessonData) -> impl IntoView {
     }
 }
 
+/// Once hydrated, a step replaces the button that was pressed; focus moves
+/// to the feedback on that step (when the URL says a step was just taken),
+/// so keyboard and screen-reader users continue from there, not from the
+/// top of the page.
+fn focus_on_arrival() -> NodeRef<leptos::html::Section> {
+    let node = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(el) = node.get() {
+            let arrived = window().location().hash().is_ok_and(|h| h == "#now");
+            if arrived {
+                let _ = el.focus();
+            }
+        }
+    });
+    node
+}
+
 /// Hidden fields every step of an attempt carries.
 #[component]
 fn StepFields(place: ItemPlace, attempt: AttemptRef) -> impl IntoView {
@@ -402,9 +419,10 @@ fn ScenarioBody(v: ScenarioData) -> impl IntoView {
             view! { <li class="turn narration"><div class="prose" inner_html=t.html></div></li> }.into_any()
         }
     }).collect_view();
+    let now = focus_on_arrival();
     let feedback = v.feedback.clone().map(|f| {
         view! {
-            <section class="feedback-panel" id="now" aria-labelledby="feedback-title" tabindex="-1">
+            <section class="feedback-panel" id="now" node_ref=now aria-labelledby="feedback-title" tabindex="-1">
                 <h2 id="feedback-title" class="small-heading">"How your reply landed"</h2>
                 <p class="said">{format!("You said: “{}”", f.said)}</p>
                 <div class="prose" inner_html=f.html></div>
@@ -527,8 +545,9 @@ fn QuizBody(v: QuizData) -> impl IntoView {
             </ActionForm>
         }
     };
+    let now = focus_on_arrival();
     let answered = v.answered.clone().map(|a| view! {
-        <section class=if a.correct { "card answered right" } else { "card answered wrong" } id="now" tabindex="-1" aria-labelledby="answered-title">
+        <section class=if a.correct { "card answered right" } else { "card answered wrong" } id="now" node_ref=now tabindex="-1" aria-labelledby="answered-title">
             <h2 id="answered-title">{format!("Question {}: {}", a.position, if a.correct { "right" } else { "not quite" })}</h2>
             <p inner_html=a.prompt_html></p>
             <ul class="answered-options">
