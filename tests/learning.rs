@@ -213,6 +213,14 @@ async fn a_learner_completes_a_course_over_http(app: &TestApp) {
         "the path review lists every reply"
     );
     assert!(!ending.best_route.is_empty());
+    assert!(!ending.debrief.is_empty(), "the ending explains itself");
+    assert!(
+        ended
+            .transcript
+            .iter()
+            .all(|t| !ending.debrief.contains(&t.html)),
+        "the debrief is not repeated in the transcript"
+    );
     assert!(
         ended.transcript.iter().any(|t| t.mine),
         "my replies are in the transcript"

@@ -147,6 +147,8 @@ pub struct EndingView {
     pub review: Vec<ReviewRow>,
     /// The replies of the best route from the start.
     pub best_route: Vec<String>,
+    /// The ending's narration: what happened and why (sanitised HTML).
+    pub debrief: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

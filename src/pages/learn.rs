@@ -439,6 +439,9 @@ fn ScenarioBody(v: ScenarioData) -> impl IntoView {
             <section class=format!("card ending ending-{}", e.outcome_key) aria-labelledby="ending-title">
                 <h2 id="ending-title">{format!("Outcome: {}", e.outcome)}</h2>
                 <p class="score">{score}</p>
+                <div class="debrief prose">
+                    {e.debrief.into_iter().map(|html| view! { <div inner_html=html></div> }).collect_view()}
+                </div>
                 <h3>"Your route beside the best one"</h3>
                 <table>
                     <caption class="visually-hidden">"Each reply you chose, and the better reply where you lost points"</caption>

@@ -1136,6 +1136,25 @@ fn transcript(scenario: &Scenario, play: &ScenarioState) -> Vec<Turn> {
     out
 }
 
+/// At an ending, its narration is the debrief: it moves from the
+/// transcript to the ending's panel. What the customer says stays.
+fn split_debrief(scenario: &Scenario, play: &ScenarioState, turns: &mut Vec<Turn>) -> Vec<Turn> {
+    let Some(scene) = play.current(scenario).filter(|s| s.ending.is_some()) else {
+        return Vec::new();
+    };
+    let facts = play.progress(scenario);
+    let shown = scene
+        .blocks
+        .iter()
+        .filter(|b| b.condition.as_ref().is_none_or(|c| c.holds(&facts)))
+        .count();
+    let tail = turns.split_off(turns.len().saturating_sub(shown));
+    let (spoken, narration): (Vec<Turn>, Vec<Turn>) =
+        tail.into_iter().partition(|t| t.speaker.is_some());
+    turns.extend(spoken);
+    narration
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -1208,6 +1227,7 @@ fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<EndingView> 
         best: result.best,
         review,
         best_route,
+        debrief: Vec::new(),
     })
 }
 
@@ -1291,6 +1311,7 @@ pub async fn scenario_view(
         step: a.step,
     });
     view.transcript = transcript(scenario, &play);
+    let debrief = split_debrief(scenario, &play, &mut view.transcript);
     view.scene_title = play
         .current(scenario)
         .map(|s| s.title.clone())
@@ -1314,7 +1335,10 @@ pub async fn scenario_view(
             .collect();
     }
     view.can_go_back = scenario.back && !play.moves.is_empty() && !play.is_finished(scenario);
-    view.ending = ending_view(scenario, &play);
+    view.ending = ending_view(scenario, &play).map(|mut e| {
+        e.debrief = debrief.into_iter().map(|t| t.html).collect();
+        e
+    });
     Ok(view)
 }
 
