@@ -169,7 +169,10 @@ fn neutralise(text: &str) -> String {
         let t = line.trim_start();
         if t.starts_with('#') || t.starts_with("- [") || t.starts_with("* [") {
             out.push('\\');
-        } else if t.len() >= 7 && t[..7].eq_ignore_ascii_case("ending:") {
+        } else if t
+            .get(..7)
+            .is_some_and(|h| h.eq_ignore_ascii_case("ending:"))
+        {
             out.push_str("&#69;");
             out.push_str(&t[1..]);
             out.push('\n');
@@ -453,5 +456,21 @@ Nobody comes here.
         let e = convert(":: StoryData\n{\"start\": \"Nope\"}\n:: A\nhi\n").unwrap_err();
         assert!(e.contains("`Nope`"), "{e}");
         assert!(convert("just text").is_err());
+    }
+
+    /// Found by `cargo fuzz`: a line whose 7th byte falls inside a
+    /// multi-byte character was sliced there and panicked.
+    #[test]
+    fn lines_with_multibyte_characters_near_the_start_convert() {
+        for (line, kept) in [
+            ("abcdé€x", "abcdé€x"),
+            ("ab\u{FFFD}cdefg", "cdefg"),
+            ("Ending: fine", "nding: fine"),
+            ("ÉNDING: too", "NDING: too"),
+        ] {
+            let story = format!(":: Start\n{line}\n[[Next]]\n:: Next\nThe end.\n");
+            let out = convert(&story).expect("converts");
+            assert!(out.markdown.contains(kept), "{}", out.markdown);
+        }
     }
 }
