@@ -202,10 +202,13 @@ test("learner pages have no axe-core violations", async ({ page, javaScriptEnabl
   }
   // A scenario mid-conversation and a quiz question.
   await page.goto("/learn/brand-values/the-upgrade-question");
-  await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
-  await waitForStep(page, 0);
+  if ((await page.locator("button.choice").count()) === 0) {
+    await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
+    await waitForStep(page, 0);
+  }
+  const step = await stepOf(page);
   await page.locator("button.choice").first().click();
-  await waitForStep(page, 1);
+  await waitForStep(page, step + 1);
   let results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
   expect(results.violations.map((v) => `scenario: ${v.id}: ${v.help}`)).toEqual([]);
   await page.goto("/learn/brand-values/brand-values-quiz");
