@@ -316,6 +316,35 @@ pub fn best_values(scenario: &Scenario) -> HashMap<&str, i32> {
     value
 }
 
+/// The best route from the start: at each scene the choice with the best
+/// value, until an ending (or as many steps as there are scenes).
+pub fn best_route(scenario: &Scenario) -> Vec<&super::scenario::Choice> {
+    let values = best_values(scenario);
+    let worth = |c: &super::scenario::Choice| {
+        values
+            .get(c.target.as_str())
+            .map(|v| v + gain(scenario.scoring, &c.effects))
+    };
+    let mut route = Vec::new();
+    let mut at = scenario.graph.scenes.first();
+    while let Some(scene) = at.filter(|s| s.ending.is_none()) {
+        if route.len() >= scenario.graph.scenes.len() {
+            break;
+        }
+        let Some(best) = scene
+            .choices
+            .iter()
+            .filter(|c| worth(c).is_some())
+            .max_by_key(|c| worth(c))
+        else {
+            break;
+        };
+        route.push(best);
+        at = scenario.graph.scene(&best.target);
+    }
+    route
+}
+
 impl ScenarioGraph {
     pub fn scene(&self, id: &str) -> Option<&Scene> {
         self.scenes.iter().find(|s| s.id == id)
@@ -485,6 +514,13 @@ mod tests {
         st.choose(&s, 0).expect("listen");
         st.choose(&s, 0).expect("fix");
         assert_eq!(st.back(&s), Err(PlayError::Finished));
+    }
+
+    #[test]
+    fn the_best_route_takes_the_highest_scoring_replies() {
+        let s = sample(Scoring::Choices, false);
+        let texts: Vec<&str> = best_route(&s).iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["Listen", "Bonus"]);
     }
 
     #[test]

@@ -46,6 +46,15 @@ pub enum Outcome {
 impl Outcome {
     pub const ALL: [Outcome; 3] = [Outcome::Resolved, Outcome::PartlyResolved, Outcome::Lost];
 
+    /// The stored form (`attempts.outcome`, CSS classes): matches serde's.
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "resolved",
+            Outcome::PartlyResolved => "partly_resolved",
+            Outcome::Lost => "lost",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Resolved => "resolved",

@@ -430,11 +430,7 @@ async fn demo_item(
                 requests.push(format!("choose {pick}"));
             }
             let result = play.result(s);
-            let outcome = result.as_ref().map(|r| match r.outcome {
-                crate::domain::scenario::Outcome::Resolved => "resolved",
-                crate::domain::scenario::Outcome::PartlyResolved => "partly_resolved",
-                crate::domain::scenario::Outcome::Lost => "lost",
-            });
+            let outcome = result.as_ref().map(|r| r.outcome.key());
             let scores: Vec<(String, i64)> = result
                 .as_ref()
                 .map(|r| {

@@ -19,7 +19,7 @@ use crate::api::AppError;
 use crate::content::store::Catalog;
 use crate::domain::completion::{self, CourseStatus, ItemState};
 use crate::domain::course::{Course, Item, ItemBody, ItemKind, Quiz, Scenario};
-use crate::domain::play::{best_values, PlayError, ScenarioState};
+use crate::domain::play::{best_route, PlayError, ScenarioState};
 use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
@@ -965,14 +965,7 @@ pub async fn scenario_step(
         ScenarioAction::Back => play.back(scenario).map_err(play_error)?,
     }
     let finish = play.result(scenario).map(|r| Finish {
-        outcome: Some(
-            match r.outcome {
-                crate::domain::scenario::Outcome::Resolved => "resolved",
-                crate::domain::scenario::Outcome::PartlyResolved => "partly_resolved",
-                crate::domain::scenario::Outcome::Lost => "lost",
-            }
-            .into(),
-        ),
+        outcome: Some(r.outcome.key().into()),
         score: r.score.map(i64::from),
         passed: None,
         competencies: r
@@ -1186,43 +1179,13 @@ fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<EndingView> 
             lost: r.lost,
         })
         .collect();
-    // The best route: follow the best choice from the start.
-    let values = best_values(scenario);
-    let mut best_route = Vec::new();
-    let mut at = scenario.graph.scenes.first();
-    let mut guard = 0;
-    while let Some(scene) = at.filter(|s| s.ending.is_none()) {
-        guard += 1;
-        if guard > scenario.graph.scenes.len() {
-            break;
-        }
-        let gain = |c: &crate::domain::scenario::Choice| {
-            let g = if scenario.scoring == crate::domain::course::Scoring::Choices {
-                c.effects.values().sum::<i32>()
-            } else {
-                0
-            };
-            values.get(c.target.as_str()).map(|v| v + g)
-        };
-        let Some(best) = scene
-            .choices
-            .iter()
-            .filter(|c| gain(c).is_some())
-            .max_by_key(|c| gain(c))
-        else {
-            break;
-        };
-        best_route.push(best.text.clone());
-        at = scenario.graph.scene(&best.target);
-    }
-    let key = match result.outcome {
-        crate::domain::scenario::Outcome::Resolved => "resolved",
-        crate::domain::scenario::Outcome::PartlyResolved => "partly_resolved",
-        crate::domain::scenario::Outcome::Lost => "lost",
-    };
+    let best_route = best_route(scenario)
+        .into_iter()
+        .map(|c| c.text.clone())
+        .collect();
     Some(EndingView {
         outcome: result.outcome.label().into(),
-        outcome_key: key.into(),
+        outcome_key: result.outcome.key().into(),
         score: result.score,
         best: result.best,
         review,
