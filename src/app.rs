@@ -75,6 +75,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=pages::team::ManagedTeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/assignments") view=pages::dashboard::AssignmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/teams/:id") view=pages::dashboard::TeamDashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/people/:id") view=pages::dashboard::PersonDashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=pages::admin::UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams") view=pages::admin::TeamsPage ssr=SsrMode::Async />

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod content;
+pub mod dashboard;
 pub mod error;
 pub mod learn;
 pub mod organisation;

@@ -1,5 +1,7 @@
 //! Pieces of UI shared by several pages.
 
+pub mod charts;
+
 use crate::api::AppError;
 use crate::app::viewer;
 use crate::domain::Role;
@@ -36,6 +38,7 @@ pub fn SiteHeader() -> impl IntoView {
                             let links: Vec<(&str, &str)> = [
                                 (true, "/", "Home"),
                                 (true, "/learn", "My learning"),
+                                (has(Role::Manager) || has(Role::Admin), "/dashboard", "Dashboard"),
                                 (has(Role::Manager), "/team", "My teams"),
                                 (has(Role::Admin), "/admin/users", "People"),
                                 (has(Role::Admin), "/admin/teams", "Teams"),

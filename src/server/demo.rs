@@ -361,6 +361,9 @@ pub async fn seed_learning(
         }
         tx.commit().await?;
     }
+    super::dashboard::rebuild_all(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: cannot count the dashboards: {e}"))?;
     Ok(())
 }
 

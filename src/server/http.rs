@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let routes = state.routes.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/dashboard/export.csv", get(export_csv))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
@@ -62,6 +63,68 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
     }
+}
+
+/// The dashboard's current view as CSV, streamed (GET: it changes nothing).
+/// The same filters and the same scope as the dashboard page.
+async fn export_csv(State(state): State<AppState>, req: Request) -> Response {
+    use crate::server::dashboard;
+    let text = |status: StatusCode, msg: String| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            msg + "\n",
+        )
+            .into_response()
+    };
+    let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
+        let next = format!("/dashboard/export.csv?{}", req.uri().query().unwrap_or(""));
+        let to = super::guard::url_with("/login", &[("next", &next)]);
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    };
+    let mut filter = crate::api::dashboard::DashFilter::default();
+    for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        let v = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        match k.as_ref() {
+            "team" => filter.team = v,
+            "course" => filter.course = v,
+            "status" => filter.status = v,
+            "from" => filter.from = v,
+            "to" => filter.to = v,
+            "q" => filter.q = v,
+            _ => {}
+        }
+    }
+    let export = async {
+        let scope = dashboard::scope(&state.db, &user).await?;
+        dashboard::export_query(&state, &scope, &filter).await
+    }
+    .await;
+    let export = match export {
+        Ok(e) => e,
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return text(status, e.to_string());
+        }
+    };
+    let (send, mut recv) = tokio::sync::mpsc::channel(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = dashboard::export_csv(&db, export, send).await {
+            tracing::warn!("export stopped: {e}");
+        }
+    });
+    let stream = futures::stream::poll_fn(move |cx| recv.poll_recv(cx));
+    let name = format!("rapport-completion-{}.csv", crate::domain::time::format_date(super::now()));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 fn request_ctx(req: &Request) -> Option<RequestCtx> {

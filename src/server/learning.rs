@@ -389,7 +389,9 @@ pub async fn lesson_view(
     })
 }
 
-/// Remembers where the learner is, for Resume. Starts the enrolment.
+/// Remembers where the learner is, for Resume. Starts the enrolment; a
+/// new enrolment changes the team's dashboard figures, so they are
+/// recounted (rarely: once per learner and course).
 async fn touch_enrolment_tx(
     tx: &mut Transaction<'_, Any>,
     user: i64,
@@ -397,7 +399,20 @@ async fn touch_enrolment_tx(
     item: &str,
     t: i64,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let updated = sqlx::query(
+        "UPDATE enrolments SET last_item = $3, updated_at = $4 WHERE user_id = $1 AND course_id = $2",
+    )
+    .bind(user)
+    .bind(course)
+    .bind(item)
+    .bind(t)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    if updated.rows_affected() > 0 {
+        return Ok(());
+    }
+    let inserted = sqlx::query(
         "INSERT INTO enrolments (user_id, course_id, started_at, updated_at, last_item) VALUES ($1, $2, $3, $3, $4)
          ON CONFLICT (user_id, course_id) DO UPDATE SET last_item = excluded.last_item, updated_at = excluded.updated_at",
     )
@@ -408,6 +423,9 @@ async fn touch_enrolment_tx(
     .execute(&mut **tx)
     .await
     .map_err(internal)?;
+    if inserted.rows_affected() > 0 {
+        super::dashboard::refresh_for_user(tx, user, Some(course)).await?;
+    }
     Ok(())
 }
 
@@ -513,6 +531,7 @@ async fn complete_course_if_done(
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
+        super::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
     }
     Ok(())
 }
@@ -595,7 +614,8 @@ async fn count_attempts(
     statuses: &str,
 ) -> Result<i64, AppError> {
     let (n,): (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status IN ({statuses})"
+        "SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status IN ({statuses})
+           AND started_at >= COALESCE((SELECT renewed_at FROM enrolments WHERE user_id = $1 AND course_id = $2), 0)"
     ))
     .bind(user)
     .bind(course)
@@ -615,7 +635,8 @@ async fn item_summary(
     item: &str,
 ) -> Result<(i64, Option<ItemState>), AppError> {
     let (finished, state): (i64, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'finished'),
+        "SELECT (SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'finished'
+                   AND started_at >= COALESCE((SELECT renewed_at FROM enrolments WHERE user_id = $1 AND course_id = $2), 0)),
                 (SELECT state FROM item_progress WHERE user_id = $1 AND course_id = $2 AND item_id = $3)",
     )
     .bind(user)
@@ -903,6 +924,9 @@ async fn save_step(
             t,
         )
         .await?;
+        if !f.competencies.is_empty() {
+            super::dashboard::refresh_for_user(&mut tx, user.id, Some(&course.id)).await?;
+        }
         if f.item_state == ItemState::Done {
             complete_course_if_done(&mut tx, course, user, t).await?;
         }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod guard;
@@ -79,6 +80,10 @@ impl Server {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot record the content versions: {e}"))?,
         );
+        // Databases from before the dashboards have progress but no aggregates yet.
+        dashboard::build_if_missing(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot count the dashboards: {e}"))?;
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -102,6 +107,11 @@ impl Server {
             loop {
                 tick.tick().await;
                 let _ = store::cleanup(&state.db, &state.config).await;
+                match dashboard::renew_expired(&state, now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("re-opened {n} expired recurring courses"),
+                    Err(e) => tracing::warn!("renewing recurring courses failed: {e}"),
+                }
             }
         });
         let app = http::router(self.state);

@@ -445,6 +445,9 @@ pub async fn insert_user(
         conflict_or_internal(e, "Someone already has an account with that email address.")
     })?;
     set_roles(tx, id, roles).await?;
+    if let Some(team) = team_id {
+        super::dashboard::refresh(tx, team, None).await?;
+    }
     Ok(id)
 }
 
@@ -494,6 +497,12 @@ pub async fn update_user(
     }
     let mut tx = db.pool.begin().await.map_err(internal)?;
     check_team_exists(&mut tx, team_id).await?;
+    let old_team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .flatten();
     let n = sqlx::query("UPDATE users SET name = $1, team_id = $2 WHERE id = $3")
         .bind(name.as_str())
         .bind(team_id)
@@ -506,6 +515,12 @@ pub async fn update_user(
         return Err(AppError::not_found("That person"));
     }
     set_roles(&mut tx, id, roles).await?;
+    if old_team != team_id {
+        // The dashboards count people by team: both teams change.
+        for team in [old_team, team_id].into_iter().flatten() {
+            super::dashboard::refresh(&mut tx, team, None).await?;
+        }
+    }
     if !roles.has(Role::Manager) {
         exec_by_id(&mut tx, "DELETE FROM team_managers WHERE user_id = $1", id).await?;
     }
@@ -536,6 +551,7 @@ pub async fn set_disabled(
     if n == 0 {
         return Err(AppError::not_found("That person"));
     }
+    super::dashboard::refresh_for_user(&mut tx, id, None).await?;
     if disabled {
         exec_by_id(&mut tx, "DELETE FROM sessions WHERE user_id = $1", id).await?;
         exec_by_id(&mut tx, "DELETE FROM invites WHERE user_id = $1", id).await?;
