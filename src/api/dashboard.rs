@@ -29,7 +29,11 @@ pub struct DashFilter {
 
 impl DashFilter {
     pub fn from_query(q: &leptos_router::params::ParamsMap) -> DashFilter {
-        let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            q.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         DashFilter {
             team: get("team"),
             course: get("course"),

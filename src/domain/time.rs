@@ -108,12 +108,28 @@ mod tests {
         let t = parse_date("2026-11-22").expect("a date");
         assert_eq!(format_date(t), "2026-11-22");
         assert_eq!(t % 86_400, 0);
-        assert_eq!(parse_date("2028-02-29").map(format_date).as_deref(), Some("2028-02-29"));
-        for bad in ["2026-02-29", "2026-13-01", "2026-00-10", "26-11-22", "2026/11/22", "2026-11-2x", "", "1999-12-31", "２０２６-11-22"] {
+        assert_eq!(
+            parse_date("2028-02-29").map(format_date).as_deref(),
+            Some("2028-02-29")
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "26-11-22",
+            "2026/11/22",
+            "2026-11-2x",
+            "",
+            "1999-12-31",
+            "２０２６-11-22",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
         let jan31 = parse_date("2026-01-31").expect("a date") + 3_600;
-        assert_eq!(format_datetime(add_months(jan31, 1)), "2026-02-28 01:00 UTC");
+        assert_eq!(
+            format_datetime(add_months(jan31, 1)),
+            "2026-02-28 01:00 UTC"
+        );
         assert_eq!(format_date(add_months(jan31, 12)), "2027-01-31");
         assert_eq!(format_date(add_months(jan31, -2)), "2025-11-30");
         // Every day of four years round-trips through parse and format.

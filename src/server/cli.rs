@@ -45,6 +45,27 @@ pub enum Command {
     /// Convert stories from other tools into Rapport scenarios.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Fill a new database with a large generated organisation (teams of
+    /// 5–30 with a manager each, assignments, progress, scenario results),
+    /// for load tests of the dashboards. Managers sign in as
+    /// m00001@scale.test … with the password given.
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 50)]
+        courses: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Password of every generated account.
+        #[arg(
+            long,
+            env = "RAPPORT_GENERATE_PASSWORD",
+            default_value = "scale-test-password"
+        )]
+        password: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +192,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user_command(cmd).await,
         Command::Check { paths, format } => check(&paths, format),
         Command::Import(ImportCommand::Twee { file, out }) => import_twee(&file, out.as_deref()),
+        Command::Generate {
+            employees,
+            courses,
+            seed,
+            password,
+            db,
+        } => {
+            Password::parse(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash =
+                super::password::hash_blocking(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect(&db.database_url).await?;
+            let started = std::time::Instant::now();
+            let g = super::generate::generate(
+                &db,
+                &super::generate::Options {
+                    employees,
+                    courses,
+                    seed,
+                    password_hash: hash,
+                },
+            )
+            .await?;
+            println!(
+                "Generated {} teams, {} employees, {} managers, {} assignments ({} person-course pairs), \
+                 {} enrolments, {} certificates, {} scenario results in {:.1} s.",
+                g.teams,
+                g.employees,
+                g.managers,
+                g.assignments,
+                g.pairs,
+                g.enrolments,
+                g.certificates,
+                g.attempts,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -645,10 +645,7 @@ pub async fn overview(
         tc.push("id = {}", Bind::I(team));
     }
     if let Some(q) = &f.q {
-        tc.push(
-            "LOWER(name) LIKE {} ESCAPE '\\'",
-            Bind::S(like_pattern(q)),
-        );
+        tc.push("LOWER(name) LIKE {} ESCAPE '\\'", Bind::S(like_pattern(q)));
     }
     let (teams_total,): (i64,) = bind_all(
         sqlx::query_as(&format!("SELECT COUNT(*) FROM teams WHERE {}", tc.sql())),
@@ -1293,7 +1290,12 @@ pub async fn export_csv(
             }
         };
         n += 1;
-        let pc = person_course(row.started_at.is_some(), row.completed_at, row.due, export.now);
+        let pc = person_course(
+            row.started_at.is_some(),
+            row.completed_at,
+            row.due,
+            export.now,
+        );
         csv_field(&mut buf, &row.team);
         buf.push(',');
         csv_field(&mut buf, &row.name);
@@ -1398,7 +1400,8 @@ pub async fn nudge(
     let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await.map_err(internal)?;
     for chunk in send.chunks(200) {
-        let mut nudges = String::from("INSERT INTO nudges (user_id, course_id, sent_by, sent_at) VALUES ");
+        let mut nudges =
+            String::from("INSERT INTO nudges (user_id, course_id, sent_by, sent_at) VALUES ");
         let mut notes = String::from(
             "INSERT INTO notifications (user_id, course_id, message, created_at) VALUES ",
         );
@@ -1414,7 +1417,10 @@ pub async fn nudge(
         let mut q1 = sqlx::query(&nudges);
         let mut q2 = sqlx::query(&notes);
         for (user, course, due, _) in chunk.iter().copied() {
-            let title = titles.get(course).cloned().unwrap_or_else(|| course.clone());
+            let title = titles
+                .get(course)
+                .cloned()
+                .unwrap_or_else(|| course.clone());
             q1 = q1.bind(*user).bind(course.clone()).bind(actor).bind(t);
             q2 = q2
                 .bind(*user)
@@ -1488,12 +1494,10 @@ pub async fn assign(
         None => None,
         Some(r) => match r.parse::<i64>() {
             Ok(n) if (1..=60).contains(&n) => Some(n),
-            _ => {
-                return Err(AppError::Invalid(
-                    "Renew every 1 to 60 months, or leave it empty for training that does not recur."
-                        .into(),
-                ))
-            }
+            _ => return Err(AppError::Invalid(
+                "Renew every 1 to 60 months, or leave it empty for training that does not recur."
+                    .into(),
+            )),
         },
     };
     // Exactly one of a team and a person.
@@ -1734,8 +1738,7 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
 /// start afresh, it is due `RENEWAL_GRACE` after the expiry, and the
 /// learner is told. Safe to run on several instances at once: each
 /// completion is re-opened by exactly one. Returns how many were re-opened.
-pub async fn renew_expired(state: &AppState, at: i64) -> Result<usize, AppError> {
-    let db = &state.db;
+pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
     let candidates: Vec<(i64, String, i64, i64)> = sqlx::query_as(
         "SELECT e.user_id, e.course_id, e.completed_at, x.renew FROM enrolments e
            JOIN (SELECT y.user_id, y.course_id, MIN(y.renew) AS renew FROM (
@@ -1751,7 +1754,12 @@ pub async fn renew_expired(state: &AppState, at: i64) -> Result<usize, AppError>
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?;
-    let titles = course_titles(state).await?;
+    let titles: HashMap<String, String> = sqlx::query_as("SELECT id, title FROM courses")
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .collect();
     let mut renewed = 0;
     for (user, course, completed, months) in candidates {
         let expiry = add_months(completed, months);
@@ -1794,7 +1802,10 @@ pub async fn renew_expired(state: &AppState, at: i64) -> Result<usize, AppError>
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-        let title = titles.get(&course).cloned().unwrap_or_else(|| course.clone());
+        let title = titles
+            .get(&course)
+            .cloned()
+            .unwrap_or_else(|| course.clone());
         sqlx::query(
             "INSERT INTO notifications (user_id, course_id, message, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -1825,7 +1836,11 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
             "team_id, course_id, due_at",
             "assigned, started, completed",
         ),
-        ("team_course_weekly", "team_id, course_id, week", "completed"),
+        (
+            "team_course_weekly",
+            "team_id, course_id, week",
+            "completed",
+        ),
         (
             "team_competency_stats",
             "team_id, course_id, competency",
@@ -1833,9 +1848,7 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
         ),
     ] {
         let cols = format!("{key}, {vals}");
-        let sql = format!(
-            "SELECT {cols} FROM {table} ORDER BY {key}",
-        );
+        let sql = format!("SELECT {cols} FROM {table} ORDER BY {key}",);
         let kept = dump(db, &sql).await?;
         // Recount into a scratch copy inside a transaction that is rolled back.
         let mut tx = db.pool.begin().await.map_err(internal)?;

@@ -116,7 +116,10 @@ async fn export_csv(State(state): State<AppState>, req: Request) -> Response {
         }
     });
     let stream = futures::stream::poll_fn(move |cx| recv.poll_recv(cx));
-    let name = format!("rapport-completion-{}.csv", crate::domain::time::format_date(super::now()));
+    let name = format!(
+        "rapport-completion-{}.csv",
+        crate::domain::time::format_date(super::now())
+    );
     Response::builder()
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
         .header(

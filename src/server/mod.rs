@@ -7,6 +7,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod generate;
 pub mod guard;
 pub mod http;
 pub mod learning;
@@ -107,7 +108,7 @@ impl Server {
             loop {
                 tick.tick().await;
                 let _ = store::cleanup(&state.db, &state.config).await;
-                match dashboard::renew_expired(&state, now()).await {
+                match dashboard::renew_expired(&state.db, now()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("re-opened {n} expired recurring courses"),
                     Err(e) => tracing::warn!("renewing recurring courses failed: {e}"),

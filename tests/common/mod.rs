@@ -3,6 +3,8 @@
 //! database) and talks to it over HTTP like a browser would.
 #![allow(dead_code)]
 
+pub mod learner;
+
 use rapport::domain::{Email, PersonName, Role, Roles, TeamName};
 use rapport::server::config::Config;
 use rapport::server::db::Db;
