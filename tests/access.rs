@@ -32,8 +32,10 @@ const EVERYONE: [Who; 5] = [
 async fn every_server_function_checks_the_caller(app: &TestApp) {
     let team = app.team("Contact Centre").await;
     let other = app.team("Field Service").await;
-    app.user("employee@example.com", &[Role::Employee], Some(team))
+    let emp = app
+        .user("employee@example.com", &[Role::Employee], Some(team))
         .await;
+    let emp_s = emp.to_string();
     app.user("trainer@example.com", &[Role::Trainer], None)
         .await;
     let mgr = app
@@ -172,6 +174,49 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             StatusCode::NOT_FOUND,
         ),
         ("dismiss_notices", vec![], all_signed_in.to_vec(), ok),
+        // Dashboards: managers (for the teams they manage) and admins.
+        (
+            "dashboard_overview",
+            vec![],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
+        (
+            "dashboard_team",
+            vec![("id", &team_s)],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
+        (
+            "dashboard_person",
+            vec![("id", &emp_s)],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
+        (
+            "dashboard_assignments",
+            vec![],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
+        (
+            "dashboard_assign",
+            vec![("course", "empathetic-listening"), ("team", &team_s)],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
+        (
+            "dashboard_unassign",
+            vec![("id", "999999")],
+            vec![Who::Manager, Who::Admin],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "dashboard_nudge",
+            vec![],
+            vec![Who::Manager, Who::Admin],
+            ok,
+        ),
         ("admin_team", vec![("id", &other_s)], vec![Who::Admin], ok),
         (
             "admin_rename_team",
@@ -447,6 +492,13 @@ fn every_server_function_is_covered() {
         "answer",
         "certificate",
         "dismiss_notices",
+        "dashboard_overview",
+        "dashboard_team",
+        "dashboard_person",
+        "dashboard_assignments",
+        "dashboard_assign",
+        "dashboard_unassign",
+        "dashboard_nudge",
         // tests/auth.rs
         "login",
         "logout",

@@ -808,7 +808,60 @@ async fn aggregates_always_equal_a_full_recount(app: &TestApp) {
     let _ = o.b1;
 }
 
+/// A generated organisation: the overview's counts (from the aggregates)
+/// equal the export's rows (from the learners' own rows), per status.
+async fn generated_organisation_adds_up(app: &TestApp) {
+    use rapport::server::generate::{generate, Options};
+    let hash = rapport::server::password::hash_blocking(common::PASSWORD).expect("hash");
+    let opts = Options {
+        employees: 400,
+        courses: 6,
+        seed: 7,
+        password_hash: hash,
+    };
+    let g = generate(&app.db, &opts).await.expect("generate");
+    assert_eq!(g.employees, 400);
+    assert!(g.teams >= 400 / 30 && g.teams <= 400 / 5 + 1, "{g:?}");
+    assert!(
+        generate(&app.db, &opts).await.is_err(),
+        "only once per database"
+    );
+    no_drift(app).await;
+    let admin = app.login_as("admin@scale.test").await;
+    let v = overview(app, &admin, &[]).await;
+    assert_eq!(v.totals.assigned as usize, g.pairs);
+    assert_eq!(v.heat.len().min(25), v.heat.len());
+    let rows = |csv: String| csv.split("\r\n").filter(|l| !l.is_empty()).count() - 1;
+    let all = app
+        .get(&admin, "/dashboard/export.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(all), g.pairs);
+    for (status, n) in [
+        ("completed", v.totals.completed),
+        ("in_progress", v.totals.in_progress),
+        ("not_started", v.totals.not_started),
+        ("overdue", v.totals.overdue),
+    ] {
+        let csv = app
+            .get(&admin, &format!("/dashboard/export.csv?status={status}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(rows(csv) as i64, n, "{status}");
+    }
+    // A manager of one generated team sees that team only.
+    let m = app.login_as("m00001@scale.test").await;
+    let mv = overview(app, &m, &[]).await;
+    assert_eq!(mv.heat.len(), 1);
+    assert_eq!(mv.teams_total, 1);
+}
+
 on_both_databases!(
+    generated_organisation_adds_up,
     managers_assign_and_see_only_their_teams,
     export_is_scoped_quoted_and_filtered,
     overdue_people_are_nudged_once_a_day,

@@ -272,7 +272,7 @@ pub fn DashboardPage() -> impl IntoView {
                         {(!f.is_empty()).then(|| view! { <a href="/dashboard">"Clear filters"</a> })}
                     </form>
                     <div class="actions">
-                        <a class="button" href=with_query("/dashboard/export.csv", &qs) download="">"Download this view as CSV"</a>
+                        <a class="button" href=with_query("/dashboard/export.csv", &qs) download="" rel="external">"Download this view as CSV"</a>
                         <NudgeForm filter=f.clone() overdue=o.totals.overdue />
                         <a href="/dashboard/assignments">"Assignments and due dates"</a>
                     </div>
@@ -448,7 +448,7 @@ pub fn TeamDashboardPage() -> impl IntoView {
                         {(!f.is_empty()).then(|| view! { <a href=path.clone()>"Clear filters"</a> })}
                     </form>
                     <div class="actions">
-                        <a class="button" href=with_query("/dashboard/export.csv", &export_qs) download="">"Download this team as CSV"</a>
+                        <a class="button" href=with_query("/dashboard/export.csv", &export_qs) download="" rel="external">"Download this team as CSV"</a>
                         <NudgeForm filter=nudge_filter overdue=r.totals.overdue />
                     </div>
                     <section class="card" aria-labelledby="team-sum">

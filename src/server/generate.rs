@@ -6,7 +6,8 @@
 //!
 //! Deterministic for a given seed. Writes with multi-row inserts of
 //! generated values (numbers and names from fixed lists, quoted), then
-//! counts the dashboards' aggregates once.
+//! counts the dashboards' aggregates once. `admin@scale.test` sees every
+//! team; `m00001@scale.test` … each manage one.
 
 use super::db::{Backend, Db};
 use super::now;
@@ -259,6 +260,13 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
             ))
             .await?;
         }
+        // An administrator, who sees every team.
+        next_user += 1;
+        u.push(format!(
+            "({next_user}, {}, 'Scale Admin', {hash}, NULL, 0, {t0})",
+            q(&format!("admin@{DOMAIN}"))
+        ))
+        .await?;
         u.flush().await?;
         g.employees = n;
         g.managers = teams.len();
@@ -268,9 +276,10 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
         for id in user0 + 1..=user0 + g.employees as i64 {
             r.push(format!("({id}, 'employee')")).await?;
         }
-        for id in user0 + g.employees as i64 + 1..=next_user {
+        for id in user0 + g.employees as i64 + 1..next_user {
             r.push(format!("({id}, 'manager')")).await?;
         }
+        r.push(format!("({next_user}, 'admin')")).await?;
         r.flush().await?;
         let mut m = Bulk::new(&mut tx, "INSERT INTO team_managers (team_id, user_id)");
         for (i, (team, _)) in teams.iter().enumerate() {
