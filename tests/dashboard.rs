@@ -16,6 +16,9 @@ use reqwest::{Client, StatusCode};
 
 const DAY: i64 = 86_400;
 
+/// A form, the status it must get and words its message must contain.
+type BadInput<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+
 fn now() -> i64 {
     rapport::server::now()
 }
@@ -144,7 +147,7 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let bad: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    let bad: Vec<BadInput> = vec![
         (
             vec![("course", COURSE), ("team", &b_s), ("due", &due)],
             StatusCode::NOT_FOUND,

@@ -343,7 +343,7 @@ fn sorted_choices(titles: &BTreeMap<String, String>, ids: &[String]) -> Vec<Choi
             name: titles.get(id).cloned().unwrap_or_else(|| id.clone()),
         })
         .collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     out.dedup_by(|a, b| a.id == b.id);
     out
 }
@@ -1049,6 +1049,23 @@ async fn scenario_path(state: &AppState, a: &AttemptRow) -> Vec<PathStep> {
         .collect()
 }
 
+#[derive(FromRow)]
+struct PersonDbRow {
+    name: String,
+    email: String,
+    team_id: Option<i64>,
+    team: Option<String>,
+    disabled: i64,
+}
+
+#[derive(FromRow)]
+struct EnrolledRow {
+    course_id: String,
+    started_at: i64,
+    completed_at: Option<i64>,
+    renewals: i64,
+}
+
 pub async fn person_report(
     state: &AppState,
     scope: &Scope,
@@ -1056,15 +1073,21 @@ pub async fn person_report(
 ) -> Result<PersonReport, AppError> {
     let db = &state.db;
     let missing = || AppError::NotFound("That person is not in a team you can see.".into());
-    let row: Option<(i64, String, String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, u.team_id, t.name, u.disabled
+    let row: Option<PersonDbRow> = sqlx::query_as(
+        "SELECT u.name AS name, u.email AS email, u.team_id AS team_id, t.name AS team, u.disabled AS disabled
            FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await
     .map_err(internal)?;
-    let (_, name, email, team_id, team, disabled) = row.ok_or_else(missing)?;
+    let PersonDbRow {
+        name,
+        email,
+        team_id,
+        team,
+        disabled,
+    } = row.ok_or_else(missing)?;
     let visible = match (scope, team_id) {
         (Scope::All, _) => true,
         (Scope::Teams(ids), Some(t)) => ids.contains(&t),
@@ -1084,8 +1107,8 @@ pub async fn person_report(
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?;
-    let enrolled: Vec<(String, i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT course_id, started_at, completed_at, renewals, due_override FROM enrolments WHERE user_id = $1",
+    let enrolled: Vec<EnrolledRow> = sqlx::query_as(
+        "SELECT course_id, started_at, completed_at, renewals FROM enrolments WHERE user_id = $1",
     )
     .bind(id)
     .fetch_all(&db.pool)
@@ -1099,17 +1122,22 @@ pub async fn person_report(
     .await
     .map_err(internal)?;
     let mut ids: Vec<String> = assigned.iter().map(|r| r.0.clone()).collect();
-    ids.extend(enrolled.iter().map(|r| r.0.clone()));
+    ids.extend(enrolled.iter().map(|r| r.course_id.clone()));
     let courses = sorted_choices(&titles, &ids)
         .into_iter()
         .map(|c| {
             let due = assigned.iter().find(|r| r.0 == c.id).map(|r| r.1);
-            let e = enrolled.iter().find(|r| r.0 == c.id);
+            let e = enrolled.iter().find(|r| r.course_id == c.id);
             PersonCourseRow {
                 assigned: due.is_some(),
-                state: person_course(e.is_some(), e.and_then(|e| e.2), due.unwrap_or(0), t),
-                started_at: e.map(|e| e.1),
-                renewals: e.map(|e| e.3).unwrap_or(0),
+                state: person_course(
+                    e.is_some(),
+                    e.and_then(|e| e.completed_at),
+                    due.unwrap_or(0),
+                    t,
+                ),
+                started_at: e.map(|e| e.started_at),
+                renewals: e.map(|e| e.renewals).unwrap_or(0),
                 last_nudged_at: nudged.iter().find(|n| n.0 == c.id).map(|n| n.1),
                 course: c,
             }
