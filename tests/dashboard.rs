@@ -691,6 +691,18 @@ async fn recurring_training_reopens_when_it_expires(app: &TestApp) {
     );
     let page = app.get(&a1, "/learn").await.text().await.unwrap();
     assert!(page.contains("Time to renew"), "{page}");
+    // My learning shows the new due date, not the old one as overdue.
+    let mine: rapport::api::learn::MyLearningData = json(app, &a1, "my_learning", &[]).await;
+    let card = mine
+        .assigned
+        .iter()
+        .find(|c| c.id == COURSE)
+        .expect("assigned");
+    assert_eq!(card.due_at, Some(later + dashboard::RENEWAL_GRACE));
+    assert_ne!(
+        card.status,
+        rapport::domain::completion::CourseStatus::Overdue
+    );
     no_drift(app).await;
     // The learner takes it again, quiz attempts counted afresh.
     complete_course(app, &a1).await;

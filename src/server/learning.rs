@@ -159,6 +159,19 @@ async fn due_dates(db: &Db, user: i64) -> Result<HashMap<String, Option<i64>>, A
             (a, b) => a.or(b),
         };
     }
+    // A recurring course that re-opened is due by its own date.
+    let renewed: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT course_id, due_override FROM enrolments WHERE user_id = $1 AND due_override IS NOT NULL",
+    )
+    .bind(user)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    for (course, due) in renewed {
+        if let Some(e) = out.get_mut(&course) {
+            *e = Some(due);
+        }
+    }
     Ok(out)
 }
 
