@@ -29,8 +29,8 @@ test("a manager filters, drills down, exports and nudges", async ({ page, javaSc
   await expect(page.locator("svg.chart").first()).toBeVisible();
 
   // Filter: the URL holds the filters, so the view can be bookmarked.
-  await page.getByLabel("Course").selectOption({ label: "Empathetic listening" });
-  await page.getByLabel("Status").selectOption("overdue");
+  await page.getByLabel("Course", { exact: true }).selectOption({ label: "Empathetic listening" });
+  await page.getByLabel("Status", { exact: true }).selectOption("overdue");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/course=empathetic-listening/);
   await expect(page).toHaveURL(/status=overdue/);
@@ -64,7 +64,7 @@ test("a manager filters, drills down, exports and nudges", async ({ page, javaSc
   // Drill down: a team, then a person and the path they took.
   await page.locator("table.heatmap tbody tr").first().getByRole("link").click();
   await expect(page).toHaveURL(/\/dashboard\/teams\/\d+/);
-  await expect(page.getByRole("heading", { level: 2, name: "People" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "People", exact: true })).toBeVisible();
   if (javaScriptEnabled) await noAxeViolations(page, "team");
   await page.locator("table tbody th a").first().click();
   await expect(page).toHaveURL(/\/dashboard\/people\/\d+/);
@@ -88,16 +88,20 @@ test("dashboard and assignment pages have no axe-core violations", async ({ page
 test("a manager assigns a course with a due date, and a past date is refused", async ({ page }) => {
   await signIn(page, "manager@demo.test");
   await page.goto("/dashboard/assignments");
-  await page.getByLabel("Course").selectOption({ label: "Handling complaints" });
-  await page.getByLabel("Or one person's email").fill("employee@demo.test");
-  await page.getByLabel("Due date").fill("2020-01-01");
+  await page.getByLabel("Course", { exact: true }).selectOption({ label: "Handling complaints" });
+  await page.getByLabel("Or one person's email", { exact: true }).fill("employee@demo.test");
+  // The browser itself refuses a date before today (min); the server must
+  // too, for browsers that do not check.
+  await expect(page.locator("#a-due")).toHaveAttribute("min", /^\d{4}-\d{2}-\d{2}$/);
+  await page.locator("#a-due").evaluate((e) => e.removeAttribute("min"));
+  await page.getByLabel("Due date", { exact: true }).fill("2020-01-01");
   await page.getByRole("button", { name: "Assign" }).click();
   await expect(page.getByRole("alert")).toContainText("in the past");
   // What was typed is kept.
-  await expect(page.getByLabel("Or one person's email")).toHaveValue("employee@demo.test");
+  await expect(page.getByLabel("Or one person's email", { exact: true })).toHaveValue("employee@demo.test");
   const next = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10);
-  await page.getByLabel("Course").selectOption({ label: "Handling complaints" });
-  await page.getByLabel("Due date").fill(next);
+  await page.getByLabel("Course", { exact: true }).selectOption({ label: "Handling complaints" });
+  await page.getByLabel("Due date", { exact: true }).fill(next);
   await page.getByRole("button", { name: "Assign" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Assignment saved" })).toBeVisible();
   await expect(page.locator("table")).toContainText(next);
