@@ -29,6 +29,8 @@ const EVERYONE: [Who; 5] = [
     Who::Admin,
 ];
 
+const AUTHOR_FILE: &str = "empathetic-listening/03-the-third-call.md";
+
 async fn every_server_function_checks_the_caller(app: &TestApp) {
     let team = app.team("Contact Centre").await;
     let other = app.team("Field Service").await;
@@ -52,6 +54,7 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
     // use harmless values: the two manager changes are refused for what they
     // ask (already a manager; not a manager) once the caller is let in.
     let all_signed_in = [Who::Employee, Who::Trainer, Who::Manager, Who::Admin];
+    let authors = vec![Who::Trainer, Who::Admin];
     let ok = StatusCode::OK;
     let cases: Vec<Case> = vec![
         ("me", vec![], EVERYONE.to_vec(), ok),
@@ -216,6 +219,79 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             vec![],
             vec![Who::Manager, Who::Admin],
             ok,
+        ),
+        // Authoring: trainers and admins. Mutating calls ask for things that
+        // are refused once the caller is let in, so nothing changes.
+        ("author_library", vec![], authors.clone(), ok),
+        (
+            "author_open",
+            vec![("path", AUTHOR_FILE)],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_check",
+            vec![("path", AUTHOR_FILE), ("source", "x")],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_history",
+            vec![("path", AUTHOR_FILE)],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_playtest",
+            vec![("path", AUTHOR_FILE), ("moves", "")],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_analytics",
+            vec![("path", AUTHOR_FILE)],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_save",
+            vec![
+                ("path", "nothing-here/none.md"),
+                ("source", "x"),
+                ("base", ""),
+                ("intent", "publish"),
+            ],
+            authors.clone(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "author_discard",
+            vec![("path", AUTHOR_FILE), ("base", "1")],
+            authors.clone(),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "author_create",
+            vec![("folder", ""), ("kind", "lesson"), ("name", "")],
+            authors.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "author_import",
+            vec![
+                ("folder", "x"),
+                ("name", ""),
+                ("format", "bogus"),
+                ("source", "x"),
+            ],
+            authors.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "author_rollback",
+            vec![("path", AUTHOR_FILE), ("revision", "999")],
+            authors.clone(),
+            StatusCode::NOT_FOUND,
         ),
         ("admin_team", vec![("id", &other_s)], vec![Who::Admin], ok),
         (
@@ -499,6 +575,17 @@ fn every_server_function_is_covered() {
         "dashboard_assign",
         "dashboard_unassign",
         "dashboard_nudge",
+        "author_library",
+        "author_open",
+        "author_check",
+        "author_save",
+        "author_discard",
+        "author_create",
+        "author_import",
+        "author_history",
+        "author_rollback",
+        "author_playtest",
+        "author_analytics",
         // tests/auth.rs
         "login",
         "logout",

@@ -85,7 +85,7 @@ async fn demo_learners_have_varied_progress(app: &TestApp) {
     let catalog = rapport::content::store::load(&app.db, std::path::Path::new("content"))
         .await
         .unwrap();
-    demo::seed_learning(&app.db, &catalog).await.unwrap();
+    demo::seed_learning(&app.db, &catalog.get()).await.unwrap();
     // Every team has the three courses, some already overdue.
     assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 15);
     let now = rapport::server::now();
@@ -131,7 +131,7 @@ async fn demo_learners_have_varied_progress(app: &TestApp) {
     );
     // Seeding again adds nothing.
     let attempts = app.count("SELECT COUNT(*) FROM attempts").await;
-    demo::seed_learning(&app.db, &catalog).await.unwrap();
+    demo::seed_learning(&app.db, &catalog.get()).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM attempts").await, attempts);
 }
 

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod authoring;
 pub mod content;
 pub mod dashboard;
 pub mod error;

@@ -47,7 +47,7 @@ pub struct Counts {
 }
 
 impl FileReport {
-    fn new(src: &Source, kind: &'static str) -> FileReport {
+    pub(crate) fn new(src: &Source, kind: &'static str) -> FileReport {
         FileReport {
             file: src.file.clone(),
             kind,
@@ -101,7 +101,7 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 
 /// Reads at most one byte more than the limit, so a huge file is refused
 /// without being read whole.
-fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     std::fs::File::open(path)?
         .take(MAX_FILE_BYTES as u64 + 1)
@@ -113,7 +113,7 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
+pub(crate) fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
     let src = Source::new(display(path), "");
     let mut r = FileReport::new(&src, "unknown");
     r.diagnostics.push(Diagnostic {
@@ -132,17 +132,10 @@ fn is_markdown(path: &Path) -> bool {
 }
 
 fn is_item_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
     // `_notes.md` and hidden files are for trainers, not learners.
-    is_markdown(path)
-        && name != "course.md"
-        && name != "readme.md"
-        && !name.starts_with('_')
-        && !name.starts_with('.')
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_item_name)
         && path.is_file()
 }
 
@@ -171,41 +164,12 @@ pub fn load_dir(root: &Path) -> Library {
                 .map(|e| e.iter().any(|p| is_markdown(p)))
                 .unwrap_or(false);
             if has_md {
-                let src = Source::new(display(&dir), "");
-                let mut r = FileReport::new(&src, "unknown");
-                r.diagnostics.push(Diagnostic {
-                    file: display(&dir),
-                    line: 1,
-                    col: 1,
-                    severity: Severity::Warning,
-                    message:
-                        "this folder has markdown files but no `course.md`, so it is not a course"
-                            .into(),
-                    hint: Some("add a course.md, or move the files into a course folder".into()),
-                });
-                lib.files.push(r);
+                lib.files.push(no_course_md(&display(&dir)));
             }
             continue;
         }
-        let (course, mut reports) = load_course(root, &dir);
-        if let Some(course) = course {
-            if let Some(other) = seen.get(&course.id) {
-                if let Some(r) = reports.iter_mut().find(|r| r.kind == "course") {
-                    r.diagnostics.push(Diagnostic {
-                        file: r.file.clone(),
-                        line: 1,
-                        col: 1,
-                        severity: Severity::Error,
-                        message: format!("course id `{}` is already used by {other}", course.id),
-                        hint: Some("every course needs its own id".into()),
-                    });
-                }
-            } else {
-                seen.insert(course.id.clone(), course.file.clone());
-                lib.courses.push(course);
-            }
-        }
-        lib.files.extend(reports);
+        let (course, reports) = load_course(root, &dir);
+        add_course(&mut lib, &mut seen, course, reports);
     }
     lib
 }
@@ -214,10 +178,152 @@ pub fn load_dir(root: &Path) -> Library {
 /// is sound; items with errors are reported and left out of it.
 pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>) {
     let course_path = dir.join("course.md");
+    let course_file = match read_limited(&course_path) {
+        Ok(bytes) => Ok(TreeFile {
+            shown: display(&course_path),
+            rel: rel_display(root, &course_path),
+            bytes,
+        }),
+        Err(e) => Err(io_report(&course_path, &e)),
+    };
+    let mut pre = Vec::new();
+    let files = match sorted_entries(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            pre.push(io_report(dir, &e));
+            Vec::new()
+        }
+    };
+    let mut items = Vec::new();
+    for path in files.into_iter().filter(|p| is_item_file(p)) {
+        match read_limited(&path) {
+            Ok(bytes) => items.push(TreeFile {
+                shown: display(&path),
+                rel: rel_display(root, &path),
+                bytes,
+            }),
+            Err(e) => pre.push(io_report(&path, &e)),
+        }
+    }
+    let (course, mut reports) = build_course(course_file, &items);
+    reports.extend(pre);
+    (course, reports)
+}
+
+fn rel_display(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .map(display)
+        .unwrap_or_else(|_| display(path))
+}
+
+/// One file of a content tree held in memory: how diagnostics name it,
+/// its path relative to the content root, and its bytes.
+#[derive(Clone, Debug)]
+pub struct TreeFile {
+    pub shown: String,
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Is this file name (the last segment) a course item?
+pub fn is_item_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".md")
+        && name != "course.md"
+        && name != "readme.md"
+        && !name.starts_with('_')
+        && !name.starts_with('.')
+}
+
+/// A whole content tree from memory (`course-folder/file.md` → bytes), as
+/// the server keeps it in the database: the same rules as [`load_dir`].
+pub fn load_tree(files: &BTreeMap<String, Vec<u8>>) -> Library {
+    let mut lib = Library::default();
+    let mut dirs: BTreeMap<&str, Vec<(&str, &String)>> = BTreeMap::new();
+    for path in files.keys() {
+        if let Some((dir, name)) = path.split_once('/') {
+            if !name.contains('/') {
+                dirs.entry(dir).or_default().push((name, path));
+            }
+        }
+    }
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (dir, names) in dirs {
+        let course_file = match files.get(&format!("{dir}/course.md")) {
+            Some(bytes) => Ok(TreeFile {
+                shown: format!("{dir}/course.md"),
+                rel: format!("{dir}/course.md"),
+                bytes: bytes.clone(),
+            }),
+            None => {
+                lib.files.push(no_course_md(dir));
+                continue;
+            }
+        };
+        let items: Vec<TreeFile> = names
+            .iter()
+            .filter(|(name, _)| is_item_name(name))
+            .map(|(_, path)| TreeFile {
+                shown: (*path).clone(),
+                rel: (*path).clone(),
+                bytes: files[*path].clone(),
+            })
+            .collect();
+        let (course, reports) = build_course(course_file, &items);
+        add_course(&mut lib, &mut seen, course, reports);
+    }
+    lib
+}
+
+fn no_course_md(dir: &str) -> FileReport {
+    let src = Source::new(dir, "");
+    let mut r = FileReport::new(&src, "unknown");
+    r.diagnostics.push(Diagnostic {
+        file: dir.to_string(),
+        line: 1,
+        col: 1,
+        severity: Severity::Warning,
+        message: "this folder has markdown files but no `course.md`, so it is not a course".into(),
+        hint: Some("add a course.md, or move the files into a course folder".into()),
+    });
+    r
+}
+
+fn add_course(
+    lib: &mut Library,
+    seen: &mut HashMap<String, String>,
+    course: Option<Course>,
+    mut reports: Vec<FileReport>,
+) {
+    if let Some(course) = course {
+        if let Some(other) = seen.get(&course.id) {
+            if let Some(r) = reports.iter_mut().find(|r| r.kind == "course") {
+                r.diagnostics.push(Diagnostic {
+                    file: r.file.clone(),
+                    line: 1,
+                    col: 1,
+                    severity: Severity::Error,
+                    message: format!("course id `{}` is already used by {other}", course.id),
+                    hint: Some("every course needs its own id".into()),
+                });
+            }
+        } else {
+            seen.insert(course.id.clone(), course.file.clone());
+            lib.courses.push(course);
+        }
+    }
+    lib.files.extend(reports);
+}
+
+/// Builds a course from its `course.md` and item files, checking each.
+pub fn build_course(
+    course_file: Result<TreeFile, FileReport>,
+    files: &[TreeFile],
+) -> (Option<Course>, Vec<FileReport>) {
     let mut reports = Vec::new();
-    let header = match read_limited(&course_path) {
-        Ok(bytes) => {
-            let mut src = Source::from_bytes(display(&course_path), &bytes);
+    let (header, course_rel, course_bytes) = match &course_file {
+        Ok(f) => {
+            let mut src = Source::from_bytes(f.shown.clone(), &f.bytes);
             let header = parse::parse_course(&mut src);
             let mut r = FileReport::new(&src, "course");
             if let Some(h) = &header {
@@ -226,33 +332,27 @@ pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>)
             }
             r.diagnostics = std::mem::take(&mut src.diagnostics);
             reports.push(r);
-            header.filter(|_| !src.has_errors() && reports[0].errors() == 0)
+            (
+                header.filter(|_| !src.has_errors() && reports[0].errors() == 0),
+                f.rel.clone(),
+                f.bytes.as_slice(),
+            )
         }
-        Err(e) => {
-            reports.push(io_report(&course_path, &e));
-            None
+        Err(report) => {
+            reports.push(report.clone());
+            (None, String::new(), &[][..])
         }
     };
     let competencies = header.as_ref().map(|h| h.competencies.clone());
     let mut items: Vec<Item> = Vec::new();
     let mut ids: HashMap<String, String> = HashMap::new();
-    let files = match sorted_entries(dir) {
-        Ok(f) => f,
-        Err(e) => {
-            reports.push(io_report(dir, &e));
-            Vec::new()
-        }
-    };
-    let files: Vec<PathBuf> = files.into_iter().filter(|p| is_item_file(p)).collect();
-    let load = |path: &PathBuf| {
-        let rel = path
-            .strip_prefix(root)
-            .map(display)
-            .unwrap_or_else(|_| display(path));
-        match read_limited(path) {
-            Ok(bytes) => load_item(display(path), rel, &bytes, competencies.as_deref()),
-            Err(e) => (None, io_report(path, &e)),
-        }
+    let load = |f: &TreeFile| {
+        load_item(
+            f.shown.clone(),
+            f.rel.clone(),
+            &f.bytes,
+            competencies.as_deref(),
+        )
     };
     // Items are independent: parse them on every core, keep file order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -296,10 +396,7 @@ pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>)
     match &h.required {
         None => required = items.iter().map(|i| i.id.clone()).collect(),
         Some(list) => {
-            let mut src = Source::from_bytes(
-                display(&course_path),
-                &read_limited(&course_path).unwrap_or_default(),
-            );
+            let mut src = Source::from_bytes(reports[0].file.clone(), course_bytes);
             for (id, at) in list {
                 if items.iter().any(|i| &i.id == id) {
                     required.push(id.clone());
@@ -326,10 +423,6 @@ pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>)
         });
         return (None, reports);
     }
-    let file = course_path
-        .strip_prefix(root)
-        .map(display)
-        .unwrap_or_else(|_| display(&course_path));
     let course = Course {
         id: h.id,
         title: h.title,
@@ -339,7 +432,7 @@ pub fn load_course(root: &Path, dir: &Path) -> (Option<Course>, Vec<FileReport>)
         required,
         description_html: h.description_html,
         items,
-        file,
+        file: course_rel,
     };
     (Some(course), reports)
 }
@@ -351,6 +444,37 @@ pub fn load_item(
     bytes: &[u8],
     course_competencies: Option<&[String]>,
 ) -> (Option<Item>, FileReport) {
+    let parsed = parse_item(shown_as, bytes, course_competencies);
+    if parsed.report.errors() > 0 {
+        return (None, parsed.report);
+    }
+    let item = match (parsed.header, parsed.body) {
+        (Some(h), Some(body)) => Some(Item {
+            id: h.id,
+            title: h.title,
+            minutes: h.minutes,
+            file: rel,
+            hash: hash_hex(bytes),
+            body,
+        }),
+        _ => None,
+    };
+    (item, parsed.report)
+}
+
+/// An item file as far as it parses, errors or not: what the editor's
+/// preview and scenario map show for a draft.
+pub struct ParsedItem {
+    pub header: Option<parse::Header>,
+    pub body: Option<ItemBody>,
+    pub report: FileReport,
+}
+
+pub fn parse_item(
+    shown_as: String,
+    bytes: &[u8],
+    course_competencies: Option<&[String]>,
+) -> ParsedItem {
     let mut src = Source::from_bytes(shown_as, bytes);
     let (header, fm) = parse::parse_header(&mut src);
     let kind = header.as_ref().map(|h| h.kind);
@@ -379,21 +503,11 @@ pub fn load_item(
     }
     src.diagnostics.sort_by_key(|d| (d.line, d.col));
     report.diagnostics = std::mem::take(&mut src.diagnostics);
-    if report.errors() > 0 {
-        return (None, report);
+    ParsedItem {
+        header,
+        body,
+        report,
     }
-    let item = match (header, body) {
-        (Some(h), Some(body)) => Some(Item {
-            id: h.id,
-            title: h.title,
-            minutes: h.minutes,
-            file: rel,
-            hash: hash_hex(bytes),
-            body,
-        }),
-        _ => None,
-    };
-    (item, report)
 }
 
 /// `rapport check PATH…`: each path may be a content folder, a course

@@ -44,6 +44,8 @@ pub struct Catalog {
     /// the current ones come from the library, older ones are parsed from
     /// their stored source once per instance.
     pinned: Mutex<HashMap<i64, Arc<Item>>>,
+    /// `content_epoch` when this catalog was built.
+    pub epoch: i64,
 }
 
 impl Catalog {
@@ -167,11 +169,19 @@ impl Catalog {
 
 /// The catalog shared by all requests; replaced whole when content reloads.
 #[derive(Clone, Default)]
-pub struct Content(Arc<RwLock<Arc<Catalog>>>);
+pub struct Content {
+    current: Arc<RwLock<Arc<Catalog>>>,
+    /// Problems with files in `content/` that could not be imported at all
+    /// (not UTF-8, too large): shown with every catalog built afterwards.
+    folder_problems: Arc<RwLock<Vec<FileReport>>>,
+    /// One reload at a time per instance, so an older catalog never
+    /// replaces a newer one.
+    reloading: Arc<tokio::sync::Mutex<()>>,
+}
 
 impl Content {
     pub fn get(&self) -> Arc<Catalog> {
-        match self.0.read() {
+        match self.current.read() {
             Ok(c) => c.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
@@ -179,11 +189,218 @@ impl Content {
 
     pub fn replace(&self, catalog: Catalog) {
         let new = Arc::new(catalog);
-        match self.0.write() {
+        match self.current.write() {
             Ok(mut c) => *c = new,
             Err(poisoned) => *poisoned.into_inner() = new,
         }
     }
+
+    fn folder_problems(&self) -> Vec<FileReport> {
+        self.folder_problems
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// Imports `content/` into the database (files changed there since the
+    /// last import), then builds the catalog from the database.
+    pub async fn load_folder(&self, db: &Db, dir: &std::path::Path) -> Result<(), AppError> {
+        let problems = import_folder(db, dir).await?;
+        if let Ok(mut p) = self.folder_problems.write() {
+            *p = problems;
+        }
+        self.reload(db).await
+    }
+
+    /// Rebuilds the catalog from the published sources in the database.
+    pub async fn reload(&self, db: &Db) -> Result<(), AppError> {
+        let _one = self.reloading.lock().await;
+        let epoch = current_epoch(db).await?;
+        let files = published_tree(db).await?;
+        let mut library = tokio::task::spawn_blocking(move || super::load_tree(&files))
+            .await
+            .map_err(|_| AppError::Internal)?;
+        library.files.extend(self.folder_problems());
+        let mut catalog = sync(db, library).await?;
+        catalog.epoch = epoch;
+        self.replace(catalog);
+        Ok(())
+    }
+
+    /// Reloads when another instance published since this one last loaded.
+    pub async fn reload_if_changed(&self, db: &Db) -> Result<bool, AppError> {
+        if current_epoch(db).await? == self.get().epoch {
+            return Ok(false);
+        }
+        self.reload(db).await?;
+        Ok(true)
+    }
+}
+
+pub async fn current_epoch(db: &Db) -> Result<i64, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT epoch FROM content_epoch WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(row.map_or(0, |r| r.0))
+}
+
+/// Every published file: path → source.
+pub async fn published_tree(
+    db: &Db,
+) -> Result<std::collections::BTreeMap<String, Vec<u8>>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, source FROM content_files")
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?;
+    Ok(rows.into_iter().map(|(p, s)| (p, s.into_bytes())).collect())
+}
+
+/// Reads the markdown files of each course folder under `dir`.
+fn read_folder(dir: &std::path::Path) -> Vec<(String, std::io::Result<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut dirs: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let Some(dname) = d.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        if dname.starts_with('.') {
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut files: Vec<_> = files
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.sort();
+        for f in files {
+            let Some(fname) = f.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if fname.starts_with('.') {
+                continue;
+            }
+            out.push((format!("{dname}/{fname}"), super::read_limited(&f)));
+        }
+    }
+    out
+}
+
+/// Imports the files of `content/` that changed since they were last
+/// imported (or are new), each as a new published revision. A file
+/// published in the browser stays until its file in `content/` changes.
+/// Files that cannot be content (not UTF-8, too large) are returned as
+/// problems and not imported.
+pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileReport>, AppError> {
+    let dir_owned = dir.to_path_buf();
+    let files = tokio::task::spawn_blocking(move || read_folder(&dir_owned))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let mut problems = Vec::new();
+    let mut present = std::collections::HashSet::new();
+    for (path, bytes) in files {
+        present.insert(path.clone());
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(super::io_report(&dir.join(&path), &e));
+                continue;
+            }
+        };
+        let src = super::source::Source::from_bytes(path.clone(), &bytes);
+        if src.unreadable() {
+            let mut r = super::FileReport::new(&src, "unknown");
+            r.diagnostics = src.diagnostics.clone();
+            problems.push(r);
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let hash = super::hash_hex(&bytes);
+        import_file(db, &path, &text, &hash).await?;
+    }
+    // A file removed from content/ is withdrawn, unless what is served was
+    // published in the browser after the last import.
+    let stored: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT path, source, folder_hash FROM content_files WHERE folder_hash IS NOT NULL",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    for (path, source, folder_hash) in stored {
+        if !present.contains(&path)
+            && folder_hash.as_deref() == Some(super::hash_hex(source.as_bytes()).as_str())
+        {
+            sqlx::query("DELETE FROM content_files WHERE path = $1 AND folder_hash = $2")
+                .bind(&path)
+                .bind(&folder_hash)
+                .execute(&db.pool)
+                .await
+                .map_err(internal)?;
+            tracing::warn!(file = %path, "file no longer in the content folder: withdrawn");
+        }
+    }
+    Ok(problems)
+}
+
+async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let at = now();
+    // Only a file that changed in the folder since its last import.
+    let updated: Option<(i64,)> = sqlx::query_as(
+        "UPDATE content_files SET source = $2, revision = revision + 1, folder_hash = $3,
+                published_by = NULL, published_at = $4
+         WHERE path = $1 AND (folder_hash IS NULL OR folder_hash <> $3)
+         RETURNING revision",
+    )
+    .bind(path)
+    .bind(text)
+    .bind(hash)
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let revision = match updated {
+        Some((r,)) => Some(r),
+        None => sqlx::query_as::<_, (i64,)>(
+            "INSERT INTO content_files (path, source, revision, folder_hash, published_by, published_at)
+             VALUES ($1, $2, 1, $3, NULL, $4) ON CONFLICT (path) DO NOTHING RETURNING revision",
+        )
+        .bind(path)
+        .bind(text)
+        .bind(hash)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .map(|r| r.0),
+    };
+    if let Some(revision) = revision {
+        sqlx::query(
+            "INSERT INTO content_revisions (path, revision, source, origin, published_by, published_at)
+             VALUES ($1, $2, $3, 'folder', NULL, $4) ON CONFLICT (path, revision) DO NOTHING",
+        )
+        .bind(path)
+        .bind(revision)
+        .bind(text)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if revision > 1 {
+            tracing::info!(file = %path, revision, "content folder file changed: imported");
+        }
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(())
 }
 
 #[derive(FromRow)]
@@ -326,16 +543,17 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
         versions,
         rendered: Mutex::new(HashMap::new()),
         pinned: Mutex::new(HashMap::new()),
+        epoch: 0,
     })
 }
 
-/// Loads the content folder, logs every problem, stores versions.
-pub async fn load(db: &Db, dir: &std::path::Path) -> Result<Catalog, AppError> {
-    let dir_owned = dir.to_path_buf();
-    let library = tokio::task::spawn_blocking(move || super::load_dir(&dir_owned))
-        .await
-        .map_err(|_| AppError::Internal)?;
-    for f in &library.files {
+/// Loads the content folder into a fresh [`Content`]: imports changed
+/// files, logs every problem, stores versions.
+pub async fn load(db: &Db, dir: &std::path::Path) -> Result<Content, AppError> {
+    let content = Content::default();
+    content.load_folder(db, dir).await?;
+    let catalog = content.get();
+    for f in &catalog.library.files {
         for d in &f.diagnostics {
             match d.severity {
                 super::source::Severity::Error => tracing::error!("{d}"),
@@ -343,16 +561,16 @@ pub async fn load(db: &Db, dir: &std::path::Path) -> Result<Catalog, AppError> {
             }
         }
     }
-    let items: usize = library.courses.iter().map(|c| c.items.len()).sum();
+    let items: usize = catalog.library.courses.iter().map(|c| c.items.len()).sum();
     tracing::info!(
-        courses = library.courses.len(),
+        courses = catalog.library.courses.len(),
         items,
-        errors = library.errors(),
-        warnings = library.warnings(),
+        errors = catalog.library.errors(),
+        warnings = catalog.library.warnings(),
         "content loaded from {}",
         dir.display()
     );
-    sync(db, library).await
+    Ok(content)
 }
 
 #[derive(FromRow)]

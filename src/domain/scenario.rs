@@ -175,7 +175,7 @@ impl ScenarioGraph {
     }
 
     /// Scenes from which some ending can still be reached.
-    fn can_finish(&self) -> HashSet<usize> {
+    pub fn can_finish(&self) -> HashSet<usize> {
         let edges = self.edges();
         let mut incoming: Vec<Vec<usize>> = vec![Vec::new(); self.scenes.len()];
         for (from, outs) in edges.iter().enumerate() {

@@ -131,20 +131,25 @@ fn preview_view(p: ItemPreview) -> impl IntoView {
         "{} · {} · version {} · {}",
         p.course_title, kind, p.version, p.item.file
     );
-    let body = match p.item.body {
-        ItemBody::Lesson(_) => view! {
-            <article class="card prose" inner_html=p.lesson_html.unwrap_or_default()></article>
-        }
-        .into_any(),
-        ItemBody::Scenario(s) => scenario_view(s).into_any(),
-        ItemBody::Quiz(q) => quiz_view(q).into_any(),
-    };
     view! {
         <div class="page-heading">
             <h1>{p.item.title.clone()}</h1>
             <p class="lead">{lead}</p>
         </div>
-        {body}
+        {item_body_view(p.item.body, p.lesson_html)}
+    }
+}
+
+/// An item's whole content as a trainer proofs it (also the editor's
+/// preview).
+pub fn item_body_view(body: ItemBody, lesson_html: Option<String>) -> impl IntoView {
+    match body {
+        ItemBody::Lesson(_) => view! {
+            <article class="card prose" inner_html=lesson_html.unwrap_or_default()></article>
+        }
+        .into_any(),
+        ItemBody::Scenario(s) => scenario_view(s).into_any(),
+        ItemBody::Quiz(q) => quiz_view(q).into_any(),
     }
 }
 

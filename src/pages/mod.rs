@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod authoring;
 pub mod content;
 pub mod dashboard;
 pub mod home;

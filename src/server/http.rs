@@ -24,6 +24,10 @@ use tower_http::timeout::TimeoutLayer;
 /// product is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Authoring posts carry a whole content file (at most 1 MiB, which form
+/// encoding can triple); the file-size rule itself gives the clear message.
+pub const MAX_AUTHORING_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 /// The longest any request may take before the server answers 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -36,11 +40,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/dashboard/export.csv", get(export_csv))
+        .route("/author/download", get(author_download))
+        .route("/author/course.zip", get(author_download))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(origin_guard))
+        // `body_limit` caps every body; axum's own 2 MB default would turn
+        // a large authoring post into a bare 500 instead.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn(body_limit))
         // No response may hang a browser forever: after this, 503.
         .layer(TimeoutLayer::with_status_code(
@@ -336,24 +345,118 @@ async fn origin_guard(req: Request, next: Next) -> Response {
 /// Refuses oversized bodies up front when the length is declared, and caps
 /// the bytes read when it is not.
 async fn body_limit(req: Request, next: Next) -> Response {
+    let authoring = req.uri().path().starts_with("/api/author_");
+    let limit = if authoring {
+        MAX_AUTHORING_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.\n").into_response();
+    if declared.is_some_and(|n| n > limit) {
+        let msg = if authoring {
+            "The text is far too large: a content file may be at most 1 MB. Nothing was saved; go back to keep what you typed.\n"
+        } else {
+            "The request is too large.\n"
+        };
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            msg,
+        )
+            .into_response();
     }
     let (parts, body) = req.into_parts();
-    let limited = Body::new(http_body_util_limited(body));
+    let limited = Body::new(http_body_util_limited(body, limit));
     next.run(Request::from_parts(parts, limited)).await
 }
 
 fn http_body_util_limited(
     body: Body,
+    limit: usize,
 ) -> impl http_body::Body<Data = bytes::Bytes, Error = axum::Error> {
     use http_body_util::BodyExt;
-    http_body_util::Limited::new(body, MAX_BODY_BYTES).map_err(axum::Error::new)
+    http_body_util::Limited::new(body, limit).map_err(axum::Error::new)
+}
+
+/// `/author/download?path=…[&draft=1]`: one file's markdown, and
+/// `/author/course.zip?folder=…`: a course folder as in `content/`.
+async fn author_download(State(state): State<AppState>, req: Request) -> Response {
+    use crate::domain::Role;
+    use crate::server::authoring;
+    let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
+        let next = format!("{}?{}", req.uri().path(), req.uri().query().unwrap_or(""));
+        let to = super::guard::url_with("/login", &[("next", &next)]);
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    };
+    let text = |status: StatusCode, msg: String| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            msg + "\n",
+        )
+            .into_response()
+    };
+    if !user.roles.has_any(&[Role::Trainer, Role::Admin]) {
+        return text(StatusCode::FORBIDDEN, AppError::Forbidden.to_string());
+    }
+    let mut path = String::new();
+    let mut folder = String::new();
+    let mut want_draft = false;
+    for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "path" => path = v.into_owned(),
+            "folder" => folder = v.into_owned(),
+            "draft" => want_draft = v == "1",
+            _ => {}
+        }
+    }
+    let fail = |e: AppError| {
+        text(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+    };
+    if req.uri().path().ends_with(".zip") {
+        match authoring::course_zip(&state, &folder).await {
+            Ok(bytes) => (
+                [
+                    (header::CONTENT_TYPE, "application/zip".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{folder}.zip\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Err(e) => fail(e),
+        }
+    } else {
+        match authoring::download(&state, &path, want_draft).await {
+            Ok(source) => {
+                let name = path.rsplit('/').next().unwrap_or("file.md").to_string();
+                (
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            "text/markdown; charset=utf-8".to_string(),
+                        ),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{name}\""),
+                        ),
+                    ],
+                    source,
+                )
+                    .into_response()
+            }
+            Err(e) => fail(e),
+        }
+    }
 }
 
 /// Headers every response carries. Pages set their own Content-Security-Policy

@@ -2,6 +2,7 @@
 //! authentication, the HTTP stack and the command line.
 
 pub mod auth;
+pub mod authoring;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
@@ -75,12 +76,9 @@ impl Server {
         let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         // A broken file is logged and skipped; only a database failure
         // while recording versions stops the start.
-        let content = crate::content::store::Content::default();
-        content.replace(
-            crate::content::store::load(&db, &config.content_dir)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot record the content versions: {e}"))?,
-        );
+        let content = crate::content::store::load(&db, &config.content_dir)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot record the content versions: {e}"))?;
         // Databases from before the dashboards have progress but no aggregates yet.
         dashboard::build_if_missing(&db)
             .await
@@ -103,6 +101,19 @@ impl Server {
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run(self) -> anyhow::Result<()> {
         let state = self.state.clone();
+        // Content published on another instance: picked up within seconds.
+        tokio::spawn({
+            let state = state.clone();
+            async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = state.content.reload_if_changed(&state.db).await {
+                        tracing::warn!("checking for newly published content failed: {e}");
+                    }
+                }
+            }
+        });
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
             loop {

@@ -1,0 +1,128 @@
+import { test, expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
+
+async function signIn(page: Page, email: string) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login|\/$/);
+}
+
+async function noAxeViolations(page: Page, where: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+  expect(results.violations.map((v) => `${where}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
+}
+
+// Each run (and each project) authors its own course, so reruns against
+// the same database and the other browser tests are unaffected.
+function stamp(javaScriptEnabled: boolean) {
+  return `${javaScriptEnabled ? "js" : "nojs"}${Date.now().toString(36)}`;
+}
+
+test("a trainer writes a scenario, fixes a mistake, play-tests and publishes; an employee takes it", async ({ page, javaScriptEnabled }) => {
+  test.setTimeout(90_000);
+  const id = stamp(javaScriptEnabled);
+  const folder = `e2e-${id}`;
+  await signIn(page, "trainer@demo.test");
+  await page.getByRole("link", { name: "Authoring" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Authoring" })).toBeVisible();
+  await expect(page.locator("table.library").first()).toContainText("published");
+  await noAxeViolations(page, "library");
+
+  // A new course folder with its course.md…
+  await page.getByLabel("…or a new course folder").fill(folder);
+  await page.getByLabel("What to create").selectOption("course");
+  await page.getByLabel("Title", { exact: true }).fill(`Parcels ${id}`);
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(new RegExp(`/author/edit\\?path=${folder}%2Fcourse\\.md|path=${folder}/course\\.md`));
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`${folder}/course.md`);
+
+  // …and a scenario in it.
+  await page.goto("/author");
+  await page.getByLabel("Course folder").first().selectOption(folder);
+  await page.getByLabel("What to create").selectOption("scenario");
+  await page.getByLabel("Title", { exact: true }).fill("The late parcel");
+  await page.getByRole("button", { name: "Create draft" }).click();
+  const path = `${folder}/01-the-late-parcel.md`;
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(path);
+  await expect(page.locator("svg.scenario-map")).toBeVisible();
+
+  // A mistake: a choice that leads nowhere.
+  const source = page.getByLabel(`Markdown of ${path}`);
+  const good = await source.inputValue();
+  const bad = good.replace("](#lost)", "](#lostt)");
+  const badLine = bad.split("\n").findIndex((l) => l.includes("#lostt")) + 1;
+  await source.fill(bad);
+  if (!javaScriptEnabled) await page.getByRole("button", { name: "Save draft" }).click();
+  const problem = page.locator(".problems li").filter({ hasText: "`lostt`" });
+  await expect(problem).toContainText(`Line ${badLine}`);
+  if (javaScriptEnabled) {
+    // The live preview found it without saving; clicking it puts the cursor on that line.
+    await problem.getByRole("link").click();
+    await expect(source).toBeFocused();
+    const caretLine = await source.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split("\n").length);
+    expect(caretLine).toBe(badLine);
+    await page.getByRole("button", { name: "Save draft" }).click();
+  }
+  await expect(page.getByRole("status").filter({ hasText: "Draft saved" })).toBeVisible();
+  // Publishing with the error is refused, and the text is kept.
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("alert")).toContainText(`line ${badLine}`);
+  await expect(page.getByLabel(`Markdown of ${path}`)).toHaveValue(bad);
+
+  // Fixed: no problems, and the map shows the start and both endings.
+  await page.getByLabel(`Markdown of ${path}`).fill(good);
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Draft saved" })).toBeVisible();
+  await expect(page.getByText("No errors or warnings.")).toBeVisible();
+  const map = page.locator("svg.scenario-map");
+  await expect(map.locator("rect.map-start")).toHaveCount(1);
+  await expect(map.locator("rect.map-resolved")).toHaveCount(1);
+  await expect(map.locator("rect.map-lost-node")).toHaveCount(1);
+  await noAxeViolations(page, "editor");
+
+  // Play-test the draft: nothing is recorded.
+  await page.getByRole("link", { name: "Play-test" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Play-test: The late parcel");
+  await page.getByRole("link", { name: /Let me look it up now/ }).click();
+  await expect(page.getByRole("heading", { name: "Ending: resolved" })).toBeVisible();
+  await noAxeViolations(page, "play-test");
+
+  // Publish the scenario, then the course.
+  await page.goto(`/author/edit?path=${encodeURIComponent(path)}`);
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Published as revision 1" })).toBeVisible();
+  await page.goto(`/author/edit?path=${encodeURIComponent(folder + "/course.md")}`);
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Published as revision 1" })).toBeVisible();
+  await page.getByRole("link", { name: "History" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`History of ${folder}/course.md`);
+  await expect(page.locator(".diff-add").first()).toBeVisible();
+  await noAxeViolations(page, "history");
+  await signOut(page);
+
+  // An employee takes the new scenario.
+  await signIn(page, "employee@demo.test");
+  await page.goto(`/learn/${folder}/the-late-parcel`);
+  await page.getByRole("button", { name: /Start the conversation/ }).click();
+  await expect(page.getByText("My order was meant to arrive on Friday")).toBeVisible();
+  await page.locator("button.choice").first().click();
+  await expect(page.getByRole("heading", { name: /^Outcome:/ })).toBeVisible();
+});
+
+test("trainers only: an employee cannot open the authoring pages", async ({ page }) => {
+  await signIn(page, "employee@demo.test");
+  await expect(page.getByRole("link", { name: "Authoring" })).toHaveCount(0);
+  await page.goto("/author");
+  await expect(page.getByRole("heading", { name: "Not available to you" })).toBeVisible();
+  const res = await page.request.get("/author/download?path=empathetic-listening%2Fcourse.md");
+  expect(res.status()).toBe(403);
+});

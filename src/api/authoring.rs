@@ -1,0 +1,384 @@
+//! Authoring in the browser: the library of files, the editor (drafts,
+//! checks, preview, scenario map), publishing, history and roll-back, and
+//! play-testing a draft. Trainers and admins only; the rules live in
+//! `crate::server::authoring`.
+
+use super::content::ItemPreview;
+use super::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryEntry {
+    pub path: String,
+    pub folder: String,
+    /// lesson, scenario, quiz, course or unknown.
+    pub kind: String,
+    pub title: String,
+    /// "published", "draft" (never published) or "published, draft pending".
+    pub status: String,
+    /// Published revision of the file (1, 2, …).
+    pub revision: Option<i64>,
+    /// The version learners get (items only).
+    pub version: Option<i64>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub editor: Option<String>,
+    pub edited_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryData {
+    pub entries: Vec<LibraryEntry>,
+    /// Course folders with their titles, for "new file".
+    pub folders: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticView {
+    pub line: usize,
+    pub col: usize,
+    pub error: bool,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// One scene of the scenario map, also its text alternative.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapScene {
+    pub id: String,
+    pub title: String,
+    pub line: usize,
+    pub start: bool,
+    /// resolved, partly_resolved, lost.
+    pub ending: Option<String>,
+    pub unreachable: bool,
+    /// Not an ending and no ending can be reached from here.
+    pub dead_end: bool,
+    pub choices: Vec<MapChoice>,
+    /// Learners on the published version who stopped here without
+    /// finishing.
+    pub dropped: i64,
+    /// Finished attempts that ended here.
+    pub ended: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapChoice {
+    pub text: String,
+    pub target: String,
+    pub line: usize,
+    /// How often learners took it (published version), and the share of
+    /// the choices taken in this scene.
+    pub taken: i64,
+    pub share: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioMap {
+    /// The file the map belongs to (its nodes link into its editor).
+    pub path: String,
+    pub svg: String,
+    pub scenes: Vec<MapScene>,
+    /// Attempts counted (published version only).
+    pub attempts: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoursePreview {
+    pub title: String,
+    pub summary: String,
+    pub description_html: String,
+    pub items: Vec<String>,
+}
+
+/// What the validator and the preview say about a text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub diagnostics: Vec<DiagnosticView>,
+    pub kind: String,
+    pub preview: Option<ItemPreview>,
+    pub course: Option<CoursePreview>,
+    pub map: Option<ScenarioMap>,
+}
+
+impl CheckResult {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.error).count()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftInfo {
+    pub revision: i64,
+    pub editor: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConflictInfo {
+    /// The text whose save was refused.
+    pub mine: String,
+    /// The draft saved in the meantime.
+    pub theirs: String,
+    pub their_editor: Option<String>,
+    pub their_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditorData {
+    pub path: String,
+    pub published: Option<i64>,
+    pub draft: Option<DraftInfo>,
+    pub conflict: Option<ConflictInfo>,
+    /// What the text area shows.
+    pub text: String,
+    /// The draft revision this text is based on ("" when none).
+    pub base: String,
+    pub check: CheckResult,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevisionView {
+    pub revision: i64,
+    pub origin: String,
+    pub editor: Option<String>,
+    pub at: i64,
+    pub current: bool,
+    pub added: usize,
+    pub removed: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiffLine {
+    /// ' ', '+' or '-'.
+    pub tag: char,
+    pub old: Option<usize>,
+    pub new: Option<usize>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryData {
+    pub path: String,
+    pub revisions: Vec<RevisionView>,
+    /// The revision shown, and its changes against the one before.
+    pub shown: Option<i64>,
+    pub diff: Vec<DiffLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayLine {
+    pub speaker: Option<String>,
+    pub html: String,
+    /// A reply of the learner's.
+    pub mine: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaytestView {
+    pub path: String,
+    pub title: String,
+    pub persona: String,
+    pub situation: String,
+    pub from_draft: bool,
+    pub moves: String,
+    pub transcript: Vec<PlayLine>,
+    pub feedback_html: Option<String>,
+    pub scene_title: String,
+    /// (index, text, moves query for taking it)
+    pub choices: Vec<(usize, String, String)>,
+    pub totals: Vec<(String, i32)>,
+    pub ending: Option<String>,
+    pub score: Option<i32>,
+    pub best: Option<i32>,
+    pub back: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuestionStats {
+    pub id: String,
+    pub prompt_html: String,
+    pub answered: i64,
+    pub correct_share: Option<u32>,
+    /// (option html, correct, share of answers that picked it)
+    pub options: Vec<(String, bool, Option<u32>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analytics {
+    pub path: String,
+    pub title: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub finished: i64,
+    /// Ending label → attempts.
+    pub endings: Vec<(String, i64)>,
+    pub map: Option<ScenarioMap>,
+    pub questions: Vec<QuestionStats>,
+}
+
+/// The library: every file, published or draft.
+#[server(endpoint = "author_library")]
+pub async fn author_library() -> Result<LibraryData, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::library(&state).await
+}
+
+/// The editor's data for one file; `conflict` is a refused save to show.
+#[server(endpoint = "author_open")]
+pub async fn author_open(path: String, conflict: Option<i64>) -> Result<EditorData, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::open(&state, me.id, &path, conflict).await
+}
+
+/// Checks a text and renders its preview without saving it (the live
+/// preview).
+#[server(endpoint = "author_check")]
+pub async fn author_check(path: String, source: String) -> Result<CheckResult, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::check(&state, &path, &source).await
+}
+
+/// Saves the draft (`intent` = "save") or saves and publishes it
+/// ("publish"). `base` is the draft revision the text started from.
+#[server(endpoint = "author_save")]
+pub async fn author_save(
+    path: String,
+    source: String,
+    base: Option<String>,
+    intent: Option<String>,
+) -> Result<String, AppError> {
+    use crate::server::{authoring, guard};
+    let back = guard::url_with("/author/edit", &[("path", &path)]);
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        authoring::save(
+            &state,
+            me.id,
+            &path,
+            &source,
+            base.as_deref(),
+            intent.as_deref() == Some("publish"),
+        )
+        .await
+    }
+    .await;
+    match &result {
+        Ok(query) => guard::redirect(&format!("{back}&{query}")),
+        Err(e) => guard::redirect(&guard::url_with(&back, &[("error", &e.to_string())])),
+    }
+    result
+}
+
+/// Throws away the draft, keeping what is published.
+#[server(endpoint = "author_discard")]
+pub async fn author_discard(path: String, base: String) -> Result<(), AppError> {
+    use crate::server::{authoring, guard};
+    let back = guard::url_with("/author/edit", &[("path", &path)]);
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        authoring::discard(&state, me.id, &path, &base).await
+    }
+    .await;
+    guard::redirect_result(&back, &result, |_| format!("{back}&discarded=1"));
+    result
+}
+
+/// Starts a new file (a draft from a template): `folder` is an existing
+/// course folder or a new one, `kind` lesson/scenario/quiz/course.
+#[server(endpoint = "author_create")]
+pub async fn author_create(
+    folder: String,
+    new_folder: Option<String>,
+    kind: String,
+    name: String,
+) -> Result<String, AppError> {
+    use crate::server::{authoring, guard};
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        let folder = match new_folder.as_deref().map(str::trim) {
+            Some(f) if !f.is_empty() => f.to_string(),
+            _ => folder.clone(),
+        };
+        authoring::create(&state, me.id, &folder, &kind, &name).await
+    }
+    .await;
+    guard::redirect_result("/author", &result, |path| {
+        guard::url_with("/author/edit", &[("path", path)])
+    });
+    result
+}
+
+/// Imports a markdown file or a Twee 3 story pasted or uploaded as text.
+#[server(endpoint = "author_import")]
+pub async fn author_import(
+    folder: String,
+    name: String,
+    format: String,
+    source: String,
+) -> Result<String, AppError> {
+    use crate::server::{authoring, guard};
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        authoring::import(&state, me.id, &folder, &name, &format, &source).await
+    }
+    .await;
+    guard::redirect_result("/author", &result, |path| {
+        guard::url_with("/author/edit", &[("path", path), ("imported", "1")])
+    });
+    result
+}
+
+/// Every published revision of a file, and the changes of one of them.
+#[server(endpoint = "author_history")]
+pub async fn author_history(path: String, revision: Option<i64>) -> Result<HistoryData, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::history(&state, &path, revision).await
+}
+
+/// Publishes an older revision again.
+#[server(endpoint = "author_rollback")]
+pub async fn author_rollback(path: String, revision: i64) -> Result<i64, AppError> {
+    use crate::server::{authoring, guard};
+    let back = guard::url_with("/author/history", &[("path", &path)]);
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        authoring::rollback(&state, me.id, &path, revision).await
+    }
+    .await;
+    guard::redirect_result(&back, &result, |r| format!("{back}&published={r}"));
+    result
+}
+
+/// One step of a play-test: the draft (or the published file) replayed
+/// along `moves` (choice indices separated by dots). Nothing is stored.
+#[server(endpoint = "author_playtest")]
+pub async fn author_playtest(path: String, moves: String) -> Result<PlaytestView, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::playtest(&state, &path, &moves).await
+}
+
+/// What learners chose: aggregated counts for a scenario or quiz.
+#[server(endpoint = "author_analytics")]
+pub async fn author_analytics(path: String) -> Result<Analytics, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::analytics(&state, &path).await
+}

@@ -1,0 +1,819 @@
+//! Authoring in the browser, over HTTP as the pages do it, on SQLite and
+//! PostgreSQL: save, check, publish, version pinning of attempts in
+//! progress, history and roll-back, concurrent edits, new courses, import,
+//! play-test, analytics, downloads, access and bad input.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::learner::{choose, json, scenario, COURSE, SCENARIO};
+use common::{Backend, TestApp};
+use rapport::api::authoring::{
+    Analytics, CheckResult, EditorData, HistoryData, LibraryData, PlaytestView,
+};
+use rapport::api::learn::StepResult;
+use rapport::domain::Role;
+use reqwest::{Client, StatusCode};
+
+const FILE: &str = "empathetic-listening/03-the-third-call.md";
+const OLD_LINE: &str = "**Dana:** Hi. It's me again.";
+const NEW_LINE: &str = "**Dana:** Good evening. It is me, once more.";
+
+async fn trainer(app: &TestApp, email: &str) -> Client {
+    app.user(email, &[Role::Trainer], None).await;
+    app.login_as(email).await
+}
+
+async fn open(app: &TestApp, client: &Client, path: &str) -> EditorData {
+    json(app, client, "author_open", &[("path", path)]).await
+}
+
+/// Saves (and with `publish`, publishes); answers the server's outcome
+/// ("saved=1", "published=N", "conflict=ID") or the error message.
+async fn save(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    text: &str,
+    base: &str,
+    publish: bool,
+) -> Result<String, (StatusCode, String)> {
+    let intent = if publish { "publish" } else { "save" };
+    let res = app
+        .call(
+            client,
+            "author_save",
+            &[
+                ("path", path),
+                ("source", text),
+                ("base", base),
+                ("intent", intent),
+            ],
+        )
+        .await;
+    let status = res.status();
+    let body = res.text().await.expect("body");
+    if status == StatusCode::OK {
+        Ok(serde_json::from_str::<String>(&body).expect("a string"))
+    } else {
+        Err((status, body))
+    }
+}
+
+async fn published_revision(app: &TestApp, path: &str) -> i64 {
+    app.count(&format!(
+        "SELECT revision FROM content_files WHERE path = '{path}'"
+    ))
+    .await
+}
+
+async fn first_customer_line(app: &TestApp, client: &Client) -> String {
+    let view = scenario(app, client, SCENARIO).await;
+    view.transcript
+        .iter()
+        .find(|t| t.speaker.is_some())
+        .map(|t| t.html.clone())
+        .expect("a customer line")
+}
+
+/// Save never touches learners; a text with errors is not published; a
+/// clean one is, new attempts get it while attempts in progress keep their
+/// version; the history shows the change and a roll-back restores it.
+async fn save_publish_pin_and_roll_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    let learner = app.login_as("learner@example.com").await;
+
+    let lib: LibraryData = json(&app, &t, "author_library", &[]).await;
+    let entry = lib
+        .entries
+        .iter()
+        .find(|e| e.path == FILE)
+        .expect("the shipped scenario is in the library");
+    assert_eq!(
+        (entry.status.as_str(), entry.revision, entry.kind.as_str()),
+        ("published", Some(1), "scenario")
+    );
+    assert!(lib
+        .folders
+        .iter()
+        .any(|(f, t)| f == "empathetic-listening" && t == "Empathetic listening"));
+
+    // The learner is in the middle of the published scenario.
+    let _: StepResult = json(
+        &app,
+        &learner,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    assert!(first_customer_line(&app, &learner)
+        .await
+        .contains("me again"));
+    let in_progress = app
+        .count("SELECT id FROM attempts WHERE status = 'active'")
+        .await;
+
+    // A draft with a changed line: learners see nothing of it.
+    let ed = open(&app, &t, FILE).await;
+    assert!(ed.text.contains(OLD_LINE) && ed.draft.is_none() && ed.base.is_empty());
+    let edited = ed.text.replacen(OLD_LINE, NEW_LINE, 1);
+    assert_eq!(
+        save(&app, &t, FILE, &edited, "", false).await,
+        Ok("saved=1".into())
+    );
+    assert!(first_customer_line(&app, &learner)
+        .await
+        .contains("me again"));
+    let lib: LibraryData = json(&app, &t, "author_library", &[]).await;
+    let entry = lib.entries.iter().find(|e| e.path == FILE).expect("entry");
+    assert_eq!(entry.status, "published, draft pending");
+    assert_eq!(entry.editor.as_deref(), Some("trainer"));
+
+    // A mistake: the validator points at its line, and publishing refuses.
+    let broken = edited.replacen("](#notes \"use-notes\")", "](#nowhere \"use-notes\")", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("#nowhere"))
+        .expect("the broken line")
+        + 1;
+    let check: CheckResult = json(
+        &app,
+        &t,
+        "author_check",
+        &[("path", FILE), ("source", &broken)],
+    )
+    .await;
+    let err = check
+        .diagnostics
+        .iter()
+        .find(|d| d.error)
+        .expect("an error");
+    assert_eq!(err.line, line, "{err:?}");
+    assert!(err.message.contains("`nowhere`"), "{err:?}");
+    let refused = save(&app, &t, FILE, &broken, "1", true).await;
+    let (status, body) = refused.expect_err("publishing a broken text is refused");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(&format!("line {line}")), "{body}");
+    assert_eq!(published_revision(&app, FILE).await, 1);
+    // The broken text was still saved as the draft (revision 2): nothing lost.
+    let ed = open(&app, &t, FILE).await;
+    assert_eq!(ed.base, "2");
+    assert!(ed.text.contains("#nowhere"));
+
+    // Fixed and published.
+    assert_eq!(
+        save(&app, &t, FILE, &edited, "2", true).await,
+        Ok("published=2".into())
+    );
+    assert_eq!(published_revision(&app, FILE).await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM content_drafts").await,
+        0,
+        "publishing ends the draft"
+    );
+    // The learner in the middle keeps the version they started…
+    assert!(first_customer_line(&app, &learner)
+        .await
+        .contains("me again"));
+    let pinned = app
+        .count(&format!(
+            "SELECT version_id FROM attempts WHERE id = {in_progress}"
+        ))
+        .await;
+    let newest = app
+        .count(&format!(
+            "SELECT MAX(id) FROM content_versions WHERE course_id = '{COURSE}' AND item_id = '{SCENARIO}'"
+        ))
+        .await;
+    assert_ne!(pinned, newest);
+    // …and can finish it on that version.
+    let view = scenario(&app, &learner, SCENARIO).await;
+    let a = view.attempt.expect("attempt");
+    let res = choose(
+        &app,
+        &learner,
+        SCENARIO,
+        a.id,
+        a.step,
+        view.choices[0].index,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another learner starts on the new version.
+    app.user("second@example.com", &[Role::Employee], None)
+        .await;
+    let second = app.login_as("second@example.com").await;
+    let _: StepResult = json(
+        &app,
+        &second,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    assert!(
+        first_customer_line(&app, &second)
+            .await
+            .contains("once more"),
+        "a new attempt gets the published change"
+    );
+
+    // History: both revisions, the change shown as a diff.
+    let h: HistoryData = json(&app, &t, "author_history", &[("path", FILE)]).await;
+    assert_eq!(
+        h.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert!(h.revisions[0].current && !h.revisions[1].current);
+    assert_eq!(h.revisions[0].editor.as_deref(), Some("trainer"));
+    assert_eq!(h.revisions[1].origin, "folder");
+    assert!(h
+        .diff
+        .iter()
+        .any(|l| l.tag == '+' && l.text.contains("once more")));
+    assert!(h
+        .diff
+        .iter()
+        .any(|l| l.tag == '-' && l.text.contains("me again")));
+
+    // Roll back: revision 1 published again as revision 3.
+    let r: i64 = json(
+        &app,
+        &t,
+        "author_rollback",
+        &[("path", FILE), ("revision", "1")],
+    )
+    .await;
+    assert_eq!(r, 3);
+    app.user("third@example.com", &[Role::Employee], None).await;
+    let third = app.login_as("third@example.com").await;
+    let _: StepResult = json(
+        &app,
+        &third,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    assert!(first_customer_line(&app, &third).await.contains("me again"));
+    // Every save and publish is recorded.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'content.published'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'content.rolled_back'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'content.draft_saved'")
+            .await,
+        3
+    );
+    // A restart keeps what was published in the browser (the folder file
+    // did not change, so it is not imported again).
+    let mut app = app;
+    app.restart().await;
+    assert_eq!(published_revision(&app, FILE).await, 3);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_publish_pin_and_roll_back_sqlite() {
+    save_publish_pin_and_roll_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_publish_pin_and_roll_back_postgres() {
+    save_publish_pin_and_roll_back(Backend::Postgres).await;
+}
+
+/// Two trainers edit the same file: the second save is refused, the
+/// refused text is kept for its author only, and nothing is overwritten.
+async fn concurrent_edits_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = trainer(&app, "a@example.com").await;
+    let b = trainer(&app, "b@example.com").await;
+    let ed_a = open(&app, &a, FILE).await;
+    let ed_b = open(&app, &b, FILE).await;
+    let text_a = ed_a.text.replacen(OLD_LINE, "**Dana:** Version A.", 1);
+    let text_b = ed_b.text.replacen(OLD_LINE, "**Dana:** Version B.", 1);
+    assert_eq!(
+        save(&app, &a, FILE, &text_a, &ed_a.base, false).await,
+        Ok("saved=1".into())
+    );
+    let outcome = save(&app, &b, FILE, &text_b, &ed_b.base, false)
+        .await
+        .expect("a conflict is an answer, not a failure");
+    let id = outcome
+        .strip_prefix("conflict=")
+        .unwrap_or_else(|| panic!("expected a conflict, got {outcome}"));
+    // The draft is A's.
+    let now = open(&app, &a, FILE).await;
+    assert!(now.text.contains("Version A.") && now.conflict.is_none());
+    // B sees their own text in the editor and A's beside it.
+    let ed: EditorData = json(&app, &b, "author_open", &[("path", FILE), ("conflict", id)]).await;
+    let c = ed.conflict.expect("the conflict is shown");
+    assert!(ed.text.contains("Version B.") && c.mine.contains("Version B."));
+    assert!(c.theirs.contains("Version A."));
+    assert_eq!(c.their_editor.as_deref(), Some("a"));
+    assert_eq!(ed.base, "1", "the next save is based on A's draft");
+    // Nobody else can read B's refused text.
+    let other: EditorData =
+        json(&app, &a, "author_open", &[("path", FILE), ("conflict", id)]).await;
+    assert!(other.conflict.is_none() && !other.text.contains("Version B."));
+    // B merges and saves on top of A's draft.
+    assert_eq!(
+        save(&app, &b, FILE, &text_b, "1", false).await,
+        Ok("saved=1".into())
+    );
+    // Publishing from a stale base is refused too.
+    let stale = save(&app, &a, FILE, &text_a, "1", true).await;
+    assert!(stale.expect("answer").starts_with("conflict="));
+    assert_eq!(published_revision(&app, FILE).await, 1);
+    // Discarding a draft that moved on is refused; with the right base it works.
+    let res = app
+        .call(&a, "author_discard", &[("path", FILE), ("base", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = app
+        .call(&a, "author_discard", &[("path", FILE), ("base", "2")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 0);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_edits_are_refused_sqlite() {
+    concurrent_edits_are_refused(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_edits_are_refused_postgres() {
+    concurrent_edits_are_refused(Backend::Postgres).await;
+}
+
+/// A new course from the browser: course.md and a scenario from the
+/// templates, play-tested, published, taken by a learner, counted in the
+/// analytics and downloadable as a zip.
+async fn new_course_from_the_browser(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    let course: String = json(
+        &app,
+        &t,
+        "author_create",
+        &[
+            ("folder", ""),
+            ("new_folder", "Returns and refunds"),
+            ("kind", "course"),
+            ("name", "Returns and refunds"),
+        ],
+    )
+    .await;
+    assert_eq!(course, "returns-and-refunds/course.md");
+    let scen: String = json(
+        &app,
+        &t,
+        "author_create",
+        &[
+            ("folder", "returns-and-refunds"),
+            ("kind", "scenario"),
+            ("name", "The late parcel"),
+        ],
+    )
+    .await;
+    assert_eq!(scen, "returns-and-refunds/01-the-late-parcel.md");
+    // The template is valid and has a map: start, two endings.
+    let ed = open(&app, &t, &scen).await;
+    assert_eq!(ed.check.errors(), 0, "{:?}", ed.check.diagnostics);
+    let map = ed.check.map.expect("a scenario map");
+    assert_eq!(map.scenes.len(), 3);
+    assert!(map.scenes[0].start);
+    assert!(map.svg.starts_with("<svg") && map.svg.contains("map-resolved"));
+    // Play-test: nothing is recorded.
+    let attempts_before = app.count("SELECT COUNT(*) FROM attempts").await;
+    let p: PlaytestView = json(
+        &app,
+        &t,
+        "author_playtest",
+        &[("path", &scen), ("moves", "")],
+    )
+    .await;
+    assert!(p.from_draft && p.ending.is_none() && p.choices.len() == 2);
+    let p: PlaytestView = json(
+        &app,
+        &t,
+        "author_playtest",
+        &[("path", &scen), ("moves", &p.choices[0].2)],
+    )
+    .await;
+    assert_eq!(p.ending.as_deref(), Some("resolved"));
+    assert_eq!(p.score, Some(2));
+    let res = app
+        .call(&t, "author_playtest", &[("path", &scen), ("moves", "7")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attempts").await,
+        attempts_before
+    );
+
+    // course.md alone cannot be published: it has no items yet.
+    let ed = open(&app, &t, &course).await;
+    let (status, body) = save(&app, &t, &course, &ed.text, &ed.base, true)
+        .await
+        .expect_err("refused");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("no lessons, scenarios or quizzes"), "{body}");
+    // The scenario first, then the course.
+    let ed = open(&app, &t, &scen).await;
+    assert_eq!(
+        save(&app, &t, &scen, &ed.text, &ed.base, true).await,
+        Ok("published=1".into())
+    );
+    let ed = open(&app, &t, &course).await;
+    assert_eq!(
+        save(&app, &t, &course, &ed.text, &ed.base, true).await,
+        Ok("published=1".into())
+    );
+    // A learner takes it.
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    let learner = app.login_as("learner@example.com").await;
+    let _: StepResult = json(
+        &app,
+        &learner,
+        "start_scenario",
+        &[
+            ("course", "returns-and-refunds"),
+            ("item", "the-late-parcel"),
+        ],
+    )
+    .await;
+    let view = match json::<rapport::api::learn::ItemData>(
+        &app,
+        &learner,
+        "learn_item",
+        &[
+            ("course", "returns-and-refunds"),
+            ("item", "the-late-parcel"),
+        ],
+    )
+    .await
+    {
+        rapport::api::learn::ItemData::Scenario(s) => s,
+        other => panic!("{other:?}"),
+    };
+    let a = view.attempt.expect("attempt");
+    let (id, step, c) = (
+        a.id.to_string(),
+        a.step.to_string(),
+        view.choices[1].index.to_string(),
+    );
+    let res = app
+        .call(
+            &learner,
+            "choose",
+            &[
+                ("course", "returns-and-refunds"),
+                ("item", "the-late-parcel"),
+                ("attempt", &id),
+                ("step", &step),
+                ("choice", &c),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // What learners chose: one attempt, ended "lost", the second choice 100%.
+    let stats: Analytics = json(&app, &t, "author_analytics", &[("path", &scen)]).await;
+    assert_eq!((stats.attempts, stats.finished), (1, 1));
+    assert!(stats
+        .endings
+        .iter()
+        .any(|(label, n)| label.contains("Lost") && *n == 1));
+    let map = stats.map.expect("map");
+    assert_eq!(map.scenes[0].choices[1].share, Some(100));
+    assert_eq!(map.scenes[0].choices[0].share, Some(0));
+    assert!(map.svg.contains("100%"));
+
+    // Downloads: the markdown of one file and the course as a zip.
+    let res = app.get(&t, &format!("/author/download?path={scen}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or("")
+        .contains("01-the-late-parcel.md"));
+    assert!(res.text().await.expect("text").contains("kind: scenario"));
+    let res = app
+        .get(&t, "/author/course.zip?folder=returns-and-refunds")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let zip = res.bytes().await.expect("zip");
+    assert_eq!(&zip[..4], b"PK\x03\x04");
+    let names = String::from_utf8_lossy(&zip);
+    assert!(names.contains("returns-and-refunds/course.md"));
+    assert!(names.contains("returns-and-refunds/01-the-late-parcel.md"));
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_course_from_the_browser_sqlite() {
+    new_course_from_the_browser(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_course_from_the_browser_postgres() {
+    new_course_from_the_browser(Backend::Postgres).await;
+}
+
+/// Only trainers and admins author; everyone else gets 403 (401 signed
+/// out) from every authoring function and download.
+async fn only_trainers_and_admins_author(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let team = app.team("Support").await;
+    app.user("employee@example.com", &[Role::Employee], Some(team))
+        .await;
+    let m = app
+        .user("manager@example.com", &[Role::Manager], Some(team))
+        .await;
+    app.make_manager(m, team).await;
+    app.user("admin@example.com", &[Role::Admin], None).await;
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("author_library", vec![]),
+        ("author_open", vec![("path", FILE)]),
+        ("author_check", vec![("path", FILE), ("source", "x")]),
+        (
+            "author_save",
+            vec![
+                ("path", FILE),
+                ("source", "x"),
+                ("base", ""),
+                ("intent", "publish"),
+            ],
+        ),
+        ("author_discard", vec![("path", FILE), ("base", "1")]),
+        (
+            "author_create",
+            vec![
+                ("folder", "empathetic-listening"),
+                ("kind", "lesson"),
+                ("name", "Sneaky"),
+            ],
+        ),
+        (
+            "author_import",
+            vec![
+                ("folder", "empathetic-listening"),
+                ("name", "x"),
+                ("format", "markdown"),
+                ("source", "x"),
+            ],
+        ),
+        ("author_history", vec![("path", FILE)]),
+        ("author_rollback", vec![("path", FILE), ("revision", "1")]),
+        ("author_playtest", vec![("path", FILE), ("moves", "")]),
+        ("author_analytics", vec![("path", FILE)]),
+    ];
+    let anonymous = app.client();
+    for who in ["employee@example.com", "manager@example.com"] {
+        let c = app.login_as(who).await;
+        for (f, form) in &calls {
+            let res = app.call(&c, f, form).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} {f}");
+            let res = app.call(&anonymous, f, form).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "anonymous {f}");
+        }
+        for url in [
+            format!("/author/download?path={FILE}"),
+            "/author/course.zip?folder=empathetic-listening".to_string(),
+        ] {
+            let res = app.get(&c, &url).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} {url}");
+            assert!(!res.text().await.unwrap_or_default().contains("Dana"));
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 0);
+    assert_eq!(published_revision(&app, FILE).await, 1);
+    // Admins may.
+    let admin = app.login_as("admin@example.com").await;
+    let _: LibraryData = json(&app, &admin, "author_library", &[]).await;
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_trainers_and_admins_author_sqlite() {
+    only_trainers_and_admins_author(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_trainers_and_admins_author_postgres() {
+    only_trainers_and_admins_author(Backend::Postgres).await;
+}
+
+/// Several MB, binary text, paths out of the tree, a Twee story with
+/// broken links, a scenario of 1,000 scenes, hostile markdown: a clear
+/// answer or a correct result, and nothing published changes.
+async fn bad_input_is_refused_clearly(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    let revisions = app.count("SELECT COUNT(*) FROM content_revisions").await;
+    let ed = open(&app, &t, FILE).await;
+
+    // 3 MB: accepted by the transport, refused by the file-size rule.
+    let big = format!("{}\n{}", ed.text, "x".repeat(3_000_000));
+    let (status, body) = save(&app, &t, FILE, &big, "", false)
+        .await
+        .expect_err("too large");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("at most 1 MB"), "{body}");
+    // 6 MB: refused with 413 from its declared length, before it is read
+    // (the server may close the connection while the client still sends).
+    // (A client of its own: the refused connection is not reused.)
+    let huge = "y".repeat(6_000_000);
+    let own = app.login_as("trainer@example.com").await;
+    let sent = own
+        .post(app.url("/api/author_save"))
+        .form(&[
+            ("path", FILE),
+            ("source", &huge),
+            ("base", ""),
+            ("intent", "save"),
+        ])
+        .send()
+        .await;
+    if let Ok(res) = sent {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    // Binary text.
+    let (status, body) = save(&app, &t, FILE, "---\nid: x\0\n---\n", "", false)
+        .await
+        .expect_err("binary");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("NUL"), "{body}");
+    // Paths that leave the content tree.
+    for bad in [
+        "../secrets.md",
+        "empathetic-listening/../../x.md",
+        "a/b/c.md",
+        "x.txt",
+    ] {
+        let res = app.call(&t, "author_open", &[("path", bad)]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let res = app.get(&t, "/author/download?path=../Cargo.toml").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A Twee story with a broken link imports as a draft, with notes.
+    let twee = ":: StoryTitle\nThe refund\n\n:: StoryData\n{\"start\": \"Begin\"}\n\n:: Begin\nThe customer wants a refund.\n[[Offer one->Done]]\n[[Ask why->Missing]]\n\n:: Done\nThanks!\n";
+    let path: String = json(
+        &app,
+        &t,
+        "author_import",
+        &[
+            ("folder", "empathetic-listening"),
+            ("name", "09-the-refund"),
+            ("format", "twee"),
+            ("source", twee),
+        ],
+    )
+    .await;
+    assert_eq!(path, "empathetic-listening/09-the-refund.md");
+    let ed = open(&app, &t, &path).await;
+    // The broken link is left out, and the import notes at the end of the
+    // draft say so with the Twee line.
+    assert!(ed.text.contains("Import notes"), "{}", ed.text);
+    assert!(
+        ed.text
+            .contains("Twee line 7: passage `Begin` links to `Missing`, which does not exist"),
+        "{}",
+        ed.text
+    );
+    assert!(!ed.text.contains("#missing"));
+    assert_eq!(ed.check.errors(), 0, "{:?}", ed.check.diagnostics);
+    // Importing a file that already exists is refused.
+    let res = app
+        .call(
+            &t,
+            "author_import",
+            &[
+                ("folder", "empathetic-listening"),
+                ("name", "09-the-refund"),
+                ("format", "markdown"),
+                ("source", "---\nid: x\n---\n"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // A scenario of 1,000 scenes: checked, mapped, in reasonable time.
+    let mut big = String::from("---\nid: long-walk\nkind: scenario\ntitle: The long walk\npersona: P\nsituation: S\nmood: calm\nchannel: phone\ncompetencies: [empathy]\nscoring: choices\n---\n\n");
+    for i in 0..1000 {
+        big.push_str(&format!("## Scene {i} {{#s{i}}}\n\n**P:** Line {i}.\n\n"));
+        if i == 999 {
+            big.push_str("Ending: resolved\n\n");
+        } else {
+            big.push_str(&format!(
+                "- [Go on](#s{})\n  > Fine.\n  Effects: empathy +1\n- [Skip ahead](#s{})\n  > Faster.\n\n",
+                i + 1,
+                (i + 2).min(999)
+            ));
+        }
+    }
+    let started = std::time::Instant::now();
+    let check: CheckResult = json(
+        &app,
+        &t,
+        "author_check",
+        &[
+            ("path", "empathetic-listening/10-long-walk.md"),
+            ("source", &big),
+        ],
+    )
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let map = check.map.expect("a map");
+    assert_eq!(map.scenes.len(), 1000);
+    assert!(map.scenes.iter().all(|s| !s.unreachable));
+
+    // Hostile markdown stays harmless in the preview.
+    let hostile = ed_hostile();
+    let check: CheckResult = json(
+        &app,
+        &t,
+        "author_check",
+        &[
+            ("path", "empathetic-listening/11-hostile.md"),
+            ("source", &hostile),
+        ],
+    )
+    .await;
+    // The title is plain text (pages escape it); every HTML field is sanitised.
+    let json_text = serde_json::to_string(&check.preview).expect("json");
+    assert!(json_text.contains("\"title\":\"<script>alert(1)</script>\""));
+    let html = json_text.replace("\"title\":\"<script>alert(1)</script>\"", "");
+    for bad in ["<script", "onerror", "<iframe", "href=\\\"javascript"] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+    let map = serde_json::to_string(&check.map).expect("json");
+    assert!(!map.contains("<script"), "{map}");
+
+    // Nothing published changed.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM content_revisions").await,
+        revisions
+    );
+    assert_eq!(published_revision(&app, FILE).await, 1);
+    // The server still answers promptly.
+    let _: LibraryData = json(&app, &t, "author_library", &[]).await;
+    app.cleanup().await;
+}
+
+fn ed_hostile() -> String {
+    "---\nid: hostile\nkind: scenario\ntitle: <script>alert(1)</script>\npersona: P\nsituation: S\nmood: m\nchannel: phone\ncompetencies: [empathy]\n---\n\n## <img src=x onerror=alert(1)> {#start}\n\n**P:** <script>alert(2)</script> [x](javascript:alert(3))\n\n- [<script>alert(4)</script>](#end)\n  > <iframe src=\"https://evil.example\"></iframe>\n  Effects: empathy +1\n\n## End {#end}\n\nEnding: resolved\n".to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_clearly_sqlite() {
+    bad_input_is_refused_clearly(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_clearly_postgres() {
+    bad_input_is_refused_clearly(Backend::Postgres).await;
+}
+
+/// A publish on one instance reaches another instance on the same
+/// database (PostgreSQL, the scale-out set-up) without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instance_picks_up_a_publish() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    let ed = open(&app, &t, FILE).await;
+    let edited = ed.text.replacen(OLD_LINE, NEW_LINE, 1);
+    // A second instance's catalog, built before the publish.
+    let other = rapport::content::store::load(&app.db, std::path::Path::new("content"))
+        .await
+        .expect("loads");
+    let old_epoch = other.get().epoch;
+    assert_eq!(
+        save(&app, &t, FILE, &edited, "", true).await,
+        Ok("published=2".into())
+    );
+    assert!(other.reload_if_changed(&app.db).await.expect("reload"));
+    assert!(other.get().epoch > old_epoch);
+    let catalog = other.get();
+    let item = catalog
+        .course(COURSE)
+        .and_then(|c| c.item(SCENARIO))
+        .expect("item");
+    assert!(serde_json::to_string(&item.body)
+        .expect("json")
+        .contains("once more"));
+    assert!(!other.reload_if_changed(&app.db).await.expect("no change"));
+    app.cleanup().await;
+}
