@@ -126,7 +126,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                             </select>
                             <label for="new-name">"Title"</label>
                             <input id="new-name" name="name" type="text" required placeholder="e.g. The late parcel" />
-                            <button type="submit">"Create draft"</button>
+                            <button type="submit" class="button primary">"Create draft"</button>
                         </form>
                     </section>
                     <section class="card" aria-labelledby="import-title">
@@ -146,7 +146,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                             <FileIntoTextarea target="import-source" />
                             <label for="import-source">"The file's text (paste it here, or choose a file above)"</label>
                             <textarea id="import-source" name="source" rows="8" required spellcheck="false"></textarea>
-                            <button type="submit">"Import as draft"</button>
+                            <button type="submit" class="button primary">"Import as draft"</button>
                         </form>
                     </section>
                 }.into_any()
@@ -361,8 +361,8 @@ fn Editor(data: EditorData) -> impl IntoView {
                     <textarea id="source" name="source" rows="28" spellcheck="false" node_ref=area on:input=on_input aria-describedby="check-status">{data.text.clone()}</textarea>
                     <p id="check-status" class="hint" role="status" aria-live="polite">{move || status.get()}</p>
                     <div class="actions-row">
-                        <button type="submit" name="intent" value="save">"Save draft"</button>
-                        <button type="submit" name="intent" value="publish" class="secondary">"Save and publish"</button>
+                        <button type="submit" name="intent" value="save" class="button primary">"Save draft"</button>
+                        <button type="submit" name="intent" value="publish" class="button">"Save and publish"</button>
                     </div>
                 </form>
                 {has_draft.then(|| view! {
@@ -569,7 +569,7 @@ pub fn AuthorHistoryPage() -> impl IntoView {
                                                 <form method="post" action="/api/author_rollback" class="inline-form">
                                                     <input type="hidden" name="path" value=path.clone() />
                                                     <input type="hidden" name="revision" value=r.revision.to_string() />
-                                                    <button type="submit" class="secondary">{format!("Publish revision {} again", r.revision)}</button>
+                                                    <button type="submit" class="button">{format!("Publish revision {} again", r.revision)}</button>
                                                 </form>
                                             })}
                                         </td>
