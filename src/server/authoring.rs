@@ -1679,6 +1679,36 @@ mod tests {
     }
 
     #[test]
+    fn the_map_marks_start_endings_unreachable_scenes_and_dead_ends() {
+        let text = "---\nid: m\nkind: scenario\ntitle: M\npersona: P\nsituation: S\nmood: m\nchannel: phone\ncompetencies: [empathy]\n---\n\n## Start {#start}\n\n- [Good](#win)\n  > ok\n- [Loop](#loop)\n  > hm\n\n## Loop {#loop}\n\n- [Again](#loop2)\n  > hm\n\n## Loop two {#loop2}\n\n- [Back](#loop)\n  > hm\n\n## Win {#win}\n\nEnding: resolved\n\n## Island & <co> {#island}\n\nEnding: lost\n";
+        let parsed = crate::content::parse_item("m.md".into(), text.as_bytes(), None);
+        let Some(ItemBody::Scenario(s)) = parsed.body else {
+            panic!("a scenario: {:?}", parsed.report.diagnostics)
+        };
+        let mut counts = Counts::default();
+        counts.choices.insert(("start".into(), 0), 3);
+        counts.choices.insert(("start".into(), 1), 1);
+        let map = scenario_map("c/m.md", &s, &counts);
+        let by_id = |id: &str| map.scenes.iter().find(|m| m.id == id).expect(id);
+        assert!(by_id("start").start);
+        assert_eq!(by_id("win").ending.as_deref(), Some("resolved"));
+        assert!(by_id("island").unreachable);
+        assert!(by_id("loop").dead_end && by_id("loop2").dead_end);
+        assert!(!by_id("start").dead_end && !by_id("win").dead_end);
+        assert_eq!(by_id("start").choices[0].share, Some(75));
+        assert_eq!(by_id("start").choices[1].share, Some(25));
+        assert!(map.svg.contains("map-unreachable") && map.svg.contains("map-dead"));
+        assert!(map.svg.contains("75%"));
+        // Titles are escaped; every node links to its line in the editor.
+        let island = &by_id("island").title;
+        assert!(island.contains('&'), "{island}");
+        assert!(map.svg.contains(&xml(island)) && !map.svg.contains("& "));
+        assert!(map
+            .svg
+            .contains(&format!("line={}#source", by_id("win").line)));
+    }
+
+    #[test]
     fn crc32_matches_the_reference_value() {
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
     }
