@@ -128,3 +128,29 @@ test("trainers only: an employee cannot open the authoring pages", async ({ page
   const res = await page.request.get("/author/download?path=empathetic-listening%2Fcourse.md");
   expect(res.status()).toBe(403);
 });
+
+test("text typed while the server is unreachable is not lost", async ({ page, context, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "the browser keeps its copy with JavaScript; without it, the browser's Back keeps the form");
+  await signIn(page, "trainer@demo.test");
+  const path = "empathetic-listening/03-the-third-call.md";
+  const url = `/author/edit?path=${encodeURIComponent(path)}`;
+  await page.goto(url);
+  const source = page.getByLabel(`Markdown of ${path}`);
+  const typed = (await source.inputValue()) + "\nA line typed while offline.\n";
+  // Once the page is interactive, typing starts a check.
+  await expect(async () => {
+    await source.fill(typed);
+    await expect(page.locator("#check-status")).toHaveText(/Checking|Preview up to date/, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await context.setOffline(true);
+  await source.fill(typed + "More.\n");
+  await expect(page.locator("#check-status")).toContainText("could not be reached");
+  await expect(source).toHaveValue(typed + "More.\n");
+  // Saving fails while offline…
+  await page.getByRole("button", { name: "Save draft" }).click({ noWaitAfter: true }).catch(() => {});
+  await context.setOffline(false);
+  // …and the editor offers the text back.
+  await page.goto(url);
+  await page.getByRole("button", { name: "Put my unsaved text back" }).click();
+  await expect(page.getByLabel(`Markdown of ${path}`)).toHaveValue(typed + "More.\n");
+});

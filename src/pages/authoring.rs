@@ -260,8 +260,13 @@ fn Editor(data: EditorData) -> impl IntoView {
     let generation = StoredValue::new(0u64);
     let timer: StoredValue<Option<leptos::prelude::TimeoutHandle>> = StoredValue::new(None);
     let path_for_input = path.clone();
+    let backup_key = format!("rapport-editor:{path}");
+    let key_for_input = backup_key.clone();
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
+        // A copy in this browser, so nothing typed is lost if a save cannot
+        // reach the server.
+        backup::store(&key_for_input, &text);
         let path = path_for_input.clone();
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
@@ -299,6 +304,29 @@ fn Editor(data: EditorData) -> impl IntoView {
             jump_to_line(&area, line);
         }
     });
+    // Text typed here earlier that the server does not have (a save that
+    // never arrived): offer it back. Once the server has it, forget it.
+    let unsaved: RwSignal<Option<String>> = RwSignal::new(None);
+    let server_text = StoredValue::new(data.text.clone());
+    let key_for_mount = backup_key.clone();
+    Effect::new(move |_| match backup::load(&key_for_mount) {
+        Some(t) if t != server_text.get_value() => unsaved.set(Some(t)),
+        Some(_) => backup::clear(&key_for_mount),
+        None => {}
+    });
+    let key = StoredValue::new(backup_key);
+    let restore = move |_| {
+        if let (Some(text), Some(el)) = (unsaved.get_untracked(), area.get_untracked()) {
+            el.set_value(&text);
+            backup::store(&key.get_value(), &text);
+            unsaved.set(None);
+            status.set("Your unsaved text is back in the editor. Save it to keep it.".into());
+        }
+    };
+    let forget = move |_| {
+        backup::clear(&key.get_value());
+        unsaved.set(None);
+    };
     let check = move || live.get().unwrap_or_else(|| initial.get_value());
     let published = data.published;
     let has_draft = data.draft.is_some();
@@ -351,6 +379,15 @@ fn Editor(data: EditorData) -> impl IntoView {
             </p>
         </div>
         {conflict}
+        {move || unsaved.get().map(|_| view! {
+            <div class="flash flash-error" role="alert">
+                <p>"This browser has text for this file that was never saved (perhaps the server could not be reached)."</p>
+                <p class="actions-row">
+                    <button type="button" class="button primary" on:click=restore>"Put my unsaved text back"</button>
+                    <button type="button" class="button" on:click=forget>"Discard it"</button>
+                </p>
+            </div>
+        })}
         <div class="editor-layout">
             <section class="editor-pane" aria-labelledby="source-title">
                 <h2 id="source-title">"Source"</h2>
@@ -752,4 +789,42 @@ pub fn AuthorAnalyticsPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The editor's copy of what is typed, in the browser's local storage.
+mod backup {
+    #[cfg(feature = "hydrate")]
+    fn storage() -> Option<web_sys::Storage> {
+        leptos::prelude::window().local_storage().ok().flatten()
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn store(key: &str, text: &str) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(key, text);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn load(key: &str) -> Option<String> {
+        storage().and_then(|s| s.get_item(key).ok().flatten())
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn clear(key: &str) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(key);
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn store(_key: &str, _text: &str) {}
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn load(_key: &str) -> Option<String> {
+        None
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn clear(_key: &str) {}
 }

@@ -425,5 +425,11 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
     super::dashboard::rebuild_all(db)
         .await
         .map_err(|e| anyhow::anyhow!("generate: cannot count the dashboards: {e}"))?;
+    if db.backend == super::db::Backend::Postgres {
+        // After a bulk load, as autovacuum would in time: statistics for the
+        // planner and the visibility map for index-only scans of the
+        // aggregates (overview sums 189 ms -> 27 ms measured).
+        sqlx::query("VACUUM ANALYZE").execute(&db.pool).await?;
+    }
     Ok(g)
 }
