@@ -55,7 +55,9 @@ async function waitForStep(page: Page, n: number) {
     const step = page.locator('input[name="step"]');
     const ended = page.getByRole("heading", { name: /^Outcome:|^Passed$|^Not passed yet$/ });
     if ((await ended.count()) > 0) return;
-    expect(await step.first().getAttribute("value")).toBe(String(n));
+    // A short wait per try: between two steps the page may briefly show
+    // neither a step form nor the ending, and toPass must be able to retry.
+    expect(await step.first().getAttribute("value", { timeout: 500 })).toBe(String(n));
   }).toPass({ timeout: 5000 });
 }
 
