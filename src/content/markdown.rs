@@ -46,6 +46,14 @@ pub fn render_inline(markdown: &str) -> String {
     }
 }
 
+/// Text made safe to place inside HTML or SVG markup.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 pub fn sanitize(html: &str) -> String {
     cleaner().clean(html).to_string()
 }

@@ -58,22 +58,28 @@ fn file_kind(name: &str) -> &'static str {
     }
 }
 
+/// Display names of the given users, in one query.
 async fn names(state: &AppState, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if out.contains_key(id) {
-            continue;
-        }
-        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&state.db.pool)
-            .await
-            .map_err(internal)?;
-        if let Some((n,)) = row {
-            out.insert(*id, n);
-        }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(out)
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, name FROM users WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&state.db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -276,10 +282,18 @@ async fn folder_tree(
 /// Checks `text` as the file `path` in the context of its course and
 /// renders what learners would see.
 pub async fn check(state: &AppState, path: &str, text: &str) -> Result<CheckResult, AppError> {
-    check_bytes(state, path, text.as_bytes()).await
+    check_bytes(state, path, text.as_bytes(), false).await
 }
 
-async fn check_bytes(state: &AppState, path: &str, bytes: &[u8]) -> Result<CheckResult, AppError> {
+/// With `learner_counts`, the scenario map also shows what learners chose
+/// (it reads every attempt of the published version: done when the editor
+/// opens, not at every check while typing).
+async fn check_bytes(
+    state: &AppState,
+    path: &str,
+    bytes: &[u8],
+    learner_counts: bool,
+) -> Result<CheckResult, AppError> {
     let (folder, name) = check_path(path)?;
     if bytes.len() > MAX_FILE_BYTES {
         return Err(too_large(bytes.len()));
@@ -289,7 +303,7 @@ async fn check_bytes(state: &AppState, path: &str, bytes: &[u8]) -> Result<Check
     let path_owned = path.to_string();
     let kind = file_kind(name);
     let folder = folder.to_string();
-    let counts = if kind == "item" {
+    let counts = if kind == "item" && learner_counts {
         scenario_counts(state, path).await?
     } else {
         Counts::default()
@@ -492,7 +506,7 @@ pub async fn open(
         (None, None, Some(f)) => f.source.clone(),
         (None, None, None) => String::new(),
     };
-    let check = check(state, path, &text).await?;
+    let check = check_bytes(state, path, text.as_bytes(), true).await?;
     Ok(EditorData {
         path: path.to_string(),
         published: file.as_ref().map(|f| f.revision),
@@ -1120,7 +1134,7 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
                 let choice = choice.ok_or(AppError::Internal)?;
                 transcript.push(PlayLine {
                     speaker: None,
-                    html: markdown::sanitize(&html_escape(&choice.text)),
+                    html: markdown::escape(&choice.text),
                     mine: true,
                 });
                 feedback = Some(choice.feedback_html.clone());
@@ -1172,13 +1186,6 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
         best: result.as_ref().and_then(|r| r.best),
         back,
     })
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// What learners did on the published version of a scenario: choices by
@@ -1452,7 +1459,7 @@ fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> ScenarioMap {
                     "<path d=\"M{sx},{sy} C{},{sy} {},{ey} {ex},{ey}\" class=\"{class}\" stroke-width=\"{stroke:.1}\" marker-end=\"url(#arrow)\"><title>{}</title></path>",
                     sx as i64 + bend,
                     ex as i64 - bend,
-                    xml(&format!(
+                    markdown::escape(&format!(
                         "{} → {}{}",
                         c.text,
                         c.target,
@@ -1520,14 +1527,14 @@ fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> ScenarioMap {
         };
         svg.push_str(&format!(
             "<a href=\"{href}\" class=\"map-link\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"6\" class=\"{class}\"/><text x=\"{}\" y=\"{}\" class=\"map-title\">{}</text><text x=\"{}\" y=\"{}\" class=\"map-tag\">#{} · {}</text></a>",
-            xml(&format!("{} (#{}), line {}: {}", m.title, m.id, m.line, tag)),
+            markdown::escape(&format!("{} (#{}), line {}: {}", m.title, m.id, m.line, tag)),
             x + 8,
             y + 22,
-            xml(&title),
+            markdown::escape(&title),
             x + 8,
             y + 42,
-            xml(&m.id.chars().take(14).collect::<String>()),
-            xml(&tag),
+            markdown::escape(&m.id.chars().take(14).collect::<String>()),
+            markdown::escape(&tag),
         ));
     }
     svg.push_str("</svg>");
@@ -1537,13 +1544,6 @@ fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> ScenarioMap {
         scenes: out_scenes,
         attempts: counts.attempts,
     }
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The source of a file for download: the draft when `draft`, else the
@@ -1702,7 +1702,7 @@ mod tests {
         // Titles are escaped; every node links to its line in the editor.
         let island = &by_id("island").title;
         assert!(island.contains('&'), "{island}");
-        assert!(map.svg.contains(&xml(island)) && !map.svg.contains("& "));
+        assert!(map.svg.contains(&markdown::escape(island)) && !map.svg.contains("& "));
         assert!(map
             .svg
             .contains(&format!("line={}#source", by_id("win").line)));

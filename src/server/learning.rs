@@ -1155,7 +1155,7 @@ fn transcript(scenario: &Scenario, play: &ScenarioState) -> Vec<Turn> {
         {
             out.push(Turn {
                 speaker: None,
-                html: html_escape(&c.text),
+                html: crate::content::markdown::escape(&c.text),
                 mine: true,
             });
         }
@@ -1183,13 +1183,6 @@ fn split_debrief(scenario: &Scenario, play: &ScenarioState, turns: &mut Vec<Turn
         tail.into_iter().partition(|t| t.speaker.is_some());
     turns.extend(spoken);
     narration
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<EndingView> {
