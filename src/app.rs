@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates/:code") view=pages::learn::CertificatePage ssr=SsrMode::Async />
                     <Route path=path!("/content") view=pages::content::ContentPage ssr=SsrMode::Async />
                     <Route path=path!("/author") view=pages::authoring::AuthorLibraryPage ssr=SsrMode::Async />
+                    <Route path=path!("/author/course") view=pages::authoring::AuthorCoursePage ssr=SsrMode::Async />
                     <Route path=path!("/author/edit") view=pages::authoring::AuthorEditPage ssr=SsrMode::Async />
                     <Route path=path!("/author/history") view=pages::authoring::AuthorHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/author/play") view=pages::authoring::AuthorPlayPage ssr=SsrMode::Async />

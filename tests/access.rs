@@ -293,6 +293,26 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             authors.clone(),
             StatusCode::NOT_FOUND,
         ),
+        (
+            "author_composition",
+            vec![("folder", "empathetic-listening")],
+            authors.clone(),
+            ok,
+        ),
+        (
+            "author_compose",
+            vec![
+                ("folder", "empathetic-listening"),
+                ("base", "999"),
+                ("about[title]", "x"),
+                ("about[summary]", "x"),
+                ("about[minutes]", "5"),
+                ("about[competencies]", "empathy"),
+                ("intent", "save"),
+            ],
+            authors.clone(),
+            StatusCode::CONFLICT,
+        ),
         ("admin_team", vec![("id", &other_s)], vec![Who::Admin], ok),
         (
             "admin_rename_team",
@@ -586,6 +606,8 @@ fn every_server_function_is_covered() {
         "author_rollback",
         "author_playtest",
         "author_analytics",
+        "author_composition",
+        "author_compose",
         // tests/auth.rs
         "login",
         "logout",

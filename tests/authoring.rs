@@ -787,6 +787,289 @@ async fn bad_input_is_refused_clearly_postgres() {
     bad_input_is_refused_clearly(Backend::Postgres).await;
 }
 
+/// The composition form: the items' order, which are required and a
+/// quiz's pass rules, saved as drafts (learners see nothing), refused
+/// clearly when wrong (nothing saved), moved one place, then published.
+async fn compose_a_course(backend: Backend) {
+    use rapport::api::authoring::Composition;
+    use rapport::api::learn::CourseData;
+    let app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    let learner = app.login_as("learner@example.com").await;
+    let folder = "empathetic-listening";
+    let quiz = "empathetic-listening/05-quiz.md";
+    let outline = |c: &CourseData| -> Vec<(String, bool)> {
+        c.items.iter().map(|i| (i.id.clone(), i.required)).collect()
+    };
+    let shipped: Vec<(String, bool)> = [
+        "listening-is-the-job",
+        "reflect-ask-confirm",
+        "the-third-call",
+        "the-quiet-customer",
+        "listening-quiz",
+    ]
+    .iter()
+    .map(|id| (id.to_string(), true))
+    .collect();
+    let before: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(outline(&before), shipped);
+
+    let c: Composition = json(&app, &t, "author_composition", &[("folder", folder)]).await;
+    let ids: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        shipped
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+    );
+    assert!(c.items.iter().all(|i| i.required));
+    let q = c.items.iter().find(|i| i.kind == "quiz").expect("the quiz");
+    assert_eq!((q.pass.as_str(), q.attempts.as_str()), ("75", "3"));
+    assert_eq!(
+        (c.title.as_str(), c.minutes.as_str()),
+        ("Empathetic listening", "45")
+    );
+    assert_eq!(c.competencies, "empathy, listening, honesty");
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+
+    // The form as a browser sends it: positions, ticked boxes, quiz rules.
+    let form = |c: &Composition,
+                positions: &[&str],
+                required: &[bool],
+                pass: &str,
+                attempts: &str,
+                intent: &str|
+     -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = vec![
+            ("folder".into(), c.folder.clone()),
+            ("base".into(), c.base.clone()),
+            ("about[title]".into(), c.title.clone()),
+            ("about[summary]".into(), c.summary.clone()),
+            ("about[minutes]".into(), c.minutes.clone()),
+            ("about[competencies]".into(), c.competencies.clone()),
+            ("intent".into(), intent.into()),
+        ];
+        for (n, item) in c.items.iter().enumerate() {
+            let k = |f: &str| format!("items[{n}][{f}]");
+            f.push((k("path"), item.path.clone()));
+            f.push((k("base"), item.base.clone()));
+            f.push((k("position"), positions[n].into()));
+            if required[n] {
+                f.push((k("required"), "on".into()));
+            }
+            if item.kind == "quiz" {
+                f.push((k("pass"), pass.into()));
+                f.push((k("attempts"), attempts.into()));
+            }
+        }
+        f
+    };
+    let post = |f: Vec<(String, String)>| {
+        let app = &app;
+        let t = &t;
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let res = app.call(t, "author_compose", &pairs).await;
+            (res.status(), res.text().await.expect("body"))
+        }
+    };
+    let drafts = || app.count("SELECT COUNT(*) FROM content_drafts");
+
+    // Bad input: a clear refusal and nothing saved.
+    let all = [true; 5];
+    for (f, status, says) in [
+        (
+            form(&c, &["1", "2", "3", "9", "5"], &all, "75", "3", "save"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must be a whole number from 1 to 5",
+        ),
+        (
+            form(&c, &["1", "2", "3", "4", "5"], &all, "0", "", "save"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pass mark of",
+        ),
+        (
+            form(&c, &["1", "2", "3", "4", "5"], &all, "80", "many", "save"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempts of",
+        ),
+        (
+            form(
+                &c,
+                &["1", "2", "3", "4", "5"],
+                &[false; 5],
+                "75",
+                "3",
+                "save",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tick at least one required item",
+        ),
+    ] {
+        let (got, body) = post(f).await;
+        assert_eq!(got, status, "{body}");
+        assert!(body.contains(says), "{body}");
+    }
+    let mut foreign = form(&c, &["1", "2", "3", "4", "5"], &all, "75", "3", "save");
+    foreign[7].1 = "brand-values/05-quiz.md".into();
+    let (got, body) = post(foreign).await;
+    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("not a published item of this course"),
+        "{body}"
+    );
+    let mut stale = form(&c, &["1", "2", "3", "4", "5"], &all, "75", "3", "save");
+    stale[1].1 = "7".into();
+    let (got, body) = post(stale).await;
+    assert_eq!(got, StatusCode::CONFLICT, "{body}");
+    assert_eq!(drafts().await, 0, "nothing was saved");
+
+    // The scenarios first, the second lesson optional, the quiz at 80%
+    // with 5 attempts: saved as drafts, learners see the old course.
+    let (got, body) = post(form(
+        &c,
+        &["3", "4", "1", "2", "5"],
+        &[true, false, true, true, true],
+        "80",
+        "5",
+        "save",
+    ))
+    .await;
+    assert_eq!((got, body.as_str()), (StatusCode::OK, "\"composed=saved\""));
+    assert_eq!(drafts().await, 2, "course.md and the quiz");
+    let still: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(outline(&still), shipped);
+    let c: Composition = json(&app, &t, "author_composition", &[("folder", folder)]).await;
+    let ids: Vec<(&str, bool)> = c
+        .items
+        .iter()
+        .map(|i| (i.id.as_str(), i.required))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("the-third-call", true),
+            ("the-quiet-customer", true),
+            ("listening-is-the-job", true),
+            ("reflect-ask-confirm", false),
+            ("listening-quiz", true)
+        ]
+    );
+    let q = c.items.iter().find(|i| i.kind == "quiz").expect("the quiz");
+    assert_eq!(
+        (q.pass.as_str(), q.attempts.as_str(), q.draft_pending),
+        ("80", "5", true)
+    );
+    assert!(
+        c.course_draft && c.diagnostics.is_empty(),
+        "{:?}",
+        c.diagnostics
+    );
+
+    // Move the quiz up one place: saved at once.
+    let quiz_up = format!("up:{quiz}");
+    let (got, body) = post(form(
+        &c,
+        &["1", "2", "3", "4", "5"],
+        &[true, true, true, false, true],
+        "80",
+        "5",
+        &quiz_up,
+    ))
+    .await;
+    assert_eq!((got, body.as_str()), (StatusCode::OK, "\"composed=moved\""));
+    let c: Composition = json(&app, &t, "author_composition", &[("folder", folder)]).await;
+    let ids: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "the-third-call",
+            "the-quiet-customer",
+            "listening-is-the-job",
+            "listening-quiz",
+            "reflect-ask-confirm"
+        ]
+    );
+
+    // Publish: the learner's course follows, and the files say so in the
+    // same words a trainer would type.
+    let (got, body) = post(form(
+        &c,
+        &["1", "2", "3", "4", "5"],
+        &[true, true, true, true, false],
+        "80",
+        "5",
+        "publish",
+    ))
+    .await;
+    assert_eq!(
+        (got, body.as_str()),
+        (StatusCode::OK, "\"composed=published\"")
+    );
+    assert_eq!(drafts().await, 0, "both drafts went live");
+    let after: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(
+        outline(&after),
+        [
+            ("the-third-call".to_string(), true),
+            ("the-quiet-customer".to_string(), true),
+            ("listening-is-the-job".to_string(), true),
+            ("listening-quiz".to_string(), true),
+            ("reflect-ask-confirm".to_string(), false),
+        ]
+    );
+    let course_md: String = app
+        .text(&format!(
+            "SELECT source FROM content_files WHERE path = '{folder}/course.md'"
+        ))
+        .await;
+    assert!(
+        course_md.contains("order: [the-third-call, the-quiet-customer, listening-is-the-job, listening-quiz, reflect-ask-confirm]\n"),
+        "{course_md}"
+    );
+    assert!(
+        course_md.contains("required: [the-third-call, the-quiet-customer, listening-is-the-job, listening-quiz]\n"),
+        "{course_md}"
+    );
+    let quiz_md: String = app
+        .text(&format!(
+            "SELECT source FROM content_files WHERE path = '{quiz}'"
+        ))
+        .await;
+    assert!(
+        quiz_md.contains("pass: 80%\n") && quiz_md.contains("attempts: 5\n"),
+        "{quiz_md}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'content.published'")
+            .await,
+        2
+    );
+    // Only trainers and admins compose.
+    let f = form(&c, &["1", "2", "3", "4", "5"], &all, "80", "5", "publish");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = app.call(&learner, "author_compose", &pairs).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .call(&learner, "author_composition", &[("folder", folder)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_a_course_sqlite() {
+    compose_a_course(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_a_course_postgres() {
+    compose_a_course(Backend::Postgres).await;
+}
+
 /// A publish on one instance reaches another instance on the same
 /// database (PostgreSQL, the scale-out set-up) without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -382,3 +382,108 @@ pub async fn author_analytics(path: String) -> Result<Analytics, AppError> {
     guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
     authoring::analytics(&state, &path).await
 }
+
+/// One item of a course on the composition form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompositionItem {
+    pub path: String,
+    pub id: String,
+    pub title: String,
+    /// lesson, scenario or quiz.
+    pub kind: String,
+    pub required: bool,
+    /// Quizzes: the pass mark (percent) and attempts ("" = no limit).
+    pub pass: String,
+    pub attempts: String,
+    /// The quiz's draft revision its values were read from ("" = none).
+    pub base: String,
+    /// The item has a draft that is not published yet.
+    pub draft_pending: bool,
+}
+
+/// A course as the composition form shows it: what `course.md` says (its
+/// draft when there is one) and its published items in learners' order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Composition {
+    pub folder: String,
+    pub title: String,
+    pub summary: String,
+    pub minutes: String,
+    pub competencies: String,
+    /// The draft revision of course.md the form was read from ("" = none).
+    pub base: String,
+    pub course_published: bool,
+    pub course_draft: bool,
+    pub items: Vec<CompositionItem>,
+    /// Files of the folder that exist only as drafts: (path, title).
+    pub unpublished: Vec<(String, String)>,
+    /// The problems of course.md as the form would save it.
+    pub diagnostics: Vec<DiagnosticView>,
+}
+
+/// The course's own fields on the composition form (`about[title]`, …).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CourseAbout {
+    pub title: String,
+    pub summary: String,
+    pub minutes: String,
+    pub competencies: String,
+}
+
+/// One item row of the submitted composition form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComposeRow {
+    pub path: String,
+    pub position: String,
+    pub required: Option<String>,
+    pub pass: Option<String>,
+    pub attempts: Option<String>,
+    pub base: Option<String>,
+}
+
+/// The composition form of the course in `folder`.
+#[server(endpoint = "author_composition")]
+pub async fn author_composition(folder: String) -> Result<Composition, AppError> {
+    use crate::server::{compose, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    compose::composition(&state, &folder).await
+}
+
+/// Saves the course's composition: title, summary, time, competencies, the
+/// items' order and which are required (course.md), and each quiz's pass
+/// mark and attempts. `intent`: "save" (drafts), "publish", or
+/// "up:PATH" / "down:PATH" to move one item and save the draft.
+#[server(endpoint = "author_compose")]
+pub async fn author_compose(
+    folder: String,
+    base: Option<String>,
+    about: CourseAbout,
+    items: Option<Vec<ComposeRow>>,
+    intent: Option<String>,
+) -> Result<String, AppError> {
+    use crate::server::{compose, guard};
+    let back = guard::url_with("/author/course", &[("folder", &folder)]);
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        let form = compose::ComposeForm {
+            folder: &folder,
+            base: base.as_deref(),
+            title: &about.title,
+            summary: &about.summary,
+            minutes: &about.minutes,
+            competencies: &about.competencies,
+            rows: items.as_deref().unwrap_or_default(),
+            intent: intent.as_deref().unwrap_or("save"),
+        };
+        compose::compose(&state, me.id, &form).await
+    }
+    .await;
+    match &result {
+        Ok(to) if to.starts_with('/') => guard::redirect(to),
+        Ok(query) => guard::redirect(&format!("{back}&{query}")),
+        Err(e) => guard::redirect(&guard::url_with(&back, &[("error", &e.to_string())])),
+    }
+    result
+}

@@ -411,6 +411,25 @@ pub fn build_course(
             reports[0].diagnostics.append(&mut src.diagnostics);
         }
     }
+    if !h.order.is_empty() {
+        let mut src = Source::from_bytes(reports[0].file.clone(), course_bytes);
+        let mut listed: Vec<String> = Vec::new();
+        for (id, at) in &h.order {
+            if listed.contains(id) {
+                src.warning(*at, format!("`{id}` is listed twice in `order`"));
+            } else if items.iter().any(|i| &i.id == id) {
+                listed.push(id.clone());
+            } else {
+                src.warning_hint(
+                    *at,
+                    format!("`{id}` in `order` is not an item of this course; it is skipped"),
+                    "list the ids from the items' front matter",
+                );
+            }
+        }
+        reports[0].diagnostics.append(&mut src.diagnostics);
+        items = apply_order(items, |i| i.id.as_str(), &listed);
+    }
     if items.is_empty() {
         let file = reports[0].file.clone();
         reports[0].diagnostics.push(Diagnostic {
@@ -435,6 +454,24 @@ pub fn build_course(
         file: course_rel,
     };
     (Some(course), reports)
+}
+
+/// Puts `items` in the order of the ids in `order`; items not listed keep
+/// their relative (file-name) order after the listed ones.
+pub fn apply_order<T>(items: Vec<T>, id: impl Fn(&T) -> &str, order: &[String]) -> Vec<T> {
+    let mut keyed: Vec<(usize, usize, T)> = items
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let rank = order
+                .iter()
+                .position(|o| o == id(&item))
+                .unwrap_or(order.len());
+            (rank, n, item)
+        })
+        .collect();
+    keyed.sort_by_key(|(rank, n, _)| (*rank, *n));
+    keyed.into_iter().map(|(_, _, item)| item).collect()
 }
 
 /// Parses one item file. The item is returned only when it has no errors.

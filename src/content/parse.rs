@@ -31,6 +31,9 @@ pub struct CourseHeader {
     pub competencies: Vec<String>,
     /// Required item ids with their offsets; `None` means all items.
     pub required: Option<Vec<(String, usize)>>,
+    /// The order learners meet the items in, by id, with offsets; items not
+    /// listed follow in file-name order.
+    pub order: Vec<(String, usize)>,
     pub description_html: String,
 }
 
@@ -97,6 +100,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
             Some(l)
         }
     });
+    let order = fm.list("order").unwrap_or_default();
     fm.warn_unused(
         src,
         &[
@@ -107,6 +111,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
             "minutes",
             "competencies",
             "required",
+            "order",
         ],
     );
     let body = src.text[fm.body_start..].to_string();
@@ -121,6 +126,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
         minutes: minutes?,
         competencies,
         required,
+        order,
         description_html: render(&body),
     })
 }

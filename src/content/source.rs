@@ -477,6 +477,94 @@ pub fn line_spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// `text` with front-matter key `key` set to `value` (already formatted,
+/// see [`fm_scalar`] and [`fm_list`]), or removed when `value` is `None`.
+/// The rest of the text, comments included, is kept as it was. A key that
+/// is missing is added at the end of the front matter; a file without front
+/// matter gets one.
+pub fn set_front_matter(text: &str, key: &str, value: Option<&str>) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let new_line = value.map(|v| format!("{key}: {v}\n"));
+    if lines.first().map(|l| l.trim_end()) != Some("---") {
+        return match new_line {
+            Some(l) => format!("---\n{l}---\n{text}"),
+            None => text.to_string(),
+        };
+    }
+    let close = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == "---")
+        .map(|n| n + 1);
+    let end = close.unwrap_or(lines.len());
+    let is_key_line = |l: &str| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    };
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut n = 0;
+    let mut done = false;
+    while n < lines.len() {
+        let line = lines[n];
+        if n > 0 && n < end && !done && is_key_line(line) {
+            if let Some(l) = &new_line {
+                out.push_str(l);
+            }
+            done = true;
+            n += 1;
+            // A block list under the key goes with it.
+            while n < end {
+                let t = lines[n].trim();
+                if t == "-" || t.starts_with("- ") {
+                    n += 1;
+                } else {
+                    break;
+                }
+            }
+            continue;
+        }
+        if n == end && !done {
+            if let Some(l) = &new_line {
+                out.push_str(l);
+            }
+            done = true;
+            if close.is_none() {
+                out.push_str("---\n");
+            }
+        }
+        out.push_str(line);
+        if n + 1 == lines.len() && !line.ends_with('\n') && n < end {
+            out.push('\n');
+        }
+        n += 1;
+    }
+    if !done {
+        if let Some(l) = &new_line {
+            out.push_str(l);
+        }
+        if close.is_none() {
+            out.push_str("---\n");
+        }
+    }
+    out
+}
+
+/// A front-matter value that reads back as exactly `s` (on one line).
+pub fn fm_scalar(s: &str) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.starts_with(['[', '"', '\'']) || one_line.ends_with(['"', '\'']) {
+        format!("\"{one_line}\"")
+    } else {
+        one_line
+    }
+}
+
+/// A front-matter list such as `[intro, dana-calls, quiz]`.
+pub fn fm_list<S: AsRef<str>>(items: &[S]) -> String {
+    let parts: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    format!("[{}]", parts.join(", "))
+}
+
 /// Whether `s` is a valid id for a course, item, scene or choice.
 pub fn is_id(s: &str) -> bool {
     crate::domain::condition::is_name(s)
@@ -485,6 +573,46 @@ pub fn is_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_matter_keys_are_set_replaced_and_removed() {
+        let text = "---\nid: c\n# a comment\nrequired:\n  - a\n  - b\ntitle: C\n---\n# Body\nrequired: not front matter\n";
+        let set = set_front_matter(text, "required", Some(&fm_list(&["b"])));
+        assert_eq!(set, "---\nid: c\n# a comment\nrequired: [b]\ntitle: C\n---\n# Body\nrequired: not front matter\n");
+        let removed = set_front_matter(text, "required", None);
+        assert_eq!(
+            removed,
+            "---\nid: c\n# a comment\ntitle: C\n---\n# Body\nrequired: not front matter\n"
+        );
+        let added = set_front_matter(text, "order", Some("[b, a]"));
+        assert!(
+            added.contains("title: C\norder: [b, a]\n---\n# Body"),
+            "{added}"
+        );
+        // `required` must not match `requiredx`, and no front matter gets one.
+        assert_eq!(
+            set_front_matter("---\nrequiredx: 1\n---\n", "required", None),
+            "---\nrequiredx: 1\n---\n"
+        );
+        assert_eq!(
+            set_front_matter("# Body\n", "id", Some("c")),
+            "---\nid: c\n---\n# Body\n"
+        );
+        // Whatever a trainer types, the parser reads back the same value.
+        for title in [
+            "Plain",
+            "[not a list]",
+            "\"quoted\"",
+            "Dana: again",
+            "two\nlines",
+        ] {
+            let text = set_front_matter("---\nid: c\n---\n", "title", Some(&fm_scalar(title)));
+            let mut src = Source::new("a.md", &text);
+            let mut fm = FrontMatter::parse(&mut src);
+            let want = title.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(fm.text(&mut src, "title", "x").unwrap().0, want, "{text}");
+        }
+    }
 
     #[test]
     fn reads_keys_lists_and_positions() {

@@ -402,3 +402,61 @@ fn notes_and_hidden_files_are_not_items_and_order_follows_file_names() {
     let ids: Vec<&str> = lib.courses[0].items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c"]);
 }
+
+#[test]
+fn order_in_course_md_comes_before_file_names() {
+    let lesson = |id: &str| format!("---\nid: {id}\nkind: lesson\ntitle: {id}\n---\nText.\n");
+    let course = |order: &str| {
+        format!(
+            "---\nid: c\ntitle: C\nsummary: S\nminutes: 5\ncompetencies: [empathy]\n{order}---\n"
+        )
+    };
+    let tree = |order: &str| {
+        let mut files = std::collections::BTreeMap::new();
+        files.insert("c/course.md".to_string(), course(order).into_bytes());
+        for (name, id) in [
+            ("01-a.md", "a"),
+            ("02-b.md", "b"),
+            ("03-c.md", "c"),
+            ("04-d.md", "d"),
+        ] {
+            files.insert(format!("c/{name}"), lesson(id).into_bytes());
+        }
+        super::load_tree(&files)
+    };
+    let ids = |lib: &super::Library| -> Vec<String> {
+        lib.courses[0].items.iter().map(|i| i.id.clone()).collect()
+    };
+    // Listed ids first, in the listed order; the rest after, by file name.
+    let lib = tree("order: [c, a]\n");
+    assert_eq!(lib.errors(), 0, "{:#?}", lib.files);
+    assert_eq!(ids(&lib), ["c", "a", "b", "d"]);
+    // The block list form reads the same.
+    let lib = tree("order:\n  - d\n  - b\n");
+    assert_eq!(ids(&lib), ["d", "b", "a", "c"]);
+    // An unknown or repeated id is a warning at its line, never a broken course.
+    let lib = tree("order: [b, gone, b]\n");
+    assert_eq!(lib.errors(), 0);
+    assert_eq!(ids(&lib), ["b", "a", "c", "d"]);
+    let course_report = lib
+        .files
+        .iter()
+        .find(|f| f.kind == "course")
+        .expect("course report");
+    let warnings: Vec<(usize, &str)> = course_report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert!(
+        warnings.contains(&(
+            7,
+            "`gone` in `order` is not an item of this course; it is skipped"
+        )),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(&(7, "`b` is listed twice in `order`")),
+        "{warnings:?}"
+    );
+}

@@ -20,7 +20,7 @@ use crate::domain::course::{ItemBody, Scenario};
 use crate::domain::play::ScenarioState;
 use std::collections::{BTreeMap, HashMap};
 
-fn internal(e: sqlx::Error) -> AppError {
+pub(super) fn internal(e: sqlx::Error) -> AppError {
     tracing::error!(error = %e, "database error");
     AppError::Internal
 }
@@ -48,7 +48,7 @@ pub fn check_path(path: &str) -> Result<(&str, &str), AppError> {
     Ok((folder, name))
 }
 
-fn file_kind(name: &str) -> &'static str {
+pub(super) fn file_kind(name: &str) -> &'static str {
     if name.eq_ignore_ascii_case("course.md") {
         "course"
     } else if content::is_item_name(name) {
@@ -83,24 +83,24 @@ async fn names(state: &AppState, ids: &[i64]) -> Result<HashMap<i64, String>, Ap
 }
 
 #[derive(sqlx::FromRow)]
-struct FileRow {
-    path: String,
-    source: String,
-    revision: i64,
-    published_by: Option<i64>,
-    published_at: i64,
+pub(super) struct FileRow {
+    pub(super) path: String,
+    pub(super) source: String,
+    pub(super) revision: i64,
+    pub(super) published_by: Option<i64>,
+    pub(super) published_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
-struct DraftRow {
-    path: String,
-    source: String,
-    revision: i64,
-    updated_by: Option<i64>,
-    updated_at: i64,
+pub(super) struct DraftRow {
+    pub(super) path: String,
+    pub(super) source: String,
+    pub(super) revision: i64,
+    pub(super) updated_by: Option<i64>,
+    pub(super) updated_at: i64,
 }
 
-async fn published(state: &AppState, path: &str) -> Result<Option<FileRow>, AppError> {
+pub(super) async fn published(state: &AppState, path: &str) -> Result<Option<FileRow>, AppError> {
     sqlx::query_as(
         "SELECT path, source, revision, published_by, published_at FROM content_files WHERE path = $1",
     )
@@ -110,7 +110,7 @@ async fn published(state: &AppState, path: &str) -> Result<Option<FileRow>, AppE
     .map_err(internal)
 }
 
-async fn draft(state: &AppState, path: &str) -> Result<Option<DraftRow>, AppError> {
+pub(super) async fn draft(state: &AppState, path: &str) -> Result<Option<DraftRow>, AppError> {
     sqlx::query_as(
         "SELECT path, source, revision, updated_by, updated_at FROM content_drafts WHERE path = $1",
     )
@@ -222,7 +222,7 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
 }
 
 /// The `title:` of a file's front matter, read loosely (for drafts).
-fn front_value(source: &str, key: &str) -> Option<String> {
+pub(super) fn front_value(source: &str, key: &str) -> Option<String> {
     let mut lines = source.lines();
     if lines.next()?.trim() != "---" {
         return None;
@@ -242,7 +242,7 @@ fn front_value(source: &str, key: &str) -> Option<String> {
     None
 }
 
-fn title_of(source: &str) -> Option<String> {
+pub(super) fn title_of(source: &str) -> Option<String> {
     front_value(source, "title")
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod authoring;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -270,6 +270,13 @@ impl TestApp {
         v.get("email").and_then(|e| e.as_str()).map(str::to_owned)
     }
 
+    pub async fn text(&self, sql: &str) -> String {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("text")
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.db.pool)
