@@ -1070,6 +1070,132 @@ async fn compose_a_course_postgres() {
     compose_a_course(Backend::Postgres).await;
 }
 
+/// Uploading a file with the import form as a browser without JavaScript
+/// sends it (multipart): a Twee story becomes a draft with its importer
+/// notes; a binary, an oversized or an empty file is refused with a reason
+/// on the library page and nothing is created.
+async fn upload_without_javascript(backend: Backend) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    let upload = |file_name: &str, bytes: Vec<u8>, format: &str, pasted: &str| {
+        Form::new()
+            .text("folder", "empathetic-listening")
+            .text("name", "")
+            .text("format", format.to_string())
+            .part("file", Part::bytes(bytes).file_name(file_name.to_string()))
+            .text("source", pasted.to_string())
+    };
+    let send = |client: &Client, form: Form| {
+        client
+            .post(app.url("/author/upload"))
+            .header("origin", app.base.clone())
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+    };
+    let location = |res: &reqwest::Response| {
+        res.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let twee = ":: StoryTitle\nThe refund\n\n:: StoryData\n{\"start\": \"Begin\"}\n\n:: Begin\nThe customer wants a refund.\n[[Offer one->Done]]\n[[Ask why->Missing]]\n\n:: Done\nThanks!\n";
+    let res = send(
+        &t,
+        upload("C:\\stories\\the-refund.twee", twee.into(), "twee", ""),
+    )
+    .await
+    .expect("upload");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&res),
+        "/author/edit?path=empathetic-listening%2Fthe-refund.md&imported=1"
+    );
+    let draft = app
+        .text("SELECT source FROM content_drafts WHERE path = 'empathetic-listening/the-refund.md'")
+        .await;
+    assert!(
+        draft.contains("## Begin") || draft.contains("{#begin}"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("Import notes") && draft.contains("Missing"),
+        "{draft}"
+    );
+
+    // Refusals: back to the library with the reason, nothing created.
+    let mut binary = vec![0xff, 0xfe, 0x00, 0x41];
+    binary.extend_from_slice(b"---\nid: x\n");
+    for (form, says) in [
+        (
+            upload("photo.md", binary, "markdown", ""),
+            "is not UTF-8 text",
+        ),
+        (
+            upload("huge.md", vec![b'a'; 1_100_000], "markdown", ""),
+            "larger than 1 MB",
+        ),
+        (upload("empty.md", Vec::new(), "markdown", ""), "is empty"),
+        (
+            Form::new()
+                .text("folder", "empathetic-listening")
+                .text("format", "markdown"),
+            "Choose a file to upload",
+        ),
+    ] {
+        let res = send(&t, form).await.expect("upload");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = location(&res);
+        assert!(to.starts_with("/author?error="), "{to}");
+        let decoded: String = url::form_urlencoded::parse(to.split_once('?').unwrap().1.as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert!(decoded.contains(says), "{decoded}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 1);
+
+    // Pasted text without a file still works the same way.
+    let pasted = "---\nid: pasted-lesson\nkind: lesson\ntitle: Pasted\n---\nText.\n";
+    let res = send(&t, upload("", Vec::new(), "markdown", pasted))
+        .await
+        .expect("upload");
+    assert_eq!(
+        location(&res),
+        "/author/edit?path=empathetic-listening%2Fpasted.md&imported=1"
+    );
+
+    // Employees may not upload; nor may another site.
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    let learner = app.login_as("learner@example.com").await;
+    let res = send(&learner, upload("a.md", pasted.into(), "markdown", ""))
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = t
+        .post(app.url("/author/upload"))
+        .header("origin", "http://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .multipart(upload("b.md", pasted.into(), "markdown", ""))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_without_javascript_sqlite() {
+    upload_without_javascript(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_without_javascript_postgres() {
+    upload_without_javascript(Backend::Postgres).await;
+}
+
 /// A publish on one instance reaches another instance on the same
 /// database (PostgreSQL, the scale-out set-up) without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -142,7 +142,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                     </section>
                     <section class="card" aria-labelledby="import-title">
                         <h2 id="import-title">"Import a file"</h2>
-                        <form method="post" action="/api/author_import" class="stack">
+                        <form method="post" action="/author/upload" enctype="multipart/form-data" class="stack">
                             <label for="import-folder">"Course folder"</label>
                             <select id="import-folder" name="folder">
                                 {folders2.into_iter().map(|(f, t)| view! { <option value=f.clone()>{format!("{t} ({f})")}</option> }).collect_view()}
@@ -155,8 +155,8 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                                 <label><input type="radio" name="format" value="twee" />" Twine story (Twee 3)"</label>
                             </fieldset>
                             <FileIntoTextarea target="import-source" />
-                            <label for="import-source">"The file's text (paste it here, or choose a file above)"</label>
-                            <textarea id="import-source" name="source" rows="8" required spellcheck="false"></textarea>
+                            <label for="import-source">"…or paste the file's text here"</label>
+                            <textarea id="import-source" name="source" rows="8" spellcheck="false"></textarea>
                             <button type="submit" class="button primary">"Import as draft"</button>
                         </form>
                     </section>
@@ -166,8 +166,9 @@ pub fn AuthorLibraryPage() -> impl IntoView {
     }
 }
 
-/// A file picker that reads the chosen file into a text area (needs
-/// JavaScript; without it, paste the text).
+/// A file picker. Without JavaScript the file is uploaded with the form;
+/// with it, the file is read into the text area first, so the trainer sees
+/// (and can change) what will be imported.
 #[component]
 fn FileIntoTextarea(target: &'static str) -> impl IntoView {
     let status = RwSignal::new(String::new());
@@ -198,7 +199,11 @@ fn FileIntoTextarea(target: &'static str) -> impl IntoView {
                         {
                             area.set_value(&t);
                         }
-                        status.set(format!("{name} read: check the text below, then import."));
+                        // The text area is now what is imported, edits included.
+                        input.set_value("");
+                        status.set(format!(
+                            "{name} read into the text below: check it, then import."
+                        ));
                     }
                     None => status.set(format!("{name} could not be read as text.")),
                 }
@@ -209,7 +214,7 @@ fn FileIntoTextarea(target: &'static str) -> impl IntoView {
     };
     view! {
         <label for="import-file">"Choose a file (.md or .twee)"</label>
-        <input id="import-file" type="file" accept=".md,.twee,.tw,.txt,text/markdown,text/plain" on:change=on_change />
+        <input id="import-file" name="file" type="file" accept=".md,.twee,.tw,.txt,text/markdown,text/plain" on:change=on_change />
         <p class="hint" role="status">{move || status.get()}</p>
     }
 }

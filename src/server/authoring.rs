@@ -925,7 +925,9 @@ pub async fn import(
         slug(
             name.trim()
                 .trim_end_matches(".md")
-                .trim_end_matches(".twee"),
+                .trim_end_matches(".twee")
+                .trim_end_matches(".tw")
+                .trim_end_matches(".txt"),
         )
     };
     if stem.is_empty() {

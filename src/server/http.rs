@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard/export.csv", get(export_csv))
         .route("/author/download", get(author_download))
         .route("/author/course.zip", get(author_download))
+        .route("/author/upload", post(author_upload))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
@@ -345,7 +346,8 @@ async fn origin_guard(req: Request, next: Next) -> Response {
 /// Refuses oversized bodies up front when the length is declared, and caps
 /// the bytes read when it is not.
 async fn body_limit(req: Request, next: Next) -> Response {
-    let authoring = req.uri().path().starts_with("/api/author_");
+    let authoring =
+        req.uri().path().starts_with("/api/author_") || req.uri().path() == "/author/upload";
     let limit = if authoring {
         MAX_AUTHORING_BODY_BYTES
     } else {
@@ -380,6 +382,135 @@ fn http_body_util_limited(
 ) -> impl http_body::Body<Data = bytes::Bytes, Error = axum::Error> {
     use http_body_util::BodyExt;
     http_body_util::Limited::new(body, limit).map_err(axum::Error::new)
+}
+
+/// `POST /author/upload` (multipart, so it works without JavaScript): a
+/// markdown file or a Twee story, chosen with the file picker or pasted,
+/// becomes a draft. Answers with a redirect to its editor, or back to the
+/// library with the reason.
+async fn author_upload(State(state): State<AppState>, req: Request) -> Response {
+    use crate::domain::Role;
+    use axum::extract::FromRequest;
+    let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
+        let to = super::guard::url_with("/login", &[("next", "/author")]);
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    };
+    if !user.roles.has_any(&[Role::Trainer, Role::Admin]) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            AppError::Forbidden.to_string() + "\n",
+        )
+            .into_response();
+    }
+    let back = |e: AppError| {
+        let to = super::guard::url_with("/author", &[("error", &e.to_string())]);
+        (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+    };
+    let multipart = match axum::extract::Multipart::from_request(req, &state).await {
+        Ok(m) => m,
+        Err(_) => {
+            return back(AppError::BadRequest(
+                "The upload could not be read; choose the file again.".into(),
+            ))
+        }
+    };
+    match read_upload(multipart).await {
+        Ok(u) => {
+            let name = if u.name.trim().is_empty() {
+                u.file_name.clone()
+            } else {
+                u.name.clone()
+            };
+            match crate::server::authoring::import(
+                &state, user.id, &u.folder, &name, &u.format, &u.text,
+            )
+            .await
+            {
+                Ok(path) => {
+                    let to = super::guard::url_with(
+                        "/author/edit",
+                        &[("path", &path), ("imported", "1")],
+                    );
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+                }
+                Err(e) => back(e),
+            }
+        }
+        Err(e) => back(e),
+    }
+}
+
+#[derive(Default)]
+struct Upload {
+    folder: String,
+    name: String,
+    format: String,
+    text: String,
+    file_name: String,
+}
+
+async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<Upload, AppError> {
+    use crate::content::source::MAX_FILE_BYTES;
+    let mut u = Upload::default();
+    let mut pasted = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let unreadable =
+        || AppError::BadRequest("The upload was cut short or is not a form; try again.".into());
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        let key = field.name().unwrap_or("").to_string();
+        if key == "file" {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > MAX_FILE_BYTES {
+                    return Err(AppError::Invalid(format!(
+                        "`{file_name}` is larger than 1 MB; a content file may be at most 1 MB. Nothing was imported."
+                    )));
+                }
+            }
+            if !file_name.is_empty() || !bytes.is_empty() {
+                file = Some((file_name, bytes));
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| unreadable())?;
+        match key.as_str() {
+            "folder" => u.folder = value,
+            "name" => u.name = value,
+            "format" => u.format = value,
+            "source" => pasted = value,
+            _ => {}
+        }
+    }
+    match file {
+        Some((file_name, bytes)) if !bytes.is_empty() => {
+            u.text = String::from_utf8(bytes).map_err(|e| {
+                AppError::Invalid(format!(
+                    "`{file_name}` is not UTF-8 text (the first bad byte is at position {}); is it a binary file? Save it as UTF-8 markdown or Twee and try again.",
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
+            u.file_name = file_name
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+        }
+        Some((file_name, _)) if pasted.trim().is_empty() => {
+            return Err(AppError::Invalid(format!(
+                "`{file_name}` is empty; choose a markdown file or a Twee story."
+            )))
+        }
+        _ => u.text = pasted,
+    }
+    if u.text.trim().is_empty() {
+        return Err(AppError::Invalid(
+            "Choose a file to upload, or paste its text.".into(),
+        ));
+    }
+    Ok(u)
 }
 
 /// `/author/download?path=…[&draft=1]`: one file's markdown, and
