@@ -294,6 +294,12 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             StatusCode::NOT_FOUND,
         ),
         (
+            "author_withdraw",
+            vec![("path", "nothing-here/none.md"), ("confirm", "yes")],
+            authors.clone(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
             "author_composition",
             vec![("folder", "empathetic-listening")],
             authors.clone(),
@@ -608,6 +614,7 @@ fn every_server_function_is_covered() {
         "author_analytics",
         "author_composition",
         "author_compose",
+        "author_withdraw",
         // tests/auth.rs
         "login",
         "logout",

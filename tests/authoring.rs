@@ -1196,6 +1196,145 @@ async fn upload_without_javascript_postgres() {
     upload_without_javascript(Backend::Postgres).await;
 }
 
+async fn withdraw_call(
+    app: &TestApp,
+    t: &Client,
+    path: &str,
+    confirm: bool,
+) -> (StatusCode, String) {
+    let mut form = vec![("path", path)];
+    if confirm {
+        form.push(("confirm", "yes"));
+    }
+    let res = app.call(t, "author_withdraw", &form).await;
+    (res.status(), res.text().await.expect("body"))
+}
+
+/// Withdrawing items: learners stop getting them, the history and the
+/// text (as a draft) stay, a restart does not bring them back, publishing
+/// does; a required item, the last item and course.md are refused.
+async fn withdraw_and_bring_back(backend: Backend) {
+    use rapport::api::learn::CourseData;
+    let mut app = TestApp::spawn(backend).await;
+    let t = trainer(&app, "trainer@example.com").await;
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    let learner = app.login_as("learner@example.com").await;
+    let items = |c: &CourseData| -> Vec<String> { c.items.iter().map(|i| i.id.clone()).collect() };
+    let lesson2 = "empathetic-listening/02-reflect-ask-confirm.md";
+
+    // Not without the confirmation; never course.md.
+    let (status, body) = withdraw_call(&app, &t, lesson2, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("tick the box"), "{body}");
+    let (status, body) = withdraw_call(&app, &t, "empathetic-listening/course.md", true).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (status, body) = withdraw_call(&app, &t, lesson2, true).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let c: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert!(
+        !items(&c).contains(&"reflect-ask-confirm".to_string()),
+        "{:?}",
+        items(&c)
+    );
+    assert_eq!(c.items.len(), 4);
+    let lib: LibraryData = json(&app, &t, "author_library", &[]).await;
+    let entry = lib
+        .entries
+        .iter()
+        .find(|e| e.path == lesson2)
+        .expect("still listed");
+    assert_eq!(entry.status, "withdrawn");
+    let ed = open(&app, &t, lesson2).await;
+    assert!(
+        ed.published.is_none() && ed.draft.is_some() && ed.text.contains("id: reflect-ask-confirm")
+    );
+    let (status, _) = withdraw_call(&app, &t, lesson2, true).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "withdrawn already");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'content.withdrawn'")
+            .await,
+        1
+    );
+
+    // A restart (the folder file is unchanged) keeps it withdrawn.
+    app.restart().await;
+    let c: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(c.items.len(), 4);
+
+    // Publishing the draft brings it back as revision 2; history keeps 1.
+    let ed = open(&app, &t, lesson2).await;
+    assert_eq!(
+        save(&app, &t, lesson2, &ed.text, &ed.base, true).await,
+        Ok("published=2".into())
+    );
+    let c: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(c.items.len(), 5);
+    let h: HistoryData = json(&app, &t, "author_history", &[("path", lesson2)]).await;
+    assert_eq!(h.revisions.len(), 2);
+
+    // A required item is refused until it is made optional.
+    let course_md = "empathetic-listening/course.md";
+    let ed = open(&app, &t, course_md).await;
+    let only_first = ed
+        .text
+        .replacen("required: all", "required: [listening-is-the-job]", 1);
+    assert_ne!(only_first, ed.text);
+    assert!(save(&app, &t, course_md, &only_first, &ed.base, true)
+        .await
+        .is_ok());
+    let (status, body) = withdraw_call(
+        &app,
+        &t,
+        "empathetic-listening/01-listening-is-the-job.md",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("required item"), "{body}");
+    // The optional ones can go…
+    for f in [
+        "02-reflect-ask-confirm",
+        "03-the-third-call",
+        "04-the-quiet-customer",
+        "05-quiz",
+    ] {
+        let (status, body) =
+            withdraw_call(&app, &t, &format!("empathetic-listening/{f}.md"), true).await;
+        assert_eq!(status, StatusCode::OK, "{f}: {body}");
+    }
+    // …but not the last one, even when nothing names it as required.
+    let ed = open(&app, &t, course_md).await;
+    let all = ed
+        .text
+        .replacen("required: [listening-is-the-job]", "required: all", 1);
+    assert!(save(&app, &t, course_md, &all, &ed.base, true)
+        .await
+        .is_ok());
+    let (status, body) = withdraw_call(
+        &app,
+        &t,
+        "empathetic-listening/01-listening-is-the-job.md",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("only item"), "{body}");
+    let c: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
+    assert_eq!(items(&c), ["listening-is-the-job"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdraw_and_bring_back_sqlite() {
+    withdraw_and_bring_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdraw_and_bring_back_postgres() {
+    withdraw_and_bring_back(Backend::Postgres).await;
+}
+
 /// A publish on one instance reaches another instance on the same
 /// database (PostgreSQL, the scale-out set-up) without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

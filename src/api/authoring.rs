@@ -293,6 +293,28 @@ pub async fn author_discard(path: String, base: String) -> Result<(), AppError> 
     result
 }
 
+/// Withdraws a published item from learners (its text stays as a draft;
+/// publishing it again brings it back). `confirm` must be ticked.
+#[server(endpoint = "author_withdraw")]
+pub async fn author_withdraw(path: String, confirm: Option<String>) -> Result<(), AppError> {
+    use crate::server::{authoring, guard};
+    let back = guard::url_with("/author/edit", &[("path", &path)]);
+    let result = async {
+        let state = guard::state()?;
+        let me = guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+        if confirm.is_none() {
+            return Err(AppError::Invalid(
+                "Nothing was withdrawn: tick the box to confirm that learners should no longer get this file."
+                    .into(),
+            ));
+        }
+        authoring::withdraw(&state, me.id, &path).await
+    }
+    .await;
+    guard::redirect_result(&back, &result, |_| format!("{back}&withdrawn=1"));
+    result
+}
+
 /// Starts a new file (a draft from a template): `folder` is an existing
 /// course folder or a new one, `kind` lesson/scenario/quiz/course.
 #[server(endpoint = "author_create")]

@@ -249,10 +249,11 @@ pub async fn current_epoch(db: &Db) -> Result<i64, AppError> {
 pub async fn published_tree(
     db: &Db,
 ) -> Result<std::collections::BTreeMap<String, Vec<u8>>, AppError> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, source FROM content_files")
-        .fetch_all(&db.pool)
-        .await
-        .map_err(internal)?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
+            .fetch_all(&db.pool)
+            .await
+            .map_err(internal)?;
     Ok(rows.into_iter().map(|(p, s)| (p, s.into_bytes())).collect())
 }
 
@@ -357,7 +358,7 @@ async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), 
     // Only a file that changed in the folder since its last import.
     let updated: Option<(i64,)> = sqlx::query_as(
         "UPDATE content_files SET source = $2, revision = revision + 1, folder_hash = $3,
-                published_by = NULL, published_at = $4
+                published_by = NULL, published_at = $4, withdrawn_at = NULL, withdrawn_by = NULL
          WHERE path = $1 AND (folder_hash IS NULL OR folder_hash <> $3)
          RETURNING revision",
     )
@@ -372,7 +373,8 @@ async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), 
         Some((r,)) => Some(r),
         None => sqlx::query_as::<_, (i64,)>(
             "INSERT INTO content_files (path, source, revision, folder_hash, published_by, published_at)
-             VALUES ($1, $2, 1, $3, NULL, $4) ON CONFLICT (path) DO NOTHING RETURNING revision",
+             VALUES ($1, $2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM content_revisions WHERE path = $1), $3, NULL, $4)
+             ON CONFLICT (path) DO NOTHING RETURNING revision",
         )
         .bind(path)
         .bind(text)

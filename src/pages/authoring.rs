@@ -30,6 +30,8 @@ fn AuthorFlash() -> impl IntoView {
             ok(format!("Published as revision {r}. New attempts get it; learners in the middle of an attempt keep the version they started."))
         } else if q.get("saved").is_some() {
             ok("Draft saved. Learners still see the published version.".into())
+        } else if q.get("withdrawn").is_some() {
+            ok("Withdrawn: learners no longer get this file; their results so far are kept. Its text is kept here as a draft: publish it to bring it back.".into())
         } else if q.get("discarded").is_some() {
             ok("Draft discarded. The published version is unchanged.".into())
         } else if let Some(what) = q.get("composed") {
@@ -362,6 +364,7 @@ fn Editor(data: EditorData) -> impl IntoView {
     };
     let is_scenario = data.check.kind == "scenario";
     let is_item = matches!(data.check.kind.as_str(), "scenario" | "quiz");
+    let withdrawable = matches!(data.check.kind.as_str(), "lesson" | "scenario" | "quiz");
     let is_course = data.check.kind == "course";
     let arrange = format!(
         "/author/course?folder={}",
@@ -430,6 +433,17 @@ fn Editor(data: EditorData) -> impl IntoView {
                         <input type="hidden" name="base" value=data.base.clone() />
                         <button type="submit" class="link-button">"Discard the draft"</button>
                     </form>
+                })}
+                {(published.is_some() && withdrawable).then(|| view! {
+                    <details class="withdraw">
+                        <summary>"Withdraw this file from learners"</summary>
+                        <form method="post" action="/api/author_withdraw" class="stack">
+                            <input type="hidden" name="path" value=path.clone() />
+                            <p>"Learners will no longer get it; what they did so far is kept, and so is its history. The text stays here as a draft, so publishing it again brings it back. An item the course lists as required must be made optional on the Arrange page first."</p>
+                            <label><input type="checkbox" name="confirm" value="yes" required />" Learners should no longer get this file"</label>
+                            <button type="submit" class="button danger">"Withdraw"</button>
+                        </form>
+                    </details>
                 })}
                 <section aria-labelledby="problems-title">
                     <h2 id="problems-title">"Problems"</h2>

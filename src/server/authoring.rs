@@ -102,7 +102,8 @@ pub(super) struct DraftRow {
 
 pub(super) async fn published(state: &AppState, path: &str) -> Result<Option<FileRow>, AppError> {
     sqlx::query_as(
-        "SELECT path, source, revision, published_by, published_at FROM content_files WHERE path = $1",
+        "SELECT path, source, revision, published_by, published_at FROM content_files
+         WHERE path = $1 AND withdrawn_at IS NULL",
     )
     .bind(path)
     .fetch_optional(&state.db.pool)
@@ -122,13 +123,18 @@ pub(super) async fn draft(state: &AppState, path: &str) -> Result<Option<DraftRo
 
 pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
     let files: Vec<FileRow> = sqlx::query_as(
-        "SELECT path, source, revision, published_by, published_at FROM content_files",
+        "SELECT path, source, revision, published_by, published_at FROM content_files WHERE withdrawn_at IS NULL",
     )
     .fetch_all(&state.db.pool)
     .await
     .map_err(internal)?;
     let drafts: Vec<DraftRow> =
         sqlx::query_as("SELECT path, source, revision, updated_by, updated_at FROM content_drafts")
+            .fetch_all(&state.db.pool)
+            .await
+            .map_err(internal)?;
+    let withdrawn: Vec<(String,)> =
+        sqlx::query_as("SELECT path FROM content_files WHERE withdrawn_at IS NOT NULL")
             .fetch_all(&state.db.pool)
             .await
             .map_err(internal)?;
@@ -193,7 +199,11 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
                         folder: folder.to_string(),
                         kind: kind_of(&d.source, name),
                         title,
-                        status: "draft".into(),
+                        status: if withdrawn.iter().any(|(p,)| p == &d.path) {
+                            "withdrawn".into()
+                        } else {
+                            "draft".into()
+                        },
                         revision: None,
                         version: None,
                         errors: 0,
@@ -260,10 +270,11 @@ async fn folder_tree(
 ) -> Result<BTreeMap<String, Vec<u8>>, AppError> {
     let (folder, _) = check_path(path)?;
     let prefix = format!("{folder}/");
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, source FROM content_files")
-        .fetch_all(&state.db.pool)
-        .await
-        .map_err(internal)?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
+            .fetch_all(&state.db.pool)
+            .await
+            .map_err(internal)?;
     let mut tree: BTreeMap<String, Vec<u8>> = rows
         .into_iter()
         .filter(|(p, _)| p.starts_with(&prefix))
@@ -724,9 +735,10 @@ async fn write_revision(
     let at = now();
     let (revision,): (i64,) = sqlx::query_as(
         "INSERT INTO content_files (path, source, revision, folder_hash, published_by, published_at)
-         VALUES ($1, $2, 1, NULL, $3, $4)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(revision), 0) + 1 FROM content_revisions WHERE path = $1), NULL, $3, $4)
          ON CONFLICT (path) DO UPDATE SET source = excluded.source, revision = content_files.revision + 1,
-             published_by = excluded.published_by, published_at = excluded.published_at
+             published_by = excluded.published_by, published_at = excluded.published_at,
+             withdrawn_at = NULL, withdrawn_by = NULL
          RETURNING revision",
     )
     .bind(path)
@@ -755,6 +767,99 @@ async fn write_revision(
         .await
         .map_err(internal)?;
     Ok(revision)
+}
+
+/// Withdraws a published item: learners no longer get it (their results
+/// so far are kept), its history stays, and its text stays as a draft, so
+/// publishing it again brings it back. Refused for `course.md`, for an
+/// item the course names as required, and for a course's last item.
+pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppError> {
+    let (folder, name) = check_path(path)?;
+    if file_kind(name) == "course" {
+        return Err(AppError::Invalid(
+            "A course's course.md cannot be withdrawn here: withdrawing a whole course is not available in the browser. Withdraw its items one by one, or remove the folder from content/."
+                .into(),
+        ));
+    }
+    let file = published(state, path).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "`{path}` is not published, so there is nothing to withdraw. To throw away a draft, discard it."
+        ))
+    })?;
+    let title = title_of(&file.source).unwrap_or_else(|| name.to_string());
+    if file_kind(name) == "item" {
+        if let Some(id) = front_value(&file.source, "id") {
+            let course = published(state, &format!("{folder}/course.md")).await?;
+            let required = course.as_ref().and_then(|c| {
+                let mut src = Source::new("course.md", &c.source);
+                let mut fm = content::source::FrontMatter::parse(&mut src);
+                fm.list("required")
+            });
+            if required.is_some_and(|r| r.iter().any(|(r, _)| r == &id)) {
+                return Err(AppError::Conflict(format!(
+                    "“{title}” is a required item of its course, so withdrawing it would break the course. Untick “Required” for it on the course's Arrange page and publish, then withdraw it."
+                )));
+            }
+            let prefix = format!("{folder}/");
+            let served: Vec<(String,)> =
+                sqlx::query_as("SELECT path FROM content_files WHERE withdrawn_at IS NULL")
+                    .fetch_all(&state.db.pool)
+                    .await
+                    .map_err(internal)?;
+            let others = served
+                .iter()
+                .filter_map(|(p,)| p.strip_prefix(&prefix))
+                .filter(|n| file_kind(n) == "item" && format!("{prefix}{n}") != path)
+                .count();
+            if others == 0 && course.is_some() {
+                return Err(AppError::Conflict(format!(
+                    "“{title}” is the only item of its course; a course needs at least one. Publish another item first."
+                )));
+            }
+        }
+    }
+    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let at = now();
+    // The text stays editable as a draft (an existing draft is kept).
+    sqlx::query(
+        "INSERT INTO content_drafts (path, source, revision, base_revision, updated_by, updated_at)
+         VALUES ($1, $2, 1, NULL, $3, $4) ON CONFLICT (path) DO NOTHING",
+    )
+    .bind(path)
+    .bind(&file.source)
+    .bind(me)
+    .bind(at)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let done = sqlx::query(
+        "UPDATE content_files SET withdrawn_at = $2, withdrawn_by = $3 WHERE path = $1 AND withdrawn_at IS NULL",
+    )
+    .bind(path)
+    .bind(at)
+    .bind(me)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::Conflict(format!(
+            "`{path}` was withdrawn already."
+        )));
+    }
+    sqlx::query("UPDATE content_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    super::store::audit(
+        &mut tx,
+        Some(me),
+        "content.withdrawn",
+        &format!("{path} revision {}", file.revision),
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    state.content.reload(&state.db).await?;
+    Ok(())
 }
 
 pub async fn discard(state: &AppState, me: i64, path: &str, base: &str) -> Result<(), AppError> {
@@ -1567,10 +1672,11 @@ pub async fn download(state: &AppState, path: &str, want_draft: bool) -> Result<
 pub async fn course_zip(state: &AppState, folder: &str) -> Result<Vec<u8>, AppError> {
     check_path(&format!("{folder}/course.md"))?;
     let prefix = format!("{folder}/");
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, source FROM content_files")
-        .fetch_all(&state.db.pool)
-        .await
-        .map_err(internal)?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
+            .fetch_all(&state.db.pool)
+            .await
+            .map_err(internal)?;
     let files: Vec<(String, Vec<u8>)> = rows
         .into_iter()
         .filter(|(p, _)| p.starts_with(&prefix))

@@ -68,11 +68,12 @@ async fn items(
     course_text: &str,
 ) -> Result<(Vec<CompositionItem>, Vec<(String, String)>), AppError> {
     let prefix = format!("{folder}/");
-    let files: Vec<(String, String)> =
-        sqlx::query_as("SELECT path, source FROM content_files ORDER BY path")
-            .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+    let files: Vec<(String, String)> = sqlx::query_as(
+        "SELECT path, source FROM content_files WHERE withdrawn_at IS NULL ORDER BY path",
+    )
+    .fetch_all(&state.db.pool)
+    .await
+    .map_err(internal)?;
     let drafts: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT path, source, revision FROM content_drafts ORDER BY path")
             .fetch_all(&state.db.pool)
