@@ -154,3 +154,69 @@ test("text typed while the server is unreachable is not lost", async ({ page, co
   await page.getByRole("button", { name: "Put my unsaved text back" }).click();
   await expect(page.getByLabel(`Markdown of ${path}`)).toHaveValue(typed + "More.\n");
 });
+
+test("a trainer uploads a lesson, arranges the course and withdraws an item; an employee sees the new order", async ({ page, javaScriptEnabled }) => {
+  test.setTimeout(90_000);
+  const id = stamp(javaScriptEnabled);
+  const folder = `arr-${id}`;
+  await signIn(page, "trainer@demo.test");
+  await page.goto("/author");
+  await page.getByLabel("…or a new course folder").fill(folder);
+  await page.getByLabel("What to create").selectOption("course");
+  await page.getByLabel("Title", { exact: true }).fill(`Arranged ${id}`);
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`${folder}/course.md`);
+
+  // A scenario from the template, published.
+  await page.goto("/author");
+  await page.locator("#new-folder").selectOption(folder);
+  await page.getByLabel("What to create").selectOption("scenario");
+  await page.getByLabel("Title", { exact: true }).fill("The late parcel");
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Published as revision 1" })).toBeVisible();
+
+  // A lesson uploaded as a file (without JavaScript the file itself is sent).
+  await page.goto("/author");
+  await page.locator("#import-folder").selectOption(folder);
+  const lesson = "---\nid: welcome\nkind: lesson\ntitle: Welcome\nminutes: 3\n---\n\n# Welcome\n\nWhy parcels matter to customers.\n";
+  await page.getByLabel("Choose a file (.md or .twee)").setInputFiles({ name: "welcome.md", mimeType: "text/markdown", buffer: Buffer.from(lesson) });
+  if (javaScriptEnabled) await expect(page.getByLabel("…or paste the file's text here")).toHaveValue(lesson);
+  await page.getByRole("button", { name: "Import as draft" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Imported as a draft" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`${folder}/welcome.md`);
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Published as revision 1" })).toBeVisible();
+
+  // Arrange: file names put the scenario first; move the lesson up, make
+  // the scenario optional, publish.
+  await page.goto("/author");
+  await page.getByRole("region", { name: `Arranged ${id}` }).getByRole("link", { name: "Arrange the course" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Arrange “Arranged ${id}”`);
+  const rows = page.locator(".compose-table tbody tr");
+  await expect(rows.nth(0)).toContainText("The late parcel");
+  await expect(rows.nth(1)).toContainText("Welcome");
+  await noAxeViolations(page, "arrange", javaScriptEnabled);
+  await page.getByRole("button", { name: "Move Welcome up" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Moved" })).toBeVisible();
+  await expect(rows.nth(0)).toContainText("Welcome");
+  await page.getByLabel("The late parcel is required").uncheck();
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Published. Learners now get" })).toBeVisible();
+  await expect(page.getByLabel("The late parcel is required")).not.toBeChecked();
+
+  // The optional scenario can be withdrawn.
+  await rows.nth(1).getByRole("link", { name: "The late parcel" }).click();
+  await page.getByText("Withdraw this file from learners").click();
+  await page.getByLabel("Learners should no longer get this file").check();
+  await page.getByRole("button", { name: "Withdraw", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Withdrawn" })).toBeVisible();
+  await signOut(page);
+
+  // The employee gets the lesson, and only the lesson.
+  await signIn(page, "employee@demo.test");
+  await page.goto(`/learn/${folder}`);
+  const outline = page.locator("ol.outline > li");
+  await expect(outline).toHaveCount(1);
+  await expect(outline.first()).toContainText("Welcome");
+});

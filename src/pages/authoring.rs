@@ -150,7 +150,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                                 {folders2.into_iter().map(|(f, t)| view! { <option value=f.clone()>{format!("{t} ({f})")}</option> }).collect_view()}
                             </select>
                             <label for="import-name">"File name"</label>
-                            <input id="import-name" name="name" type="text" placeholder="e.g. 06-the-late-parcel (taken from the title when empty)" />
+                            <input id="import-name" name="name" type="text" placeholder="e.g. 06-the-late-parcel (the file's name, or its title, when empty)" />
                             <fieldset>
                                 <legend>"Format"</legend>
                                 <label><input type="radio" name="format" value="markdown" checked />" Rapport markdown"</label>
@@ -201,8 +201,17 @@ fn FileIntoTextarea(target: &'static str) -> impl IntoView {
                         {
                             area.set_value(&t);
                         }
-                        // The text area is now what is imported, edits included.
+                        // The text area is now what is imported, edits included;
+                        // the file's name is the default name, as without JavaScript.
                         input.set_value("");
+                        if let Some(name_field) = document()
+                            .get_element_by_id("import-name")
+                            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        {
+                            if name_field.value().trim().is_empty() {
+                                name_field.set_value(&name);
+                            }
+                        }
                         status.set(format!(
                             "{name} read into the text below: check it, then import."
                         ));
