@@ -281,16 +281,6 @@ async fn save_publish_pin_and_roll_back(backend: Backend) {
     app.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn save_publish_pin_and_roll_back_sqlite() {
-    save_publish_pin_and_roll_back(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn save_publish_pin_and_roll_back_postgres() {
-    save_publish_pin_and_roll_back(Backend::Postgres).await;
-}
-
 /// Two trainers edit the same file: the second save is refused, the
 /// refused text is kept for its author only, and nothing is overwritten.
 async fn concurrent_edits_are_refused(backend: Backend) {
@@ -345,16 +335,6 @@ async fn concurrent_edits_are_refused(backend: Backend) {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 0);
     app.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_edits_are_refused_sqlite() {
-    concurrent_edits_are_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_edits_are_refused_postgres() {
-    concurrent_edits_are_refused(Backend::Postgres).await;
 }
 
 /// A new course from the browser: course.md and a scenario from the
@@ -521,16 +501,6 @@ async fn new_course_from_the_browser(backend: Backend) {
     app.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn new_course_from_the_browser_sqlite() {
-    new_course_from_the_browser(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn new_course_from_the_browser_postgres() {
-    new_course_from_the_browser(Backend::Postgres).await;
-}
-
 /// Only trainers and admins author; everyone else gets 403 (401 signed
 /// out) from every authoring function and download.
 async fn only_trainers_and_admins_author(backend: Backend) {
@@ -603,16 +573,6 @@ async fn only_trainers_and_admins_author(backend: Backend) {
     let admin = app.login_as("admin@example.com").await;
     let _: LibraryData = json(&app, &admin, "author_library", &[]).await;
     app.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_trainers_and_admins_author_sqlite() {
-    only_trainers_and_admins_author(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_trainers_and_admins_author_postgres() {
-    only_trainers_and_admins_author(Backend::Postgres).await;
 }
 
 /// Several MB, binary text, paths out of the tree, a Twee story with
@@ -775,16 +735,6 @@ async fn bad_input_is_refused_clearly(backend: Backend) {
 
 fn ed_hostile() -> String {
     "---\nid: hostile\nkind: scenario\ntitle: <script>alert(1)</script>\npersona: P\nsituation: S\nmood: m\nchannel: phone\ncompetencies: [empathy]\n---\n\n## <img src=x onerror=alert(1)> {#start}\n\n**P:** <script>alert(2)</script> [x](javascript:alert(3))\n\n- [<script>alert(4)</script>](#end)\n  > <iframe src=\"https://evil.example\"></iframe>\n  Effects: empathy +1\n\n## End {#end}\n\nEnding: resolved\n".to_string()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_is_refused_clearly_sqlite() {
-    bad_input_is_refused_clearly(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_is_refused_clearly_postgres() {
-    bad_input_is_refused_clearly(Backend::Postgres).await;
 }
 
 /// The composition form: the items' order, which are required and a
@@ -1060,16 +1010,6 @@ async fn compose_a_course(backend: Backend) {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compose_a_course_sqlite() {
-    compose_a_course(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compose_a_course_postgres() {
-    compose_a_course(Backend::Postgres).await;
-}
-
 /// Uploading a file with the import form as a browser without JavaScript
 /// sends it (multipart): a Twee story becomes a draft with its importer
 /// notes; a binary, an oversized or an empty file is refused with a reason
@@ -1184,16 +1124,6 @@ async fn upload_without_javascript(backend: Backend) {
         .expect("upload");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 2);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_without_javascript_sqlite() {
-    upload_without_javascript(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_without_javascript_postgres() {
-    upload_without_javascript(Backend::Postgres).await;
 }
 
 async fn withdraw_call(
@@ -1325,16 +1255,6 @@ async fn withdraw_and_bring_back(backend: Backend) {
     assert_eq!(items(&c), ["listening-is-the-job"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn withdraw_and_bring_back_sqlite() {
-    withdraw_and_bring_back(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn withdraw_and_bring_back_postgres() {
-    withdraw_and_bring_back(Backend::Postgres).await;
-}
-
 /// A publish on one instance reaches another instance on the same
 /// database (PostgreSQL, the scale-out set-up) without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1365,3 +1285,36 @@ async fn another_instance_picks_up_a_publish() {
     assert!(!other.reload_if_changed(&app.db).await.expect("no change"));
     app.cleanup().await;
 }
+
+// Every scenario above runs on both databases.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    save_publish_pin_and_roll_back,
+    concurrent_edits_are_refused,
+    new_course_from_the_browser,
+    only_trainers_and_admins_author,
+    bad_input_is_refused_clearly,
+    compose_a_course,
+    upload_without_javascript,
+    withdraw_and_bring_back,
+);
