@@ -35,6 +35,58 @@ pub fn render(markdown: &str) -> String {
     sanitize(&out)
 }
 
+/// Renders the body of a page that already shows `title` as its one `<h1>`
+/// (a lesson, a course's introduction): a first heading that repeats the
+/// title is left out, and the other headings move one level down, so
+/// `# Part` becomes an `<h2>` under the page's heading.
+pub fn render_body(markdown: &str, title: &str) -> String {
+    use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
+    let down = |level: HeadingLevel| match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    };
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    if let Some(Event::Start(Tag::Heading { .. })) = events.first() {
+        if let Some(end) = events
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+        {
+            let text: String = events[1..end]
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            let same = |a: &str, b: &str| a.split_whitespace().eq(b.split_whitespace());
+            if same(&text.to_lowercase(), &title.to_lowercase()) {
+                events.drain(..=end);
+            }
+        }
+    }
+    let events = events.into_iter().map(|e| match e {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: down(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(down(level))),
+        other => other,
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    sanitize(&out)
+}
+
 /// Renders a short piece (a choice, a quiz option) without the paragraph
 /// around it.
 pub fn render_inline(markdown: &str) -> String {
@@ -94,7 +146,11 @@ pub fn placeholders(text: &str) -> Vec<(usize, &str)> {
 
 /// Replaces the placeholders in lesson markdown with the organisation's
 /// texts (themselves markdown), then renders and sanitises the whole.
-pub fn render_template(markdown: &str, fill: impl Fn(&str) -> Option<String>) -> String {
+pub fn render_template(
+    markdown: &str,
+    title: &str,
+    fill: impl Fn(&str) -> Option<String>,
+) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut last = 0;
     for (at, name) in placeholders(markdown) {
@@ -107,7 +163,7 @@ pub fn render_template(markdown: &str, fill: impl Fn(&str) -> Option<String>) ->
         last = end;
     }
     out.push_str(&markdown[last..]);
-    render(&out)
+    render_body(&out, title)
 }
 
 #[cfg(test)]
@@ -137,8 +193,23 @@ mod tests {
     }
 
     #[test]
+    fn page_bodies_leave_the_one_h1_to_the_page() {
+        let html = render_body(
+            "# Listening  is the job\n\nText.\n\n## What customers notice\n\n# Another part {#part}\n",
+            "Listening is the job",
+        );
+        assert!(!html.contains("Listening"), "{html}");
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(html.contains("<h3>What customers notice</h3>"), "{html}");
+        assert!(html.contains("<h2>Another part</h2>"), "{html}");
+        // A first heading that is not the title stays, one level down.
+        let html = render_body("# Before you start\n\nText.\n", "Listening is the job");
+        assert!(html.starts_with("<h2>Before you start</h2>"), "{html}");
+    }
+
+    #[test]
     fn template_fills_and_sanitises_the_organisation_text() {
-        let html = render_template("Mission: {{mission}}", |name| {
+        let html = render_template("Mission: {{mission}}", "T", |name| {
             (name == "mission").then(|| "<script>alert(1)</script>**Care**".to_string())
         });
         assert!(!html.contains("<script"), "{html}");

@@ -516,7 +516,10 @@ pub fn parse_item(
     let (header, fm) = parse::parse_header(&mut src);
     let kind = header.as_ref().map(|h| h.kind);
     let body = match kind {
-        Some(ItemKind::Lesson) => parse::parse_lesson(&mut src, fm).map(ItemBody::Lesson),
+        Some(ItemKind::Lesson) => {
+            let title = header.as_ref().map_or("", |h| h.title.as_str());
+            parse::parse_lesson(&mut src, fm, title).map(ItemBody::Lesson)
+        }
         Some(ItemKind::Scenario) => {
             parse::parse_scenario(&mut src, fm, course_competencies).map(ItemBody::Scenario)
         }

@@ -3,7 +3,7 @@
 //! finds with its position, and returns what it could make of the file.
 
 use super::blocks::{top_level, Block, Kind};
-use super::markdown::{placeholders, plain_text, render, render_inline, PLACEHOLDERS};
+use super::markdown::{placeholders, plain_text, render, render_body, render_inline, PLACEHOLDERS};
 use super::source::{is_id, line_spans, FrontMatter, Source};
 use crate::domain::condition::{Condition, Reference};
 use crate::domain::course::{
@@ -115,6 +115,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
         ],
     );
     let body = src.text[fm.body_start..].to_string();
+    let description_html = render_body(&body, title.as_ref().map_or("", |t| t.0.as_str()));
     let (id, at) = id?;
     if !check_id(src, &id, at, "course") {
         return None;
@@ -127,7 +128,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
         competencies,
         required,
         order,
-        description_html: render(&body),
+        description_html,
     })
 }
 
@@ -171,7 +172,7 @@ pub fn parse_header(src: &mut Source) -> (Option<Header>, FrontMatter) {
 
 const COMMON_KEYS: [&str; 4] = ["id", "kind", "title", "minutes"];
 
-pub fn parse_lesson(src: &mut Source, fm: FrontMatter) -> Option<Lesson> {
+pub fn parse_lesson(src: &mut Source, fm: FrontMatter, title: &str) -> Option<Lesson> {
     fm.warn_unused(src, &COMMON_KEYS);
     let body = src.text[fm.body_start..].to_string();
     if body.trim().is_empty() {
@@ -191,7 +192,7 @@ pub fn parse_lesson(src: &mut Source, fm: FrontMatter) -> Option<Lesson> {
         }
     }
     Some(Lesson {
-        html: render(&body),
+        html: render_body(&body, title),
         markdown: templated.then_some(body),
     })
 }

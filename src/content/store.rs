@@ -85,7 +85,9 @@ impl Catalog {
                 return html.clone();
             }
         }
-        let html: Arc<str> = Arc::from(markdown::render_template(md, |name| org.field(name)));
+        let html: Arc<str> = Arc::from(markdown::render_template(md, &item.title, |name| {
+            org.field(name)
+        }));
         if let Ok(mut cache) = self.rendered.lock() {
             if cache.len() > 1000 {
                 cache.clear();

@@ -958,7 +958,7 @@ fn CompositionForm(c: Composition) -> impl IntoView {
                 <label for="c-summary">"Summary (one sentence on My learning)"</label>
                 <input id="c-summary" name="about[summary]" type="text" required maxlength="400" value=c.summary.clone() />
                 <label for="c-minutes">"Estimated minutes"</label>
-                <input id="c-minutes" name="about[minutes]" type="number" required min="1" max="600" value=c.minutes.clone() />
+                <input id="c-minutes" name="about[minutes]" class="narrow" type="number" required min="1" max="600" value=c.minutes.clone() />
                 <label for="c-comp">"Competencies it scores"</label>
                 <input id="c-comp" name="about[competencies]" type="text" required value=c.competencies.clone() aria-describedby="c-comp-hint" />
                 <p id="c-comp-hint" class="hint">"Separated by commas, e.g. empathy, ownership, honesty. Scenarios may only score these."</p>

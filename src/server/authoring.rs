@@ -427,7 +427,7 @@ fn evaluate(
             if let (Some(h), Some(body)) = (parsed.header, parsed.body) {
                 let lesson_html = match &body {
                     ItemBody::Lesson(l) => Some(match &l.markdown {
-                        Some(md) => markdown::render_template(md, |n| org.field(n)),
+                        Some(md) => markdown::render_template(md, &h.title, |n| org.field(n)),
                         None => l.html.clone(),
                     }),
                     _ => None,
