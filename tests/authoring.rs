@@ -889,7 +889,13 @@ async fn compose_a_course(backend: Backend) {
         "save",
     ))
     .await;
-    assert_eq!((got, body.as_str()), (StatusCode::OK, "\"composed=saved\""));
+    assert_eq!(
+        (got, body.as_str()),
+        (
+            StatusCode::OK,
+            "\"/author/course?folder=empathetic-listening&composed=saved\""
+        )
+    );
     assert_eq!(drafts().await, 2, "course.md and the quiz");
     let still: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;
     assert_eq!(outline(&still), shipped);
@@ -931,7 +937,13 @@ async fn compose_a_course(backend: Backend) {
         &quiz_up,
     ))
     .await;
-    assert_eq!((got, body.as_str()), (StatusCode::OK, "\"composed=moved\""));
+    assert_eq!(
+        (got, body.as_str()),
+        (
+            StatusCode::OK,
+            "\"/author/course?folder=empathetic-listening&composed=moved\""
+        )
+    );
     let c: Composition = json(&app, &t, "author_composition", &[("folder", folder)]).await;
     let ids: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(
@@ -958,7 +970,10 @@ async fn compose_a_course(backend: Backend) {
     .await;
     assert_eq!(
         (got, body.as_str()),
-        (StatusCode::OK, "\"composed=published\"")
+        (
+            StatusCode::OK,
+            "\"/author/course?folder=empathetic-listening&composed=published\""
+        )
     );
     assert_eq!(drafts().await, 0, "both drafts went live");
     let after: CourseData = json(&app, &learner, "course_view", &[("course", COURSE)]).await;

@@ -503,8 +503,7 @@ pub async fn author_compose(
     }
     .await;
     match &result {
-        Ok(to) if to.starts_with('/') => guard::redirect(to),
-        Ok(query) => guard::redirect(&format!("{back}&{query}")),
+        Ok(to) => guard::redirect(to),
         Err(e) => guard::redirect(&guard::url_with(&back, &[("error", &e.to_string())])),
     }
     result

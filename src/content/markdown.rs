@@ -29,9 +29,13 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
 
 /// Renders block markdown to sanitised HTML.
 pub fn render(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, options());
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, parser);
+    to_html(Parser::new_ext(markdown, options()), markdown.len())
+}
+
+/// Sanitised HTML of markdown events.
+fn to_html<'a>(events: impl Iterator<Item = pulldown_cmark::Event<'a>>, len: usize) -> String {
+    let mut out = String::with_capacity(len * 3 / 2);
+    html::push_html(&mut out, events);
     sanitize(&out)
 }
 
@@ -82,9 +86,7 @@ pub fn render_body(markdown: &str, title: &str) -> String {
         Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(down(level))),
         other => other,
     });
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events);
-    sanitize(&out)
+    to_html(events, markdown.len())
 }
 
 /// Renders a short piece (a choice, a quiz option) without the paragraph

@@ -549,6 +549,15 @@ pub fn set_front_matter(text: &str, key: &str, value: Option<&str>) -> String {
     out
 }
 
+/// The values of a list-valued front-matter key, read with the real parser
+/// (inline `[a, b]` or a block list); `None` when the key is missing.
+pub fn front_matter_list(text: &str, key: &str) -> Option<Vec<String>> {
+    let mut src = Source::new("front matter", text);
+    let mut fm = FrontMatter::parse(&mut src);
+    fm.list(key)
+        .map(|l| l.into_iter().map(|(value, _)| value).collect())
+}
+
 /// A front-matter value that reads back as exactly `s` (on one line).
 pub fn fm_scalar(s: &str) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -790,12 +790,10 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
     if file_kind(name) == "item" {
         if let Some(id) = front_value(&file.source, "id") {
             let course = published(state, &format!("{folder}/course.md")).await?;
-            let required = course.as_ref().and_then(|c| {
-                let mut src = Source::new("course.md", &c.source);
-                let mut fm = content::source::FrontMatter::parse(&mut src);
-                fm.list("required")
-            });
-            if required.is_some_and(|r| r.iter().any(|(r, _)| r == &id)) {
+            let required = course
+                .as_ref()
+                .and_then(|c| content::source::front_matter_list(&c.source, "required"));
+            if required.is_some_and(|r| r.contains(&id)) {
                 return Err(AppError::Conflict(format!(
                     "“{title}” is a required item of its course, so withdrawing it would break the course. Untick “Required” for it on the course's Arrange page and publish, then withdraw it."
                 )));

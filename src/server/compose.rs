@@ -9,7 +9,7 @@ use super::authoring::{self, check_path, draft, front_value, internal, published
 use super::AppState;
 use crate::api::authoring::*;
 use crate::api::AppError;
-use crate::content::source::{fm_list, fm_scalar, set_front_matter, FrontMatter, Source};
+use crate::content::source::{fm_list, fm_scalar, front_matter_list, set_front_matter};
 
 /// The submitted form.
 pub struct ComposeForm<'a> {
@@ -23,12 +23,31 @@ pub struct ComposeForm<'a> {
     pub intent: &'a str,
 }
 
-/// A list-valued front-matter key, read with the real parser.
-fn fm_ids(text: &str, key: &str) -> Option<Vec<String>> {
-    let mut src = Source::new("course.md", text);
-    let mut fm = FrontMatter::parse(&mut src);
-    fm.list(key)
-        .map(|l| l.into_iter().map(|(id, _)| id).collect())
+/// What the form asks for.
+enum Intent<'a> {
+    Save,
+    Publish,
+    /// Move the item at this path one place up (`true`) or down.
+    Move(&'a str, bool),
+}
+
+fn intent(s: &str) -> Result<Intent<'_>, AppError> {
+    match s.split_once(':') {
+        None if s == "save" => Ok(Intent::Save),
+        None if s == "publish" => Ok(Intent::Publish),
+        Some(("up", path)) => Ok(Intent::Move(path, true)),
+        Some(("down", path)) => Ok(Intent::Move(path, false)),
+        _ => Err(AppError::BadRequest("unknown action".into())),
+    }
+}
+
+/// A published item of the course: what the form shows, and the texts the
+/// pass rules are written into.
+struct ItemRow {
+    view: CompositionItem,
+    /// The draft when there is one, else the published text.
+    current: String,
+    published: String,
 }
 
 fn course_path(folder: &str) -> Result<String, AppError> {
@@ -60,13 +79,13 @@ async fn course_text(
     }
 }
 
-/// The published items of the folder in learners' order, with the values
-/// the form shows.
+/// The published items of the folder in learners' order, and the files
+/// that exist only as drafts (path, title).
 async fn items(
     state: &AppState,
     folder: &str,
     course_text: &str,
-) -> Result<(Vec<CompositionItem>, Vec<(String, String)>), AppError> {
+) -> Result<(Vec<ItemRow>, Vec<(String, String)>), AppError> {
     let prefix = format!("{folder}/");
     let files: Vec<(String, String)> = sqlx::query_as(
         "SELECT path, source FROM content_files WHERE withdrawn_at IS NULL ORDER BY path",
@@ -79,7 +98,8 @@ async fn items(
             .fetch_all(&state.db.pool)
             .await
             .map_err(internal)?;
-    let required = fm_ids(course_text, "required").filter(|r| !(r.len() == 1 && r[0] == "all"));
+    let required =
+        front_matter_list(course_text, "required").filter(|r| !(r.len() == 1 && r[0] == "all"));
     let mut out = Vec::new();
     for (path, source) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
         let name = &path[prefix.len()..];
@@ -94,7 +114,7 @@ async fn items(
         let current = draft.map_or(source.as_str(), |(_, s, _)| s.as_str());
         let kind = front_value(source, "kind").unwrap_or_else(|| "item".into());
         let quiz = kind == "quiz";
-        out.push(CompositionItem {
+        let view = CompositionItem {
             path: path.clone(),
             title: front_value(source, "title").unwrap_or_else(|| id.clone()),
             required: required.as_ref().is_none_or(|r| r.contains(&id)),
@@ -114,10 +134,15 @@ async fn items(
             kind,
             base: draft.map(|(_, _, r)| r.to_string()).unwrap_or_default(),
             draft_pending: draft.is_some(),
+        };
+        out.push(ItemRow {
+            view,
+            current: current.to_string(),
+            published: source.clone(),
         });
     }
-    let order = fm_ids(course_text, "order").unwrap_or_default();
-    let out = crate::content::apply_order(out, |i| i.id.as_str(), &order);
+    let order = front_matter_list(course_text, "order").unwrap_or_default();
+    let out = crate::content::apply_order(out, |i| i.view.id.as_str(), &order);
     let unpublished = drafts
         .iter()
         .filter(|(p, _, _)| p.starts_with(&prefix) && !files.iter().any(|(f, _)| f == p))
@@ -136,7 +161,9 @@ pub async fn composition(state: &AppState, folder: &str) -> Result<Composition, 
     let path = course_path(folder)?;
     let (text, base, course_published, course_draft) = course_text(state, &path).await?;
     let (items, unpublished) = items(state, folder, &text).await?;
-    let competencies = fm_ids(&text, "competencies").unwrap_or_default().join(", ");
+    let competencies = front_matter_list(&text, "competencies")
+        .unwrap_or_default()
+        .join(", ");
     let check = authoring::check(state, &path, &text).await?;
     Ok(Composition {
         folder: folder.to_string(),
@@ -147,7 +174,7 @@ pub async fn composition(state: &AppState, folder: &str) -> Result<Composition, 
         base,
         course_published,
         course_draft,
-        items,
+        items: items.into_iter().map(|i| i.view).collect(),
         unpublished,
         diagnostics: check.diagnostics,
     })
@@ -163,14 +190,16 @@ fn number_in(value: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
         .filter(|n| range.contains(n))
 }
 
-/// Saves the composition; answers the query string (or, for a refused
-/// save, the editor URL showing both versions) to send the trainer to.
+/// Saves the composition; answers the URL to send the trainer to: the form
+/// again with what happened, or for a save refused because someone saved
+/// first, the editor showing both versions.
 pub async fn compose(
     state: &AppState,
     me: i64,
     form: &ComposeForm<'_>,
 ) -> Result<String, AppError> {
     let path = course_path(form.folder)?;
+    let intent = intent(form.intent)?;
     let (text, current_base, _, has_draft) = course_text(state, &path).await?;
     if form.base.unwrap_or("") != current_base {
         return Err(AppError::Conflict(
@@ -180,10 +209,11 @@ pub async fn compose(
     }
     let (current, _) = items(state, form.folder, &text).await?;
     // Every row must be one of this course's published items, once.
-    let mut rows: Vec<(usize, &ComposeRow, &CompositionItem)> = Vec::new();
+    let mut rows: Vec<(usize, &ComposeRow, &ItemRow)> = Vec::new();
     let n = form.rows.len();
     for row in form.rows {
-        let item = current.iter().find(|i| i.path == row.path).ok_or_else(|| {
+        let found = current.iter().find(|i| i.view.path == row.path);
+        let item = found.ok_or_else(|| {
             AppError::Invalid(format!(
                 "`{}` is not a published item of this course; reload the page and try again.",
                 row.path
@@ -198,7 +228,7 @@ pub async fn compose(
         let position = number_in(&row.position, 1..=n as u32).ok_or_else(|| {
             AppError::Invalid(format!(
                 "The position of “{}” must be a whole number from 1 to {n}.",
-                item.title
+                item.view.title
             ))
         })?;
         rows.push((position as usize, row, item));
@@ -207,29 +237,26 @@ pub async fn compose(
     // they had.
     rows.sort_by_key(|(position, _, _)| *position);
     let mut moved = false;
-    if let Some((dir, target)) = form.intent.split_once(':') {
+    if let Intent::Move(target, up) = intent {
         let at = rows
             .iter()
             .position(|(_, r, _)| r.path == target)
             .ok_or_else(|| AppError::Invalid(format!("`{target}` is not in this course.")))?;
-        let to = match dir {
-            "up" => at.checked_sub(1),
-            "down" => (at + 1 < rows.len()).then_some(at + 1),
-            _ => return Err(AppError::BadRequest("unknown move".into())),
+        let to = if up {
+            at.checked_sub(1)
+        } else {
+            (at + 1 < rows.len()).then_some(at + 1)
         };
         if let Some(to) = to {
             rows.swap(at, to);
             moved = true;
         }
     }
-    let publish = form.intent == "publish";
-    if !publish && !moved && form.intent != "save" && !form.intent.contains(':') {
-        return Err(AppError::BadRequest("unknown action".into()));
-    }
+    let publish = matches!(intent, Intent::Publish);
     let required: Vec<&str> = rows
         .iter()
         .filter(|(_, r, _)| r.required.is_some())
-        .map(|(_, _, i)| i.id.as_str())
+        .map(|(_, _, i)| i.view.id.as_str())
         .collect();
     if !rows.is_empty() && required.is_empty() {
         return Err(AppError::Invalid(
@@ -239,7 +266,16 @@ pub async fn compose(
     }
     // Pass rules first, so nothing is saved when one of them is wrong.
     let mut quiz_saves: Vec<(String, String, Option<String>)> = Vec::new();
-    for (_, row, item) in &rows {
+    for (
+        _,
+        row,
+        ItemRow {
+            view: item,
+            current,
+            ..
+        },
+    ) in &rows
+    {
         if item.kind != "quiz" {
             continue;
         }
@@ -269,14 +305,7 @@ pub async fn compose(
                 item.title
             )));
         }
-        let source = match draft(state, &item.path).await? {
-            Some(d) => d.source,
-            None => published(state, &item.path)
-                .await?
-                .map(|f| f.source)
-                .unwrap_or_default(),
-        };
-        let source = set_front_matter(&source, "pass", Some(&format!("{pass}%")));
+        let source = set_front_matter(current, "pass", Some(&format!("{pass}%")));
         let source = set_front_matter(
             &source,
             "attempts",
@@ -288,26 +317,25 @@ pub async fn compose(
     if publish {
         // A quiz draft that differs from what is published only by the pass
         // rules this form saved earlier goes live with the course.
-        for (_, _, item) in &rows {
+        for (_, _, row) in &rows {
+            let item = &row.view;
             if item.kind != "quiz"
                 || !item.draft_pending
                 || quiz_saves.iter().any(|q| q.0 == item.path)
             {
                 continue;
             }
-            let (Some(d), Some(f)) = (
-                draft(state, &item.path).await?,
-                published(state, &item.path).await?,
-            ) else {
-                continue;
-            };
-            let mut rules_only = f.source.clone();
+            let mut rules_only = row.published.clone();
             for key in ["pass", "attempts"] {
                 rules_only =
-                    set_front_matter(&rules_only, key, front_value(&d.source, key).as_deref());
+                    set_front_matter(&rules_only, key, front_value(&row.current, key).as_deref());
             }
-            if rules_only == d.source {
-                quiz_saves.push((item.path.clone(), d.source, Some(item.base.clone())));
+            if rules_only == row.current {
+                quiz_saves.push((
+                    item.path.clone(),
+                    row.current.clone(),
+                    Some(item.base.clone()),
+                ));
             }
         }
     }
@@ -316,7 +344,7 @@ pub async fn compose(
         .split([',', ' ', '\n', '\t'])
         .filter(|c| !c.trim().is_empty())
         .collect();
-    let order: Vec<&str> = rows.iter().map(|(_, _, i)| i.id.as_str()).collect();
+    let order: Vec<&str> = rows.iter().map(|(_, _, i)| i.view.id.as_str()).collect();
     let mut new_text = text.clone();
     for (key, value) in [
         ("title", Some(fm_scalar(form.title))),
@@ -352,12 +380,12 @@ pub async fn compose(
     if moved && what == "saved" {
         what = "moved";
     }
-    Ok(format!("composed={what}"))
+    Ok(super::guard::url_with(
+        "/author/course",
+        &[("folder", form.folder), ("composed", what)],
+    ))
 }
 
 fn conflict_url(path: &str, id: &str) -> String {
-    format!(
-        "{}&conflict={id}",
-        super::guard::url_with("/author/edit", &[("path", path)])
-    )
+    super::guard::url_with("/author/edit", &[("path", path), ("conflict", id)])
 }

@@ -79,14 +79,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// The same filters and the same scope as the dashboard page.
 async fn export_csv(State(state): State<AppState>, req: Request) -> Response {
     use crate::server::dashboard;
-    let text = |status: StatusCode, msg: String| {
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            msg + "\n",
-        )
-            .into_response()
-    };
+    let text = plain_text;
     let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
         let next = format!("/dashboard/export.csv?{}", req.uri().query().unwrap_or(""));
         let to = super::guard::url_with("/login", &[("next", &next)]);
@@ -384,25 +377,44 @@ fn http_body_util_limited(
     http_body_util::Limited::new(body, limit).map_err(axum::Error::new)
 }
 
+fn plain_text(status: StatusCode, msg: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg + "\n",
+    )
+        .into_response()
+}
+
+/// The signed-in trainer or admin, or the answer for anyone else: to the
+/// sign-in page (then back to `next`), or 403.
+fn author(req: &Request, next: &str) -> Result<crate::api::auth::SessionUser, Box<Response>> {
+    use crate::domain::Role;
+    let Some(user) = request_ctx(req).and_then(|c| c.user) else {
+        let to = super::guard::url_with("/login", &[("next", next)]);
+        return Err(Box::new(
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response(),
+        ));
+    };
+    if !user.roles.has_any(&[Role::Trainer, Role::Admin]) {
+        return Err(Box::new(plain_text(
+            StatusCode::FORBIDDEN,
+            AppError::Forbidden.to_string(),
+        )));
+    }
+    Ok(user)
+}
+
 /// `POST /author/upload` (multipart, so it works without JavaScript): a
 /// markdown file or a Twee story, chosen with the file picker or pasted,
 /// becomes a draft. Answers with a redirect to its editor, or back to the
 /// library with the reason.
 async fn author_upload(State(state): State<AppState>, req: Request) -> Response {
-    use crate::domain::Role;
     use axum::extract::FromRequest;
-    let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
-        let to = super::guard::url_with("/login", &[("next", "/author")]);
-        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    let user = match author(&req, "/author") {
+        Ok(u) => u,
+        Err(refused) => return *refused,
     };
-    if !user.roles.has_any(&[Role::Trainer, Role::Admin]) {
-        return (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            AppError::Forbidden.to_string() + "\n",
-        )
-            .into_response();
-    }
     let back = |e: AppError| {
         let to = super::guard::url_with("/author", &[("error", &e.to_string())]);
         (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
@@ -516,24 +528,12 @@ async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<Upload, 
 /// `/author/download?path=…[&draft=1]`: one file's markdown, and
 /// `/author/course.zip?folder=…`: a course folder as in `content/`.
 async fn author_download(State(state): State<AppState>, req: Request) -> Response {
-    use crate::domain::Role;
     use crate::server::authoring;
-    let Some(user) = request_ctx(&req).and_then(|c| c.user) else {
-        let next = format!("{}?{}", req.uri().path(), req.uri().query().unwrap_or(""));
-        let to = super::guard::url_with("/login", &[("next", &next)]);
-        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-    };
-    let text = |status: StatusCode, msg: String| {
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            msg + "\n",
-        )
-            .into_response()
-    };
-    if !user.roles.has_any(&[Role::Trainer, Role::Admin]) {
-        return text(StatusCode::FORBIDDEN, AppError::Forbidden.to_string());
+    let next = format!("{}?{}", req.uri().path(), req.uri().query().unwrap_or(""));
+    if let Err(refused) = author(&req, &next) {
+        return *refused;
     }
+    let text = plain_text;
     let mut path = String::new();
     let mut folder = String::new();
     let mut want_draft = false;
