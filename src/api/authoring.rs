@@ -145,8 +145,10 @@ pub struct RevisionView {
     pub editor: Option<String>,
     pub at: i64,
     pub current: bool,
-    pub added: usize,
-    pub removed: usize,
+    /// Lines added and removed against the revision before; `None` while
+    /// not counted yet (counting is spread over views, a few at a time).
+    pub added: Option<usize>,
+    pub removed: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

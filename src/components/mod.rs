@@ -9,6 +9,31 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
+/// Text made safe to place in HTML as markup: `&`, `<`, `>` and quotes
+/// become entities.
+///
+/// Needed for the text of a `<textarea>`: Leptos 0.8 writes a textarea's
+/// children into the page unescaped (leptos-rs/leptos#4819), so a file
+/// holding `</textarea><img onerror=…>` would end the element and add live
+/// markup. Every textarea therefore gets its text as
+/// `inner_html=escape_html(&text)`: the server writes the entities, and the
+/// browser (a textarea's content is escapable raw text) turns them back
+/// into exactly the characters typed, with or without JavaScript.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Sets the HTTP status of the page being rendered on the server.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

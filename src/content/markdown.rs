@@ -20,9 +20,15 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
         let mut b = ammonia::Builder::default();
         b.url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
             .link_rel(Some("noopener noreferrer"))
-            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            // Task lists (`- [x] done`) are the only inputs content may
+            // hold: `type` passes only as `checkbox` and every input is
+            // made a disabled checkbox, so `<input type=text>` or
+            // `<input type=password>` cannot be drawn into a lesson.
             .add_tags(["input"])
-            .add_tag_attribute_values("input", "type", ["checkbox"]);
+            .add_tag_attributes("input", ["checked"])
+            .add_tag_attribute_values("input", "type", ["checkbox"])
+            .set_tag_attribute_value("input", "type", "checkbox")
+            .set_tag_attribute_value("input", "disabled", "");
         b
     })
 }
@@ -32,8 +38,105 @@ pub fn render(markdown: &str) -> String {
     to_html(Parser::new_ext(markdown, options()), markdown.len())
 }
 
-/// Sanitised HTML of markdown events.
+/// How deeply markdown (quotes, lists, emphasis, links) and raw HTML may
+/// nest in content. The HTML sanitiser's work grows with the square of the
+/// nesting (each tag looks through the open elements), so without a limit
+/// a page of `- - - - …` or `<div><div>…` costs minutes; no lesson needs
+/// more than a few levels.
+pub const MAX_NESTING: usize = 32;
+
+/// Tags a piece of raw HTML opens and closes: (deepest level reached
+/// relative to its start, net change).
+fn html_nesting(html: &str) -> (usize, isize) {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr",
+    ];
+    let (mut level, mut peak) = (0isize, 0isize);
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(at) = html[i..].find('<') {
+        i += at + 1;
+        match bytes.get(i) {
+            Some(b'/') => level -= 1,
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_len = bytes[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .count();
+                let name = html[i..i + name_len].to_ascii_lowercase();
+                let end = html[i..].find('>').map_or(html.len(), |e| i + e);
+                let self_closing = end > 0 && bytes.get(end - 1) == Some(&b'/');
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    level += 1;
+                    peak = peak.max(level);
+                }
+            }
+            _ => {}
+        }
+    }
+    (peak.max(0) as usize, level)
+}
+
+/// The byte offset of the first place where `markdown` nests deeper than
+/// [`MAX_NESTING`], for the validator to point at.
+pub fn too_deep(markdown: &str) -> Option<usize> {
+    use pulldown_cmark::Event;
+    let (mut depth, mut html_depth) = (0usize, 0usize);
+    for (ev, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        match ev {
+            Event::Start(_) => {
+                depth += 1;
+                if depth + html_depth > MAX_NESTING {
+                    return Some(range.start);
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(t) | Event::InlineHtml(t) => {
+                let (peak, delta) = html_nesting(&t);
+                if depth + html_depth + peak > MAX_NESTING {
+                    return Some(range.start);
+                }
+                html_depth = (html_depth as isize + delta).max(0) as usize;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Sanitised HTML of markdown events. Markup nested deeper than
+/// [`MAX_NESTING`] is flattened (its text stays) and raw HTML that would
+/// go deeper is shown as text, so the sanitiser's work stays bounded
+/// whatever the text; the validator reports the place (see `too_deep`).
 fn to_html<'a>(events: impl Iterator<Item = pulldown_cmark::Event<'a>>, len: usize) -> String {
+    use pulldown_cmark::Event;
+    let mut depth = 0usize;
+    let mut html_depth = 0usize;
+    let mut flattened: Vec<bool> = Vec::new();
+    let events = events.filter_map(|ev| match ev {
+        Event::Start(tag) => {
+            let flat = depth + html_depth >= MAX_NESTING;
+            flattened.push(flat);
+            depth += 1;
+            (!flat).then_some(Event::Start(tag))
+        }
+        Event::End(tag) => {
+            depth = depth.saturating_sub(1);
+            let flat = flattened.pop().unwrap_or(false);
+            (!flat).then_some(Event::End(tag))
+        }
+        Event::Html(t) | Event::InlineHtml(t) => {
+            let (peak, delta) = html_nesting(&t);
+            if depth + html_depth + peak > MAX_NESTING {
+                Some(Event::Text(t))
+            } else {
+                html_depth = (html_depth as isize + delta).max(0) as usize;
+                Some(Event::InlineHtml(t))
+            }
+        }
+        other => Some(other),
+    });
     let mut out = String::with_capacity(len * 3 / 2);
     html::push_html(&mut out, events);
     sanitize(&out)
@@ -181,6 +284,75 @@ mod tests {
             html.contains("<a href=\"https://example.com\" rel=\"noopener noreferrer\">a link</a>")
         );
         assert!(html.contains("<table>"));
+    }
+
+    #[test]
+    fn inputs_can_only_be_disabled_checkboxes() {
+        for hostile in [
+            "<input type=\"text\" name=\"q\">",
+            "<input type=\"password\" autofocus>",
+            "<input type=\"submit\" formaction=\"https://evil.test\">",
+            "<input>",
+        ] {
+            let html = sanitize(hostile);
+            assert!(
+                html.contains("type=\"checkbox\"") && html.contains("disabled"),
+                "{hostile} -> {html}"
+            );
+            assert_eq!(html.matches("type=").count(), 1, "{hostile} -> {html}");
+            assert!(
+                !html.contains("name=") && !html.contains("formaction"),
+                "{html}"
+            );
+        }
+        let list = render("- [x] done\n- [ ] to do\n");
+        assert_eq!(list.matches("type=\"checkbox\"").count(), 2, "{list}");
+        assert!(list.contains("checked"), "{list}");
+    }
+
+    #[test]
+    fn deep_nesting_costs_no_deep_stack() {
+        // Blockquotes, lists, emphasis and raw HTML nested far deeper than
+        // any recursion could survive on a small thread stack.
+        let n = 50_000;
+        let inputs = [
+            ">".repeat(n) + " deep",
+            "- ".repeat(n) + "deep",
+            "<div>".repeat(n) + "deep",
+            "*a ".repeat(n),
+            "[".repeat(n) + "x" + &"](y)".repeat(n),
+        ];
+        let started = std::time::Instant::now();
+        let run = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| {
+                        // The first three really nest; the others are text.
+                        assert_eq!(too_deep(i).is_some(), k < 3, "{}", &i[..20]);
+                        render(i).len()
+                    })
+                    .sum::<usize>()
+            })
+            .unwrap();
+        assert!(run.join().expect("no stack overflow") > 0);
+        // Linear: without the limit the sanitiser took minutes here.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(
+            too_deep("> a\n>> b\n\n- x\n  - y\n\n<div><p>ok</p></div>"),
+            None
+        );
+        let html = render(&format!(
+            "{}deep{}",
+            "<div>".repeat(40),
+            "</div>".repeat(40)
+        ));
+        assert!(
+            html.contains("&lt;div&gt;"),
+            "the deepest raw HTML becomes text"
+        );
     }
 
     #[test]

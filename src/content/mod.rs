@@ -127,6 +127,31 @@ pub(crate) fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
     r
 }
 
+/// A folder handed to `rapport check` that is neither a course folder nor
+/// holds any: saying "checked 0 files" and succeeding would hide the mistake.
+fn no_course_report(path: &Path) -> FileReport {
+    let src = Source::new(display(path), "");
+    let mut r = FileReport::new(&src, "unknown");
+    let markdown = std::fs::read_dir(path)
+        .map(|d| d.flatten().filter(|e| is_markdown(&e.path())).count())
+        .unwrap_or(0);
+    r.diagnostics.push(Diagnostic {
+        file: display(path),
+        line: 1,
+        col: 1,
+        severity: Severity::Error,
+        message: if markdown > 0 {
+            format!("no course folder found: this folder has {markdown} markdown file(s) but no `course.md`")
+        } else {
+            "no course folder found: no `course.md` here or in the folders inside".to_string()
+        },
+        hint: Some(
+            "a course is a folder with a `course.md` beside its lessons, scenarios and quizzes; check that folder, or the folder that holds the courses".into(),
+        ),
+    });
+    r
+}
+
 fn is_markdown(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "md")
 }
@@ -561,7 +586,12 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<FileReport> {
             let root = path.parent().unwrap_or(path);
             load_course(root, path).1
         } else if path.is_dir() {
-            load_dir(path).files
+            let files = load_dir(path).files;
+            if files.is_empty() {
+                vec![no_course_report(path)]
+            } else {
+                files
+            }
         } else if path.is_file() {
             let parent = path.parent().unwrap_or(Path::new("."));
             let is_course_md = path.file_name().is_some_and(|n| n == "course.md");

@@ -50,11 +50,28 @@ fn check_id(src: &mut Source, id: &str, at: usize, what: &str) -> bool {
     }
 }
 
+/// An error where the body nests markup deeper than the renderer allows
+/// (it flattens what is deeper, so the file still renders).
+fn check_nesting(src: &mut Source, body_start: usize) {
+    let body = src.text.get(body_start..).unwrap_or("");
+    if let Some(at) = super::markdown::too_deep(body) {
+        src.error_hint(
+            body_start + at,
+            format!(
+                "quotes, lists, emphasis and HTML may nest at most {} levels",
+                super::markdown::MAX_NESTING
+            ),
+            "flatten the structure: deeper levels are shown as plain text",
+        );
+    }
+}
+
 pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
     let mut fm = FrontMatter::parse(src);
     if !fm.present {
         return None;
     }
+    check_nesting(src, fm.body_start);
     if let Some((kind, at)) = fm.optional_text(src, "kind") {
         if kind != "course" {
             src.error(
@@ -77,7 +94,7 @@ pub fn parse_course(src: &mut Source) -> Option<CourseHeader> {
     let mut competencies = Vec::new();
     match fm.list("competencies") {
         Some(list) if !list.is_empty() => {
-            for (c, at) in list {
+            for (c, at) in at_most_competencies(src, list) {
                 if check_id(src, &c, at, "competency") {
                     if competencies.contains(&c) {
                         src.error(at, format!("competency `{c}` is listed twice"));
@@ -139,6 +156,7 @@ pub fn parse_header(src: &mut Source) -> (Option<Header>, FrontMatter) {
     if !fm.present {
         return (None, fm);
     }
+    check_nesting(src, fm.body_start);
     let id = fm.text(src, "id", "my-item");
     let kind = match fm.text(src, "kind", "lesson") {
         Some((k, at)) => match ItemKind::parse(&k) {
@@ -289,6 +307,24 @@ fn shorten(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The most competencies a course or scenario may list: every score walk
+/// runs once per competency, so this bounds the work a file can ask for.
+pub const MAX_COMPETENCIES: usize = 24;
+
+/// The first [`MAX_COMPETENCIES`] entries of a `competencies` list, with an
+/// error at the first one past the limit.
+fn at_most_competencies(src: &mut Source, mut list: Vec<(String, usize)>) -> Vec<(String, usize)> {
+    if list.len() > MAX_COMPETENCIES {
+        src.error_hint(
+            list[MAX_COMPETENCIES].1,
+            format!("at most {MAX_COMPETENCIES} competencies may be listed"),
+            "keep the few that the course really practises",
+        );
+        list.truncate(MAX_COMPETENCIES);
+    }
+    list
 }
 
 /// `empathy +2, ownership -1` (or `none`).
@@ -528,7 +564,7 @@ pub fn parse_scenario(
     let mut competencies: Vec<String> = Vec::new();
     match fm.list("competencies") {
         Some(list) if !list.is_empty() => {
-            for (c, at) in list {
+            for (c, at) in at_most_competencies(src, list) {
                 if !check_id(src, &c, at, "competency") {
                     continue;
                 }

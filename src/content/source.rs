@@ -8,6 +8,9 @@ use std::fmt;
 /// it keeps a stray upload from tying up the server.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
+/// The most problems listed for one file (one more line says that more follow).
+pub const MAX_DIAGNOSTICS: usize = 200;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -162,6 +165,31 @@ impl Source {
     }
 
     pub fn push(&mut self, offset: usize, severity: Severity, message: String, hint: Option<&str>) {
+        // A file can hold a problem on every line; listing the first few
+        // hundred is enough to act on, and bounds the work of finding
+        // positions and of every page that shows the list.
+        if self.diagnostics.len() > MAX_DIAGNOSTICS {
+            if severity == Severity::Error {
+                if let Some(last) = self.diagnostics.last_mut() {
+                    last.severity = Severity::Error;
+                }
+            }
+            return;
+        }
+        if self.diagnostics.len() == MAX_DIAGNOSTICS {
+            let (line, col) = self.line_col(offset);
+            self.diagnostics.push(Diagnostic {
+                file: self.file.clone(),
+                line,
+                col,
+                severity,
+                message: format!(
+                    "more problems from here on; only the first {MAX_DIAGNOSTICS} are listed"
+                ),
+                hint: Some("fix these and check again".into()),
+            });
+            return;
+        }
         let (line, col) = self.line_col(offset);
         self.diagnostics.push(Diagnostic {
             file: self.file.clone(),
@@ -257,6 +285,7 @@ impl FrontMatter {
         fm.present = true;
         let mut closed = false;
         let mut list_key: Option<usize> = None;
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (at, line) in lines {
             let trimmed = line.trim();
             if line.trim_end() == "---" {
@@ -309,8 +338,8 @@ impl FrontMatter {
             let raw = &line[colon + 1..];
             let value_at = at + colon + 1 + (raw.len() - raw.trim_start().len());
             let raw = raw.trim();
-            if let Some(prev) = fm.fields.iter().find(|f| f.key == key) {
-                let (first, _) = src.line_col(prev.key_at);
+            if let Some(&prev_at) = seen.get(key) {
+                let (first, _) = src.line_col(prev_at);
                 src.error(
                     at + indent,
                     format!("`{key}` is given twice (first on line {first})"),
@@ -348,6 +377,7 @@ impl FrontMatter {
             } else {
                 Value::Text(unquote(raw).to_string())
             };
+            seen.insert(key.to_string(), at + indent);
             fm.fields.push(Field {
                 key: key.to_string(),
                 value,

@@ -10,6 +10,9 @@ use super::parse::slug;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
+/// The most warnings listed for one import.
+pub const MAX_WARNINGS: usize = 200;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub line: usize,
@@ -114,51 +117,78 @@ fn links(text: &str) -> (Vec<Link>, String) {
     (out, plain)
 }
 
-/// Removes story-format code, returning what it removed.
+/// Removes story-format code, returning what it removed. Linear in the
+/// text: each kind of opening is searched for once past the last one used,
+/// never again from the start of what is left.
 fn strip_macros(text: &str) -> (String, Vec<String>) {
     let mut dropped = Vec::new();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+    // Next known position (absolute) of each opening; recomputed only when
+    // the reading position has passed it.
+    let find_from = |pat: &str, from: usize| text[from..].find(pat).map(|i| from + i);
+    let mut next_sugar = find_from("<<", 0);
+    let mut next_snow = find_from("<%", 0);
+    let mut harlowe_from = 0;
+    let mut next_harlowe = harlowe_macro(text, &mut harlowe_from);
+    let mut at = 0;
     loop {
-        let next = [("<<", ">>"), ("<%", "%>")]
-            .iter()
-            .filter_map(|(o, c)| rest.find(o).map(|i| (i, *o, *c)))
-            .chain(harlowe_macro(rest).map(|i| (i, "(", ")")))
-            .min_by_key(|(i, _, _)| *i);
+        if next_sugar.is_some_and(|i| i < at) {
+            next_sugar = find_from("<<", at);
+        }
+        if next_snow.is_some_and(|i| i < at) {
+            next_snow = find_from("<%", at);
+        }
+        if next_harlowe.is_some_and(|i| i < at) {
+            harlowe_from = harlowe_from.max(at);
+            next_harlowe = harlowe_macro(text, &mut harlowe_from);
+        }
+        let next = [
+            next_sugar.map(|i| (i, "<<", ">>")),
+            next_snow.map(|i| (i, "<%", "%>")),
+            next_harlowe.map(|i| (i, "(", ")")),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(i, _, _)| *i);
         let Some((i, open, close)) = next else {
-            out.push_str(rest);
+            out.push_str(&text[at..]);
             break;
         };
-        out.push_str(&rest[..i]);
-        let after = &rest[i + open.len()..];
+        out.push_str(&text[at..i]);
+        let after_at = i + open.len();
+        let after = &text[after_at..];
         let end = after.find(close).map_or(after.len(), |e| e + close.len());
         dropped.push(format!("{open}{}", &after[..end]));
-        rest = &after[end..];
+        at = after_at + end;
         // Harlowe hooks `(if: …)[text]` keep their text.
+        let rest = &text[at..];
         if open == "(" && rest.starts_with('[') {
             if let Some(e) = rest.find(']') {
                 out.push_str(&rest[1..e]);
-                rest = &rest[e + 1..];
+                at += e + 1;
             }
         }
     }
     (out, dropped)
 }
 
-/// Position of a Harlowe macro such as `(set:` or `(if:`.
-fn harlowe_macro(s: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find('(') {
-        let at = from + i;
-        let name: String = s[at + 1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        if !name.is_empty() && s[at + 1 + name.len()..].starts_with(':') {
+/// Position of the next Harlowe macro such as `(set:` or `(if:` at or after
+/// `*from`; `*from` moves past every `(` that was not one, so repeated calls
+/// read the text once.
+fn harlowe_macro(s: &str, from: &mut usize) -> Option<usize> {
+    while let Some(i) = s[*from..].find('(') {
+        let at = *from + i;
+        let name_len = s[at + 1..]
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            .count();
+        if name_len > 0 && s[at + 1 + name_len..].starts_with(':') {
+            *from = at;
             return Some(at);
         }
-        from = at + 1;
+        *from = at + 1;
     }
+    *from = s.len();
     None
 }
 
@@ -255,13 +285,16 @@ pub fn convert(source: &str) -> Result<Imported, String> {
 
     let mut ids: HashMap<usize, String> = HashMap::new();
     let mut used = HashSet::new();
+    // The next number to try per slug, so many passages with one name cost
+    // linear time, not a search from 2 each.
+    let mut next_number: HashMap<String, usize> = HashMap::new();
     for (i, p) in story.iter().enumerate() {
         let base = slug(&p.name);
         let mut id = base.clone();
-        let mut n = 2;
         while !used.insert(id.clone()) {
+            let n = next_number.entry(base.clone()).or_insert(2);
             id = format!("{base}-{n}");
-            n += 1;
+            *n += 1;
         }
         ids.insert(i, id);
     }
@@ -354,6 +387,14 @@ pub fn convert(source: &str) -> Result<Imported, String> {
         warnings.push(Warning {
             line: 1,
             message: format!("{dropped_total} piece(s) of story-format code were dropped; use `{{if …}}` conditions and `Effects:` lines instead"),
+        });
+    }
+    if warnings.len() > MAX_WARNINGS {
+        let more = warnings.len() - MAX_WARNINGS;
+        warnings.truncate(MAX_WARNINGS);
+        warnings.push(Warning {
+            line: 1,
+            message: format!("{more} more warning(s) not listed"),
         });
     }
     warnings.push(Warning {

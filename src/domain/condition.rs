@@ -110,16 +110,46 @@ impl Condition {
 
     /// Parses a condition. On failure returns the character offset within
     /// `text` where the problem is, and a message.
+    ///
+    /// The parser recurses once per `(` and `not`, so nesting is limited to
+    /// [`MAX_NESTING`] levels, and a condition combines at most
+    /// [`MAX_TESTS`] tests; together they bound the depth of the tree that
+    /// every later walk (evaluating, listing names, printing, serde) recurses
+    /// over, whatever a trainer types.
     pub fn parse(text: &str) -> Result<Condition, (usize, String)> {
-        let tokens = tokenize(text)?;
-        let mut p = ConditionParser {
-            tokens: &tokens,
-            at: 0,
-            end: text.chars().count(),
+        // Read at most MAX_TOKENS (+1, to know there were more): within the
+        // limits no condition needs more, and the limits themselves are
+        // then reported where they are crossed.
+        let (tokens, cut_at) = tokenize(text, MAX_TOKENS + 1)?;
+        let truncated = tokens.len() > MAX_TOKENS;
+        let tokens = &tokens[..tokens.len().min(MAX_TOKENS)];
+        let too_long = || {
+            (
+                cut_at,
+                format!("a condition may be at most {MAX_TOKENS} words and symbols long"),
+            )
         };
-        let c = p.or()?;
+        let mut p = ConditionParser {
+            tokens,
+            at: 0,
+            end: if truncated {
+                cut_at
+            } else {
+                text.chars().count()
+            },
+            depth: 0,
+            tests: 0,
+        };
+        let c = match p.or() {
+            Ok(c) => c,
+            Err((pos, _)) if truncated && pos >= cut_at => return Err(too_long()),
+            Err(e) => return Err(e),
+        };
         if let Some(t) = p.tokens.get(p.at) {
             return Err((t.pos, format!("unexpected `{}`", t.text)));
+        }
+        if truncated {
+            return Err(too_long());
         }
         Ok(c)
     }
@@ -142,6 +172,13 @@ impl fmt::Display for Condition {
     }
 }
 
+/// How deeply `(` and `not` may nest in one condition.
+pub const MAX_NESTING: usize = 16;
+/// How many tests (`empathy >= 2`, `visited x`, `chose y`) one condition may combine.
+pub const MAX_TESTS: usize = 32;
+/// The most words and symbols read in one condition.
+pub const MAX_TOKENS: usize = 512;
+
 #[derive(Debug)]
 struct Token {
     text: String,
@@ -149,11 +186,16 @@ struct Token {
     pos: usize,
 }
 
-fn tokenize(text: &str) -> Result<Vec<Token>, (usize, String)> {
+/// The tokens of a condition, at most `limit` of them, and the character
+/// offset where reading stopped.
+fn tokenize(text: &str, limit: usize) -> Result<(Vec<Token>, usize), (usize, String)> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
+        if out.len() >= limit {
+            return Ok((out, i));
+        }
         let c = chars[i];
         if c.is_whitespace() {
             i += 1;
@@ -188,13 +230,17 @@ fn tokenize(text: &str) -> Result<Vec<Token>, (usize, String)> {
             return Err((i, format!("unexpected character `{c}` in the condition")));
         }
     }
-    Ok(out)
+    Ok((out, i))
 }
 
 struct ConditionParser<'a> {
     tokens: &'a [Token],
     at: usize,
     end: usize,
+    /// `(` and `not` levels open at this point.
+    depth: usize,
+    /// Tests read so far.
+    tests: usize,
 }
 
 impl ConditionParser<'_> {
@@ -236,15 +282,31 @@ impl ConditionParser<'_> {
         Ok(left)
     }
 
+    /// Enters one more level of `(` or `not`, refusing past the limit.
+    fn nest(&mut self) -> Result<(), (usize, String)> {
+        if self.depth >= MAX_NESTING {
+            return Err((
+                self.pos(),
+                format!("conditions may nest at most {MAX_NESTING} levels"),
+            ));
+        }
+        self.depth += 1;
+        self.at += 1;
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Condition, (usize, String)> {
         match self.peek() {
             Some("not") => {
-                self.at += 1;
-                Ok(Condition::Not(Box::new(self.unary()?)))
+                self.nest()?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Condition::Not(Box::new(inner)))
             }
             Some("(") => {
-                self.at += 1;
+                self.nest()?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 let pos = self.pos();
                 match self.peek() {
                     Some(")") => {
@@ -259,6 +321,13 @@ impl ConditionParser<'_> {
     }
 
     fn atom(&mut self) -> Result<Condition, (usize, String)> {
+        if self.tests >= MAX_TESTS {
+            return Err((
+                self.pos(),
+                format!("a condition may combine at most {MAX_TESTS} tests"),
+            ));
+        }
+        self.tests += 1;
         let first = self.next("a competency, `visited` or `chose`")?;
         let (word, pos) = (first.text.clone(), first.pos);
         if !is_name(&word) {
@@ -391,5 +460,42 @@ mod tests {
         assert_eq!(Condition::parse("visited a b").unwrap_err().0, 10);
         assert_eq!(Condition::parse("empathy > 1 ; x").unwrap_err().0, 12);
         assert!(Condition::parse("").is_err());
+    }
+
+    #[test]
+    fn nesting_and_length_are_bounded_with_a_position() {
+        // Deep enough to overflow any stack if the parser simply recursed.
+        let deep = format!("{}visited a", "(".repeat(300_000));
+        let (at, msg) = Condition::parse(&deep).unwrap_err();
+        assert_eq!(
+            (at, msg.as_str()),
+            (16, "conditions may nest at most 16 levels")
+        );
+        let long = vec!["visited a"; 300].join(" or not ");
+        let (_, msg) = Condition::parse(&long).unwrap_err();
+        assert_eq!(msg, "a condition may combine at most 32 tests");
+        let wide = format!("visited a{}", " )".repeat(600));
+        assert!(Condition::parse(&wide)
+            .unwrap_err()
+            .1
+            .contains("unexpected `)`"));
+        let words = format!("visited a and ({}visited b)", "not ".repeat(15)).repeat(40);
+        assert!(Condition::parse(&words).is_err());
+        let nots = format!("{}visited a", "not ".repeat(17));
+        let (at, msg) = Condition::parse(&nots).unwrap_err();
+        assert_eq!(
+            (at, msg.as_str()),
+            (64, "conditions may nest at most 16 levels")
+        );
+        let ok = format!("{}visited a{}", "(".repeat(16), ")".repeat(16));
+        assert!(Condition::parse(&ok).is_ok());
+        let many = vec!["visited a"; 33].join(" or ");
+        let (_, msg) = Condition::parse(&many).unwrap_err();
+        assert_eq!(msg, "a condition may combine at most 32 tests");
+        let c = Condition::parse(&vec!["visited notes"; 32].join(" and ")).unwrap();
+        // Every walk of the largest tree stays shallow.
+        assert!(c.holds(&F) && c.references().len() == 32 && !c.to_string().is_empty());
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Condition>(&json).unwrap(), c);
     }
 }

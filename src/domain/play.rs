@@ -240,10 +240,17 @@ impl ScenarioState {
     /// what the scene could offer a learner who had earned it.
     pub fn review(&self, scenario: &Scenario) -> Vec<ReviewStep> {
         let values = best_values(scenario);
+        let scenes: HashMap<&str, &Scene> = scenario
+            .graph
+            .scenes
+            .iter()
+            .rev()
+            .map(|s| (s.id.as_str(), s))
+            .collect();
         self.moves
             .iter()
             .filter_map(|m| {
-                let scene = scenario.graph.scene(&m.scene)?;
+                let scene = *scenes.get(m.scene.as_str())?;
                 let worth = |i: usize| -> Option<i32> {
                     let c = scene.choices.get(i)?;
                     let rest = values.get(c.target.as_str())?;
@@ -272,58 +279,130 @@ fn gain(scoring: Scoring, effects: &BTreeMap<String, i32>) -> i32 {
     }
 }
 
+/// Edge relaxations the best-value computation may spend on a scenario
+/// with loops (a few milliseconds); without loops one exact pass is used.
+pub const BEST_VALUES_BUDGET: usize = 4_000_000;
+
 /// The best score still available from each scene: for endings their
 /// score (when scored by ending), otherwise the best choice's gain plus the
-/// best value of where it leads. Computed by relaxation over walks of at
-/// most as many steps as there are scenes, so loops cannot run away.
+/// best value of where it leads. Without loops this is one pass in reverse
+/// topological order; with loops it is computed by relaxation over walks of
+/// at most as many steps as there are scenes (so loops cannot run away),
+/// within [`BEST_VALUES_BUDGET`] relaxations.
 pub fn best_values(scenario: &Scenario) -> HashMap<&str, i32> {
     let graph: &ScenarioGraph = &scenario.graph;
     let n = graph.scenes.len();
-    let mut value: HashMap<&str, i32> = HashMap::new();
-    for s in &graph.scenes {
-        if let Some(e) = &s.ending {
-            let v = if scenario.scoring == Scoring::Ending {
-                e.score
-            } else {
-                0
-            };
-            value.insert(s.id.as_str(), v);
-        }
-    }
-    for _ in 0..n {
-        let mut changed = false;
-        for s in graph.scenes.iter().filter(|s| s.ending.is_none()) {
-            let best = s
-                .choices
+    let index: HashMap<&str, usize> = graph
+        .scenes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .rev()
+        .collect();
+    // Choices by scene: (target index, gain).
+    let edges: Vec<Vec<(usize, i32)>> = graph
+        .scenes
+        .iter()
+        .map(|s| {
+            s.choices
                 .iter()
                 .filter_map(|c| {
-                    value
-                        .get(c.target.as_str())
-                        .map(|v| v.saturating_add(gain(scenario.scoring, &c.effects)))
+                    let t = *index.get(c.target.as_str())?;
+                    Some((t, gain(scenario.scoring, &c.effects)))
                 })
-                .max();
-            if let Some(b) = best {
-                if value.get(s.id.as_str()) != Some(&b) {
-                    value.insert(s.id.as_str(), b);
-                    changed = true;
+                .collect()
+        })
+        .collect();
+    let mut value: Vec<Option<i32>> = graph
+        .scenes
+        .iter()
+        .map(|s| {
+            s.ending.as_ref().map(|e| {
+                if scenario.scoring == Scoring::Ending {
+                    e.score
+                } else {
+                    0
                 }
+            })
+        })
+        .collect();
+    let relax = |i: usize, value: &[Option<i32>]| -> Option<i32> {
+        edges[i]
+            .iter()
+            .filter_map(|&(t, g)| value[t].map(|v| v.saturating_add(g)))
+            .max()
+    };
+    let is_ending = |i: usize| graph.scenes[i].ending.is_some();
+    if let Some(order) = forward_order(&edges) {
+        for &i in order.iter().rev() {
+            if !is_ending(i) {
+                value[i] = relax(i, &value);
             }
         }
-        if !changed {
-            break;
+    } else {
+        let edge_count = edges.iter().map(Vec::len).sum::<usize>().max(1);
+        let rounds = n.min((BEST_VALUES_BUDGET / edge_count).max(1));
+        for _ in 0..rounds {
+            let mut changed = false;
+            for i in (0..n).filter(|&i| !is_ending(i)) {
+                if let Some(b) = relax(i, &value) {
+                    if value[i] != Some(b) {
+                        value[i] = Some(b);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
         }
     }
-    value
+    graph
+        .scenes
+        .iter()
+        .zip(value)
+        .filter_map(|(s, v)| Some((s.id.as_str(), v?)))
+        .collect()
+}
+
+/// Scene indices where every choice leads forward, or `None` with a loop.
+fn forward_order(edges: &[Vec<(usize, i32)>]) -> Option<Vec<usize>> {
+    let n = edges.len();
+    let mut indegree = vec![0usize; n];
+    for outs in edges {
+        for &(t, _) in outs {
+            indegree[t] += 1;
+        }
+    }
+    let mut queue: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = queue.pop() {
+        order.push(i);
+        for &(t, _) in &edges[i] {
+            indegree[t] -= 1;
+            if indegree[t] == 0 {
+                queue.push(t);
+            }
+        }
+    }
+    (order.len() == n).then_some(order)
 }
 
 /// The best route from the start: at each scene the choice with the best
 /// value, until an ending (or as many steps as there are scenes).
 pub fn best_route(scenario: &Scenario) -> Vec<&super::scenario::Choice> {
     let values = best_values(scenario);
+    let scenes: HashMap<&str, &Scene> = scenario
+        .graph
+        .scenes
+        .iter()
+        .rev()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
     let worth = |c: &super::scenario::Choice| {
         values
             .get(c.target.as_str())
-            .map(|v| v + gain(scenario.scoring, &c.effects))
+            .map(|v| v.saturating_add(gain(scenario.scoring, &c.effects)))
     };
     let mut route = Vec::new();
     let mut at = scenario.graph.scenes.first();
@@ -340,7 +419,7 @@ pub fn best_route(scenario: &Scenario) -> Vec<&super::scenario::Choice> {
             break;
         };
         route.push(best);
-        at = scenario.graph.scene(&best.target);
+        at = scenes.get(best.target.as_str()).copied();
     }
     route
 }

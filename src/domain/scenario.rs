@@ -301,23 +301,16 @@ impl ScenarioGraph {
             return ranges;
         }
         let acyclic = topological_order(&edges).is_some();
+        // One budget for the whole scenario, shared by its competencies, so
+        // the work is bounded however many there are.
+        let per_competency = ROUTE_SEARCH_BUDGET / competencies.len().max(1) as u64;
         for comp in competencies {
             let best = if acyclic {
                 dag_range(&edges, &self.scenes, &comp)
             } else {
                 let mut best: Option<ScoreRange> = None;
-                let mut on_path = vec![false; self.scenes.len()];
-                let mut budget: u64 = 2_000_000;
-                walk(
-                    self,
-                    &edges,
-                    0,
-                    0,
-                    &comp,
-                    &mut on_path,
-                    &mut best,
-                    &mut budget,
-                );
+                let mut budget = per_competency.max(1);
+                walk(self, &edges, &comp, &mut best, &mut budget);
                 best
             };
             if let Some(r) = best {
@@ -327,6 +320,10 @@ impl ScenarioGraph {
         ranges
     }
 }
+
+/// Scenes entered, at most, by the search for score ranges in a scenario
+/// with loops (about a tenth of a second of work).
+pub const ROUTE_SEARCH_BUDGET: u64 = 2_000_000;
 
 /// Scene indices in an order where every choice leads forward, or `None`
 /// when the graph has a loop.
@@ -382,48 +379,57 @@ fn dag_range(edges: &[Vec<(usize, &Choice)>], scenes: &[Scene], comp: &str) -> O
 }
 
 /// Depth-first search over simple routes. `budget` bounds the work on huge
-/// graphs; the figures are then the best found within it.
-#[allow(clippy::too_many_arguments)]
+/// graphs; the figures are then the best found within it. The search keeps
+/// its own stack, so a route through every scene of a very large scenario
+/// costs heap, never the thread's stack.
 fn walk(
     g: &ScenarioGraph,
     edges: &[Vec<(usize, &Choice)>],
-    at: usize,
-    total: i32,
     comp: &str,
-    on_path: &mut [bool],
     best: &mut Option<ScoreRange>,
     budget: &mut u64,
 ) {
-    if *budget == 0 {
+    if g.scenes.is_empty() {
         return;
     }
-    *budget -= 1;
-    if g.scenes[at].ending.is_some() {
-        let r = best.get_or_insert(ScoreRange {
-            min: total,
-            max: total,
-        });
-        r.min = r.min.min(total);
-        r.max = r.max.max(total);
-        return;
-    }
-    on_path[at] = true;
-    for &(to, choice) in &edges[at] {
-        if !on_path[to] {
-            let gain = choice.effects.get(comp).copied().unwrap_or(0);
-            walk(
-                g,
-                edges,
-                to,
-                total.saturating_add(gain),
-                comp,
-                on_path,
-                best,
-                budget,
-            );
+    let mut on_path = vec![false; g.scenes.len()];
+    // (scene, total on arriving, index of the next choice to try)
+    let mut stack: Vec<(usize, i32, usize)> = vec![(0, 0, 0)];
+    let mut entering = true;
+    while let Some(&mut (at, total, ref mut next)) = stack.last_mut() {
+        if entering {
+            if *budget == 0 {
+                return;
+            }
+            *budget -= 1;
+            if g.scenes[at].ending.is_some() {
+                let r = best.get_or_insert(ScoreRange {
+                    min: total,
+                    max: total,
+                });
+                r.min = r.min.min(total);
+                r.max = r.max.max(total);
+                stack.pop();
+                entering = false;
+                continue;
+            }
+            on_path[at] = true;
+        }
+        match edges[at][*next..].iter().position(|&(to, _)| !on_path[to]) {
+            Some(skip) => {
+                let (to, choice) = edges[at][*next + skip];
+                *next += skip + 1;
+                let gain = choice.effects.get(comp).copied().unwrap_or(0);
+                stack.push((to, total.saturating_add(gain), 0));
+                entering = true;
+            }
+            None => {
+                on_path[at] = false;
+                stack.pop();
+                entering = false;
+            }
         }
     }
-    on_path[at] = false;
 }
 
 #[cfg(test)]
@@ -624,20 +630,41 @@ mod tests {
             let g = ScenarioGraph { scenes };
             let edges = g.edges();
             let mut best = None;
-            let mut on_path = vec![false; n];
             let mut budget = u64::MAX;
-            walk(
-                &g,
-                &edges,
-                0,
-                0,
-                "empathy",
-                &mut on_path,
-                &mut best,
-                &mut budget,
-            );
+            walk(&g, &edges, "empathy", &mut best, &mut budget);
             assert_eq!(dag_range(&edges, &g.scenes, "empathy"), best, "{g:?}");
         }
+    }
+
+    /// A loop at the end of a very long chain: the search for score ranges
+    /// must not recurse once per scene (it would overflow the stack).
+    #[test]
+    fn score_ranges_of_a_huge_scenario_with_a_loop_use_no_deep_stack() {
+        let n = 200_000;
+        let mut scenes: Vec<Scene> = (0..n)
+            .map(|i| {
+                scene(
+                    &format!("s{i}"),
+                    i + 1,
+                    vec![choice(&format!("s{}", i + 1), &[("empathy", 1)], i + 1)],
+                )
+            })
+            .collect();
+        scenes[n - 1].choices.push(choice("s0", &[], n));
+        scenes.push(ending(&format!("s{n}"), n + 1, 0));
+        let g = ScenarioGraph { scenes };
+        let run = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || g.score_ranges())
+            .unwrap();
+        let r = run.join().expect("no stack overflow");
+        assert_eq!(
+            r["empathy"],
+            ScoreRange {
+                min: n as i32,
+                max: n as i32
+            }
+        );
     }
 
     /// Reachability agrees with a brute-force walk of every route on random graphs.

@@ -4,7 +4,7 @@
 //! learners chose.
 
 use crate::api::authoring::*;
-use crate::components::{encode, loading, ErrorNotice};
+use crate::components::{encode, escape_html, loading, ErrorNotice};
 use crate::domain::time::format_datetime;
 use crate::pages::content::item_body_view;
 use leptos::prelude::*;
@@ -429,7 +429,7 @@ fn Editor(data: EditorData) -> impl IntoView {
                     <input type="hidden" name="path" value=path.clone() />
                     <input type="hidden" name="base" value=data.base.clone() />
                     <label for="source">{format!("Markdown of {}", path)}</label>
-                    <textarea id="source" name="source" rows="28" spellcheck="false" node_ref=area on:input=on_input aria-describedby="check-status">{data.text.clone()}</textarea>
+                    <textarea id="source" name="source" rows="28" spellcheck="false" node_ref=area on:input=on_input aria-describedby="check-status" inner_html=escape_html(&data.text)></textarea>
                     <p id="check-status" class="hint" role="status" aria-live="polite">{move || status.get()}</p>
                     <div class="actions-row">
                         <button type="submit" name="intent" value="save" class="button primary">"Save draft"</button>
@@ -520,6 +520,18 @@ fn preview_view(c: CheckResult) -> impl IntoView {
 }
 
 /// The scenario map and its table alternative.
+/// A share as a small bar. SVG geometry, not an inline `style`, so the
+/// page's Content-Security-Policy (no inline styles) does not drop it.
+#[component]
+fn ShareBar(pct: u32) -> impl IntoView {
+    let pct = pct.min(100);
+    view! {
+        <svg class="bar-cell" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+            <rect class="bar-fill" x="0" y="0" width=pct.to_string() height="10"></rect>
+        </svg>
+    }
+}
+
 #[component]
 fn MapView(map: ScenarioMap) -> impl IntoView {
     let unreachable = map.scenes.iter().filter(|s| s.unreachable).count();
@@ -644,7 +656,7 @@ pub fn AuthorHistoryPage() -> impl IntoView {
                                         <td>{format_datetime(r.at)}</td>
                                         <td>{r.editor.clone().unwrap_or_else(|| "content folder".into())}</td>
                                         <td>{match r.origin.as_str() { "folder" => "from the content folder", "rollback" => "roll-back", "import" => "import", _ => "published in the browser" }}</td>
-                                        <td>{format!("+{} −{}", r.added, r.removed)}</td>
+                                        <td>{match (r.added, r.removed) { (Some(a), Some(d)) => format!("+{a} −{d}"), _ => "not counted yet".to_string() }}</td>
                                         <td>
                                             <a href=show>{format!("Show changes of revision {}", r.revision)}</a>
                                             {(!r.current).then(|| view! {
@@ -799,7 +811,7 @@ pub fn AuthorAnalyticsPage() -> impl IntoView {
                                         let pct = if total_endings > 0 { n * 100 / total_endings } else { 0 };
                                         view! {
                                             <tr><td>{label.clone()}</td><td>{*n}</td>
-                                            <td><span class="bar-cell"><span class="bar-fill" style=format!("width:{pct}%")></span></span>{format!(" {pct}%")}</td></tr>
+                                            <td><ShareBar pct=pct as u32 />{format!(" {pct}%")}</td></tr>
                                         }
                                     }).collect_view()}
                                 </tbody>

@@ -6,7 +6,7 @@
 use crate::api::content::{content_catalog, content_item, ItemPreview, Problem};
 use crate::api::organisation::organisation_settings;
 use crate::api::AppError;
-use crate::components::{loading, ErrorNotice, Flash};
+use crate::components::{escape_html, loading, ErrorNotice, Flash};
 use crate::domain::course::{ItemBody, Quiz, Scenario};
 use crate::domain::scenario::{Block, Scene};
 use leptos::prelude::*;
@@ -319,17 +319,17 @@ pub fn OrganisationPage() -> impl IntoView {
                             <div class="field">
                                 <label for="org-mission">"Mission"</label>
                                 <span class="hint" id="org-mission-hint">"What you do and for whom, in a sentence or two. Markdown is allowed."</span>
-                                <textarea id="org-mission" name="mission" rows="3" required maxlength="2000" aria-describedby="org-mission-hint">{value(org.mission.clone())}</textarea>
+                                <textarea id="org-mission" name="mission" rows="3" required maxlength="2000" aria-describedby="org-mission-hint" inner_html=escape_html(&value(org.mission.clone()))></textarea>
                             </div>
                             <div class="field">
                                 <label for="org-vision">"Vision"</label>
                                 <span class="hint" id="org-vision-hint">"Where you are heading."</span>
-                                <textarea id="org-vision" name="vision" rows="3" required maxlength="2000" aria-describedby="org-vision-hint">{value(org.vision.clone())}</textarea>
+                                <textarea id="org-vision" name="vision" rows="3" required maxlength="2000" aria-describedby="org-vision-hint" inner_html=escape_html(&value(org.vision.clone()))></textarea>
                             </div>
                             <div class="field">
                                 <label for="org-values">"Values"</label>
                                 <span class="hint" id="org-values-hint">"One per line as a list, e.g. “- **Honesty**: we say what we know and what we don't.”"</span>
-                                <textarea id="org-values" name="values" rows="8" required maxlength="5000" aria-describedby="org-values-hint">{value(org.values.clone())}</textarea>
+                                <textarea id="org-values" name="values" rows="8" required maxlength="5000" aria-describedby="org-values-hint" inner_html=escape_html(&value(org.values.clone()))></textarea>
                             </div>
                             <button type="submit" class="button primary">"Save"</button>
                         </form>

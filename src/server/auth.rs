@@ -80,15 +80,25 @@ pub async fn login(
     // junk is throttled too.
     let account_key = format!("account:{}", email.trim().to_lowercase());
     let ip_key = format!("ip:{}", req.client_ip);
-    if store::count_failures(&state.db, &account_key, since).await? >= cfg.max_failures_per_account
-        || store::count_failures(&state.db, &ip_key, since).await? >= cfg.max_failures_per_ip
-    {
-        return Err(throttled(cfg.throttle_window_secs));
-    }
     if password.is_empty() || email.trim().is_empty() {
         return Err(AppError::Invalid(
             "Enter your email and your password.".into(),
         ));
+    }
+    // The place in the throttle is taken before the password is looked at,
+    // so parallel guesses cannot all slip in before the first is counted.
+    let (reserved, allowed) = store::reserve_attempt(
+        &state.db,
+        &[
+            (&account_key, cfg.max_failures_per_account),
+            (&ip_key, cfg.max_failures_per_ip),
+        ],
+        t,
+        since,
+    )
+    .await?;
+    if !allowed {
+        return Err(throttled(cfg.throttle_window_secs));
     }
     let account = match Email::parse(email) {
         Ok(e) => store::credentials(&state.db, e.as_str()).await?,
@@ -104,9 +114,10 @@ pub async fn login(
         .await
         .map_err(|_| AppError::Internal)?;
     let Some(account) = account.filter(|_| ok) else {
-        store::record_failure(&state.db, &[&account_key, &ip_key], t).await?;
+        // The reserved rows stay: they are this failure.
         return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
     };
+    store::release_attempt(&state.db, &reserved).await?;
     store::clear_failures(&state.db, &account_key).await?;
     start_session(state, req, account.id).await
 }
@@ -168,6 +179,10 @@ fn check_new_password(password: &str, confirm: &str) -> Result<Password, AppErro
     Ok(pw)
 }
 
+/// Invitations a client address may try to redeem per throttle window
+/// (wrong, expired or used tokens; a successful one gives its place back).
+pub const MAX_INVITE_TRIES_PER_IP: i64 = 20;
+
 pub async fn accept_invite(
     state: &AppState,
     req: &RequestCtx,
@@ -176,14 +191,40 @@ pub async fn accept_invite(
     confirm: &str,
 ) -> Result<String, AppError> {
     let pw = check_new_password(password, confirm)?;
+    let cfg = &state.config;
+    let t = now();
+    let invalid = || {
+        AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into())
+    };
+    let ip_key = format!("invite-ip:{}", req.client_ip);
+    let (reserved, allowed) = store::reserve_attempt(
+        &state.db,
+        &[(&ip_key, MAX_INVITE_TRIES_PER_IP)],
+        t,
+        t - cfg.throttle_window_secs,
+    )
+    .await?;
+    if !allowed {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many invitation links were tried from here. Wait {} minutes and try again.",
+            cfg.throttle_window_secs / 60
+        )));
+    }
+    // The token is checked before the (deliberately slow) hash, so made-up
+    // tokens cost one indexed query each, never an argon2 computation.
+    if token.len() != 43 || store::invite_user(&state.db, token).await?.is_none() {
+        return Err(invalid());
+    }
     let hash = state
         .passwords
         .hash(pw.expose().to_owned())
         .await
         .map_err(|_| AppError::Internal)?;
-    let user_id = store::redeem_invite(&state.db, token, &hash).await?.ok_or_else(|| {
-        AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into())
-    })?;
+    // Single use: only the request whose delete removed the invitation goes on.
+    let user_id = store::redeem_invite(&state.db, token, &hash)
+        .await?
+        .ok_or_else(invalid)?;
+    store::release_attempt(&state.db, &reserved).await?;
     start_session(state, req, user_id).await
 }
 

@@ -113,9 +113,14 @@ pub struct ServeArgs {
     /// cookies are Secure and carry the __Host- prefix.
     #[arg(long, env = "RAPPORT_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Trust X-Forwarded-For from a reverse proxy in front of Rapport.
+    /// Trust X-Forwarded-For from a reverse proxy in front of Rapport: the
+    /// client address is the one the proxy appended (the right end).
     #[arg(long, env = "RAPPORT_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// How many proxies in a row append to X-Forwarded-For (implies
+    /// --trust-proxy): the client address is this many entries from the right.
+    #[arg(long, env = "RAPPORT_PROXY_HOPS", value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub proxy_hops: Option<u8>,
 }
 
 /// `rapport` with no subcommand serves with the defaults (and environment).
@@ -288,7 +293,11 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
     let mut cfg = Config::new(args.addr, args.db.database_url.clone());
     cfg.content_dir = args.content.clone();
     cfg.site_root = args.site_root.clone();
-    cfg.trust_proxy = args.trust_proxy;
+    cfg.proxy_hops = match (args.proxy_hops, args.trust_proxy) {
+        (Some(n), _) => usize::from(n),
+        (None, true) => 1,
+        (None, false) => 0,
+    };
     if let Some(url) = &args.public_url {
         let parsed =
             url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;

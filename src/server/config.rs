@@ -12,8 +12,10 @@ pub struct Config {
     /// True when the site is served over HTTPS (set by `--public-url https://…`):
     /// cookies then get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
-    pub trust_proxy: bool,
+    /// How many reverse proxies append to `X-Forwarded-For` (0: the header
+    /// is ignored). The client address is taken that many entries from the
+    /// right, never from the part the client itself could write.
+    pub proxy_hops: usize,
     /// A session ends after this long without a request.
     pub session_idle_secs: i64,
     /// A session ends this long after sign-in, however active.
@@ -33,7 +35,7 @@ impl Config {
             content_dir: PathBuf::from("content"),
             site_root: PathBuf::from("target/site"),
             secure_cookies: false,
-            trust_proxy: false,
+            proxy_hops: 0,
             session_idle_secs: 8 * 3600,
             session_max_secs: 7 * 24 * 3600,
             max_failures_per_account: 10,

@@ -1213,9 +1213,12 @@ pub async fn person_report(
 
 /// One CSV field: quoted when it holds a comma, quote or line break, and
 /// with a leading apostrophe when a spreadsheet would read it as a formula.
+/// A semicolon or tab is quoted too: a spreadsheet set to split on those
+/// would otherwise start a new cell there, and `Safety;=1+1` would become
+/// a live formula in the second one.
 pub fn csv_field(out: &mut String, s: &str) {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = formula || s.contains([',', '"', '\n', '\r']);
+    let quote = formula || s.contains([',', '"', '\n', '\r', ';', '\t']);
     if quote {
         out.push('"');
     }
@@ -1291,78 +1294,108 @@ pub async fn export_query(
     })
 }
 
-/// Streams the export as CSV in chunks of about 64 KiB through `send`.
-/// Returns the number of data rows.
+/// How long a download may go without taking the next chunk before it is
+/// dropped. Only the slow client waits; no database connection is held.
+pub const EXPORT_SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Writes the export as CSV and streams it in chunks of about 64 KiB
+/// through `send`. Returns the number of data rows.
+///
+/// The rows are read from the database as fast as it gives them into an
+/// unnamed temporary file, so the connection goes back to the pool within
+/// the query's own time whatever the browser does; the file is then sent
+/// at the pace the browser reads it, and a download that takes nothing for
+/// [`EXPORT_SEND_DEADLINE`] is dropped.
 pub async fn export_csv(
     db: &Db,
     export: Export,
     send: tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>,
 ) -> Result<u64, AppError> {
     use futures::TryStreamExt;
-    let mut buf = String::with_capacity(80 * 1024);
+    use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+    const CHUNK: usize = 64 * 1024;
+    let spill_failed = |e: std::io::Error| {
+        tracing::error!(error = %e, "export: the temporary file failed");
+        AppError::Internal
+    };
+    let mut file = tokio::fs::File::from_std(tempfile::tempfile().map_err(spill_failed)?);
+    let mut buf = String::with_capacity(CHUNK + 16 * 1024);
     buf.push('\u{feff}');
     buf.push_str(CSV_HEADER);
-    let q = bind_all(sqlx::query_as::<_, ExportRow>(&export.sql), &export.binds);
-    let mut rows = q.fetch(&db.pool);
     let mut n = 0u64;
-    let stamp = |t: Option<i64>| t.map(format_datetime_iso).unwrap_or_default();
-    loop {
-        let row = match rows.try_next().await {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                let _ = send
-                    .send(Err(std::io::Error::other("export interrupted")))
-                    .await;
-                return Err(internal(e));
+    {
+        let q = bind_all(sqlx::query_as::<_, ExportRow>(&export.sql), &export.binds);
+        let mut rows = q.fetch(&db.pool);
+        let stamp = |t: Option<i64>| t.map(format_datetime_iso).unwrap_or_default();
+        loop {
+            let row = match rows.try_next().await {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = send
+                        .send(Err(std::io::Error::other("export interrupted")))
+                        .await;
+                    return Err(internal(e));
+                }
+            };
+            n += 1;
+            let pc = person_course(
+                row.started_at.is_some(),
+                row.completed_at,
+                row.due,
+                export.now,
+            );
+            csv_field(&mut buf, &row.team);
+            buf.push(',');
+            csv_field(&mut buf, &row.name);
+            buf.push(',');
+            csv_field(&mut buf, &row.email);
+            buf.push(',');
+            csv_field(&mut buf, &row.course_id);
+            buf.push(',');
+            csv_field(
+                &mut buf,
+                export
+                    .titles
+                    .get(&row.course_id)
+                    .map(String::as_str)
+                    .unwrap_or(&row.course_id),
+            );
+            buf.push(',');
+            buf.push_str(&pc.status);
+            buf.push(',');
+            buf.push_str(if pc.overdue { "yes" } else { "no" });
+            buf.push(',');
+            if let Some(d) = pc.due_at {
+                buf.push_str(&format_date(d));
             }
-        };
-        n += 1;
-        let pc = person_course(
-            row.started_at.is_some(),
-            row.completed_at,
-            row.due,
-            export.now,
-        );
-        csv_field(&mut buf, &row.team);
-        buf.push(',');
-        csv_field(&mut buf, &row.name);
-        buf.push(',');
-        csv_field(&mut buf, &row.email);
-        buf.push(',');
-        csv_field(&mut buf, &row.course_id);
-        buf.push(',');
-        csv_field(
-            &mut buf,
-            export
-                .titles
-                .get(&row.course_id)
-                .map(String::as_str)
-                .unwrap_or(&row.course_id),
-        );
-        buf.push(',');
-        buf.push_str(&pc.status);
-        buf.push(',');
-        buf.push_str(if pc.overdue { "yes" } else { "no" });
-        buf.push(',');
-        if let Some(d) = pc.due_at {
-            buf.push_str(&format_date(d));
-        }
-        buf.push(',');
-        buf.push_str(&stamp(row.started_at));
-        buf.push(',');
-        buf.push_str(&stamp(row.completed_at));
-        buf.push_str("\r\n");
-        if buf.len() >= 64 * 1024 {
-            let chunk = std::mem::replace(&mut buf, String::with_capacity(80 * 1024));
-            if send.send(Ok(bytes::Bytes::from(chunk))).await.is_err() {
-                // The browser went away.
-                return Ok(n);
+            buf.push(',');
+            buf.push_str(&stamp(row.started_at));
+            buf.push(',');
+            buf.push_str(&stamp(row.completed_at));
+            buf.push_str("\r\n");
+            if buf.len() >= CHUNK {
+                file.write_all(buf.as_bytes()).await.map_err(spill_failed)?;
+                buf.clear();
             }
         }
+        // `rows` (and with it the connection) is dropped here.
     }
-    if !buf.is_empty() {
-        let _ = send.send(Ok(bytes::Bytes::from(buf))).await;
+    file.write_all(buf.as_bytes()).await.map_err(spill_failed)?;
+    file.flush().await.map_err(spill_failed)?;
+    file.rewind().await.map_err(spill_failed)?;
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let read = file.read(&mut chunk).await.map_err(spill_failed)?;
+        if read == 0 {
+            break;
+        }
+        let data = bytes::Bytes::copy_from_slice(&chunk[..read]);
+        match tokio::time::timeout(EXPORT_SEND_DEADLINE, send.send(Ok(data))).await {
+            Ok(Ok(())) => {}
+            // The browser went away, or stopped reading.
+            Ok(Err(_)) | Err(_) => return Ok(n),
+        }
     }
     Ok(n)
 }

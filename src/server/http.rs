@@ -46,12 +46,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
+        // `body_limit` caps every body, inside the session layer so that it
+        // knows who is asking; axum's own 2 MB default would turn a large
+        // authoring post into a bare 500 instead.
+        .layer(middleware::from_fn(body_limit))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(origin_guard))
-        // `body_limit` caps every body; axum's own 2 MB default would turn
-        // a large authoring post into a bare 500 instead.
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(middleware::from_fn(body_limit))
         // No response may hang a browser forever: after this, 503.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -229,21 +230,37 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_owned();
-        }
+fn client_ip(req: &Request, proxy_hops: usize) -> String {
+    let peer = || {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    if proxy_hops == 0 {
+        return peer();
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    forwarded_client(req.headers(), proxy_hops).unwrap_or_else(peer)
+}
+
+/// The client address as the trusted proxies recorded it: `X-Forwarded-For`
+/// lists addresses left to right as they were appended, and the left part
+/// is whatever the client sent. The entry `hops` from the right end is the
+/// one the outermost trusted proxy wrote. Multiple header lines count as
+/// one list. `None` when there is no such entry or it is not an address.
+pub fn forwarded_client(headers: &HeaderMap, hops: usize) -> Option<String> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let i = entries.len().checked_sub(hops)?;
+    entries[i]
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// Finds the session behind the cookie and records who is asking. A cookie
@@ -285,7 +302,7 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
     let ctx = RequestCtx {
         user,
         session_hash,
-        client_ip: client_ip(&req, cfg.trust_proxy),
+        client_ip: client_ip(&req, cfg.proxy_hops),
     };
     req.extensions_mut().insert(ctx);
     let mut res = next.run(req).await;
@@ -338,9 +355,16 @@ async fn origin_guard(req: Request, next: Next) -> Response {
 
 /// Refuses oversized bodies up front when the length is declared, and caps
 /// the bytes read when it is not.
+/// The large limit is for authoring requests from a signed-in trainer or
+/// admin only; anyone else's body is refused past the small one before a
+/// byte of it is decoded.
 async fn body_limit(req: Request, next: Next) -> Response {
-    let authoring =
-        req.uri().path().starts_with("/api/author_") || req.uri().path() == "/author/upload";
+    use crate::domain::Role;
+    let author = request_ctx(&req)
+        .and_then(|c| c.user)
+        .is_some_and(|u| u.roles.has_any(&[Role::Trainer, Role::Admin]));
+    let authoring = author
+        && (req.uri().path().starts_with("/api/author_") || req.uri().path() == "/author/upload");
     let limit = if authoring {
         MAX_AUTHORING_BODY_BYTES
     } else {
@@ -672,6 +696,20 @@ mod tests {
             &headers(&[("origin", "null"), ("host", "a.test")])
         ));
         assert!(!is_cross_site(&post, &headers(&[])));
+    }
+
+    #[test]
+    fn the_client_address_is_the_one_the_proxy_appended() {
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7")]);
+        assert_eq!(forwarded_client(&h, 1).as_deref(), Some("10.0.0.7"));
+        assert_eq!(forwarded_client(&h, 2).as_deref(), Some("6.6.6.6"));
+        assert_eq!(forwarded_client(&h, 3), None);
+        let junk = headers(&[("x-forwarded-for", "10.0.0.7, not-an-address")]);
+        assert_eq!(forwarded_client(&junk, 1), None);
+        let mut two = HeaderMap::new();
+        two.append("x-forwarded-for", HeaderValue::from_static("1.1.1.1"));
+        two.append("x-forwarded-for", HeaderValue::from_static("2.2.2.2"));
+        assert_eq!(forwarded_client(&two, 1).as_deref(), Some("2.2.2.2"));
     }
 
     #[test]

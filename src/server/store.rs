@@ -92,22 +92,68 @@ pub async fn audit(
 
 // ---------------------------------------------------------------- throttle
 
-pub async fn count_failures(db: &Db, bucket: &str, since: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM login_failures WHERE bucket = $1 AND at > $2",
-    )
-    .bind(bucket)
-    .bind(since)
-    .fetch_one(&db.pool)
-    .await
-    .map_err(internal)
+/// Takes a place in each bucket's window and tells whether every bucket
+/// still had room. One transaction first locks each bucket's row in
+/// `throttle_locks` (an upsert: a row lock on PostgreSQL, the database's
+/// write lock on SQLite), then counts and records the attempt; parallel
+/// attempts on a bucket, on one instance or many, are decided one after
+/// another, so exactly `limit` per window get through. A refused attempt
+/// records nothing. The rows stay as failures unless `release_attempt`
+/// takes them back.
+pub async fn reserve_attempt(
+    db: &Db,
+    buckets: &[(&str, i64)],
+    at: i64,
+    since: i64,
+) -> Result<(Vec<i64>, bool), AppError> {
+    let mut tx = db.pool.begin().await.map_err(internal)?;
+    // Always in the order given (account before address), so two attempts
+    // never wait for each other's locks in a cycle.
+    for (b, _) in buckets {
+        sqlx::query(
+            "INSERT INTO throttle_locks (bucket, touched_at) VALUES ($1, $2)
+             ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
+        )
+        .bind(*b)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    }
+    for (b, limit) in buckets {
+        let taken: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE bucket = $1 AND at > $2")
+                .bind(*b)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+        if taken >= *limit {
+            tx.rollback().await.map_err(internal)?;
+            return Ok((Vec::new(), false));
+        }
+    }
+    let mut ids = Vec::with_capacity(buckets.len());
+    for (b, _) in buckets {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (bucket, at) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(*b)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        ids.push(id);
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok((ids, true))
 }
 
-pub async fn record_failure(db: &Db, buckets: &[&str], at: i64) -> Result<(), AppError> {
-    for b in buckets {
-        sqlx::query("INSERT INTO login_failures (bucket, at) VALUES ($1, $2)")
-            .bind(*b)
-            .bind(at)
+/// Takes back the places `reserve_attempt` took (the attempt succeeded).
+pub async fn release_attempt(db: &Db, ids: &[i64]) -> Result<(), AppError> {
+    for id in ids {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(*id)
             .execute(&db.pool)
             .await
             .map_err(internal)?;
@@ -128,6 +174,11 @@ pub async fn clear_failures(db: &Db, bucket: &str) -> Result<(), AppError> {
 pub async fn cleanup(db: &Db, cfg: &super::config::Config) -> Result<(), AppError> {
     let t = now();
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(t - cfg.throttle_window_secs)
+        .execute(&db.pool)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM throttle_locks WHERE touched_at < $1")
         .bind(t - cfg.throttle_window_secs)
         .execute(&db.pool)
         .await
@@ -326,6 +377,10 @@ pub async fn invite_user(db: &Db, token: &str) -> Result<Option<Invitation>, App
 
 /// Sets the password of the invite's person, uses up the invite and ends
 /// any older sessions of theirs. Returns the person's id.
+///
+/// Uses an invitation once: the row is deleted and only the request whose
+/// delete removed it sets the password; a second redemption, at the same
+/// moment or later, finds nothing.
 pub async fn redeem_invite(
     db: &Db,
     token: &str,
@@ -333,8 +388,8 @@ pub async fn redeem_invite(
 ) -> Result<Option<i64>, AppError> {
     let mut tx = db.pool.begin().await.map_err(internal)?;
     let user_id: Option<i64> = sqlx::query_scalar(
-        "SELECT i.user_id FROM invites i JOIN users u ON u.id = i.user_id \
-         WHERE i.token_hash = $1 AND i.expires_at > $2 AND u.disabled = 0",
+        "DELETE FROM invites WHERE token_hash = $1 AND expires_at > $2 \
+         AND user_id IN (SELECT id FROM users WHERE disabled = 0) RETURNING user_id",
     )
     .bind(super::auth::token_hash(token))
     .bind(now())
