@@ -457,7 +457,7 @@ async fn stalled_downloads_do_not_starve_the_pool(backend: Backend) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::spawn(backend).await;
     let opts = Options {
-        employees: 3_000,
+        employees: 12_000,
         courses: 8,
         seed: 7,
         password_hash: rapport::server::password::hash_blocking(PASSWORD).expect("hash"),
@@ -465,6 +465,16 @@ async fn stalled_downloads_do_not_starve_the_pool(backend: Backend) {
     generate(&app.db, &opts).await.expect("generate");
     app.user("admin@example.com", &[Role::Admin], None).await;
     let admin = app.login_as("admin@example.com").await;
+    let full = app
+        .get(&admin, "/dashboard/export.csv")
+        .await
+        .bytes()
+        .await
+        .expect("the whole export");
+    println!("the export is {} bytes", full.len());
+    // Larger than what the kernel and the server buffer for a connection
+    // (about 4 MB on loopback), so a reader that stops really stalls it.
+    assert!(full.len() > 8_000_000, "{}", full.len());
     let cookie = login_cookie(&app).await;
     let mut stalled = Vec::new();
     for _ in 0..20 {
@@ -483,7 +493,8 @@ async fn stalled_downloads_do_not_starve_the_pool(backend: Backend) {
         // Read the first bytes (the answer has begun), then nothing more.
         let mut first = [0u8; 512];
         let n = s.read(&mut first).await.expect("first bytes");
-        assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+        let head = String::from_utf8_lossy(&first[..n]).to_string();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
         stalled.push(s);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -1294,6 +1294,10 @@ pub async fn export_query(
     })
 }
 
+/// Exports reading from the database at once, per instance: however many
+/// are asked for, the rest of the pool stays free for everyone else.
+static EXPORT_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// How long a download may go without taking the next chunk before it is
 /// dropped. Only the slow client waits; no database connection is held.
 pub const EXPORT_SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -1324,6 +1328,12 @@ pub async fn export_csv(
     buf.push_str(CSV_HEADER);
     let mut n = 0u64;
     {
+        // A few exports read the database at a time, each for the query's
+        // own time; the others wait here without holding a connection.
+        let _turn = EXPORT_READS
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal)?;
         let q = bind_all(sqlx::query_as::<_, ExportRow>(&export.sql), &export.binds);
         let mut rows = q.fetch(&db.pool);
         let stamp = |t: Option<i64>| t.map(format_datetime_iso).unwrap_or_default();
