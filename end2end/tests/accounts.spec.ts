@@ -1,4 +1,4 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect, Page } from "./fixtures";
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
 

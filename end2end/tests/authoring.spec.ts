@@ -1,4 +1,4 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect, Page } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
@@ -219,4 +219,40 @@ test("a trainer uploads a lesson, arranges the course and withdraws an item; an 
   const outline = page.locator("ol.outline > li");
   await expect(outline).toHaveCount(1);
   await expect(outline.first()).toContainText("Welcome");
+});
+
+test("markup that tries to leave a textarea stays text, in the editor and the organisation form", async ({ page, javaScriptEnabled }) => {
+  const hostile = `</textarea><img src=x id=escaped-${javaScriptEnabled ? "js" : "nojs"}><meta http-equiv="refresh" content="0;url=/learn">`;
+  await signIn(page, "trainer@demo.test");
+  const path = "empathetic-listening/02-reflect-ask-confirm.md";
+  await page.goto(`/author/edit?path=${encodeURIComponent(path)}`);
+  const source = page.getByLabel(`Markdown of ${path}`);
+  const text = (await source.inputValue()) + `\n${hostile}\n`;
+  await source.fill(text);
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Edit ${path}` })).toBeVisible();
+  // Opened afresh: the text is exactly what was typed, and none of it is markup.
+  await page.goto(`/author/edit?path=${encodeURIComponent(path)}`);
+  await expect(page.getByLabel(`Markdown of ${path}`)).toHaveValue(text);
+  await expect(page.locator("img[src='x']")).toHaveCount(0);
+  await expect(page.locator("meta[http-equiv='refresh']")).toHaveCount(0);
+  await page.waitForTimeout(300);
+  await expect(page).toHaveURL(/\/author\/edit/);
+  await page.getByRole("button", { name: "Discard the draft" }).click();
+  await signOut(page);
+
+  await signIn(page, "admin@demo.test");
+  await page.goto("/admin/organisation");
+  const mission = page.getByLabel("Mission");
+  const before = await mission.inputValue();
+  await mission.fill(hostile);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await page.goto("/admin/organisation");
+  await expect(page.getByLabel("Mission")).toHaveValue(hostile);
+  await expect(page.locator("img[src='x']")).toHaveCount(0);
+  await expect(page.locator("meta[http-equiv='refresh']")).toHaveCount(0);
+  await page.getByLabel("Mission").fill(before);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
 });

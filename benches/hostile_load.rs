@@ -1,0 +1,284 @@
+//! Other people's pages while someone is hostile, against the optimised
+//! `rapport` binary on 127.0.0.1 with a generated organisation (12,000
+//! employees, 8 courses; SQLite by default, `RAPPORT_HOSTILE_DATABASE_URL=
+//! postgres://…/db` for a NEW PostgreSQL database):
+//!
+//! 1. quiet: 10 signed-in employees load *My learning* on keep-alive
+//!    connections;
+//! 2. the same while two trainers' live checks run back to back on a
+//!    1,000-scene scenario with loops (the score search's worst case);
+//! 3. the same while 20 CSV exports (12 MB each) are stalled by clients
+//!    that stopped reading.
+//!
+//! Prints p50/p99 of the employees' pages per phase and the live check's
+//! own latency. `RAPPORT_LOAD_SECS` sets each phase's length (default 10).
+//! The load generator shares the two cores with the server.
+//!
+//!   cargo bench --bench hostile_load
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "scale-test-password";
+const EMPLOYEES: usize = 10;
+
+struct Server {
+    child: Child,
+    base: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_server() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).expect("site dir");
+    let db = std::env::var("RAPPORT_HOSTILE_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/hostile.db", dir.path().display()));
+    let status = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["generate", "--employees", "12000", "--courses", "8"])
+        .args(["--database-url", &db])
+        .env("RAPPORT_GENERATE_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .status()
+        .expect("generate");
+    assert!(status.success(), "rapport generate failed");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &db])
+        .args(["--site-root", &site.display().to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rapport");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        _dir: dir,
+    };
+    let probe = reqwest::Client::new();
+    for _ in 0..240 {
+        if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(server);
+    panic!("the server did not start");
+}
+
+async fn signed_in(base: &str, email: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("client");
+    let res = c
+        .post(format!("{base}/api/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert!(res.status().is_success(), "login {email}: {}", res.status());
+    c
+}
+
+/// A scenario of `n` scenes: each offers a step forward and a step back,
+/// so the graph is full of loops and the route search runs to its budget.
+fn big_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "---\nid: big\nkind: scenario\ntitle: A very long call\nminutes: 30\npersona: Sam\n\
+         situation: Sam calls about everything.\nmood: patient\nchannel: phone\n\
+         competencies: [empathy, listening, honesty]\nscoring: choices\n---\n\n# A very long call\n\n",
+    );
+    for i in 0..n {
+        let next = if i + 1 == n {
+            "end".to_string()
+        } else {
+            format!("s{}", i + 1)
+        };
+        let back = format!("s{}", i.saturating_sub(1));
+        s.push_str(&format!(
+            "## Scene {i} {{#s{i}}}\n\n**Sam:** Line {i}.\n\n\
+             - [Go on](#{next})\n\n  > Fine.\n\n  Effects: empathy +1\n\n\
+             - [Go back](#{back})\n\n  > Back.\n\n  Effects: listening +1\n\n"
+        ));
+    }
+    s.push_str("## The end {#end}\n\nEnding: resolved\n\nDone.\n");
+    s
+}
+
+struct Figures {
+    n: usize,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn figures(mut lat: Vec<Duration>) -> Figures {
+    lat.sort_unstable();
+    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    Figures {
+        n: lat.len(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+/// The employees' page loads for `secs`.
+async fn pages(base: &str, clients: &[reqwest::Client], secs: u64) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let tasks: Vec<_> = clients
+        .iter()
+        .cloned()
+        .map(|c| {
+            let url = format!("{base}/learn");
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let r = c.get(&url).send().await.expect("page");
+                    assert!(r.status().is_success(), "{}", r.status());
+                    r.bytes().await.expect("body");
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    figures(all)
+}
+
+fn print(phase: &str, f: &Figures) {
+    println!(
+        "hostile_load: {phase:<52} My learning p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
+        f.p50.as_secs_f64() * 1000.0,
+        f.p99.as_secs_f64() * 1000.0,
+        f.n
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let secs: u64 = std::env::var("RAPPORT_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let server = start_server().await;
+    let base = server.base.clone();
+    let mut employees = Vec::new();
+    for n in 1..=EMPLOYEES {
+        employees.push(signed_in(&base, &format!("e{n:07}@scale.test")).await);
+    }
+    let quiet = pages(&base, &employees, secs).await;
+    print("quiet", &quiet);
+
+    // Two trainers checking a 1,000-scene scenario back to back.
+    let text = Arc::new(big_scenario(1_000));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut checkers = Vec::new();
+    for _ in 0..2 {
+        let c = signed_in(&base, "admin@scale.test").await;
+        let (text, stop, base) = (text.clone(), stop.clone(), base.clone());
+        checkers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let r = c
+                    .post(format!("{base}/api/author_check"))
+                    .form(&[
+                        ("path", "empathetic-listening/99-big.md"),
+                        ("source", text.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .expect("check");
+                assert!(r.status().is_success(), "check: {}", r.status());
+                r.bytes().await.expect("body");
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let during_checks = pages(&base, &employees, secs).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut checks = Vec::new();
+    for c in checkers {
+        checks.extend(c.await.expect("checker"));
+    }
+    print("while 2 trainers check a 1,000-scene scenario", &during_checks);
+    let checks = figures(checks);
+    println!(
+        "hostile_load: the live check itself: p50 {:.0} ms, p99 {:.0} ms ({} checks)",
+        checks.p50.as_secs_f64() * 1000.0,
+        checks.p99.as_secs_f64() * 1000.0,
+        checks.n
+    );
+
+    // 20 exports that stop being read after their first bytes.
+    let admin = signed_in(&base, "admin@scale.test").await;
+    let cookie = {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/login"))
+            .form(&[("email", "admin@scale.test"), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login");
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("rapport_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("cookie")
+            .to_string()
+    };
+    drop(admin);
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("small window");
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", server.port).parse().unwrap();
+        let mut s = socket.connect(addr).await.expect("connect");
+        s.write_all(
+            format!(
+                "GET /dashboard/export.csv HTTP/1.1\r\nHost: {addr}\r\nCookie: rapport_session={cookie}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("request");
+        let mut first = [0u8; 256];
+        let _ = s.read(&mut first).await.expect("first bytes");
+        stalled.push(s);
+    }
+    let during_stalls = pages(&base, &employees, secs).await;
+    print("while 20 CSV downloads stall", &during_stalls);
+    drop(stalled);
+}
