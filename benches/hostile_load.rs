@@ -7,7 +7,9 @@
 //!    connections;
 //! 2. the same while two trainers' live checks run back to back on a
 //!    1,000-scene scenario with loops (the score search's worst case);
-//! 3. the same while 20 CSV exports (12 MB each) are stalled by clients
+//! 3. the same while a trainer pages through the history of a file with
+//!    200 revisions of 1 MB, each unlike the one before;
+//! 4. the same while 20 CSV exports (12 MB each) are stalled by clients
 //!    that stopped reading.
 //!
 //! Prints p50/p99 of the employees' pages per phase and the live check's
@@ -59,6 +61,7 @@ async fn start_server() -> Server {
         .status()
         .expect("generate");
     assert!(status.success(), "rapport generate failed");
+    add_long_history(&db).await;
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -86,6 +89,38 @@ async fn start_server() -> Server {
     }
     drop(server);
     panic!("the server did not start");
+}
+
+/// The file whose history is long.
+const HISTORY_FILE: &str = "empathetic-listening/01-listening-is-the-job.md";
+
+/// 200 published revisions of about 1 MB each, every one unlike the one
+/// before (a diff's worst case), written straight into the database.
+async fn add_long_history(url: &str) {
+    let db = rapport::server::db::connect(url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for revision in 1..=200i64 {
+        let mut text = String::with_capacity(1_050_000);
+        while text.len() < 1_000_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(&format!("Line {seed:x} of revision {revision}.\n"));
+        }
+        sqlx::query(
+            "INSERT INTO content_revisions (path, revision, source, origin, published_by, published_at)
+             VALUES ($1, $2, $3, 'folder', NULL, $4)",
+        )
+        .bind(HISTORY_FILE)
+        .bind(revision)
+        .bind(text)
+        .bind(revision)
+        .execute(&db.pool)
+        .await
+        .expect("a revision");
+    }
+    db.pool.close().await;
 }
 
 async fn signed_in(base: &str, email: &str) -> reqwest::Client {
@@ -232,13 +267,56 @@ async fn main() {
     for c in checkers {
         checks.extend(c.await.expect("checker"));
     }
-    print("while 2 trainers check a 1,000-scene scenario", &during_checks);
+    print(
+        "while 2 trainers check a 1,000-scene scenario",
+        &during_checks,
+    );
     let checks = figures(checks);
     println!(
         "hostile_load: the live check itself: p50 {:.0} ms, p99 {:.0} ms ({} checks)",
         checks.p50.as_secs_f64() * 1000.0,
         checks.p99.as_secs_f64() * 1000.0,
         checks.n
+    );
+
+    // A trainer opening the history of a file with 200 revisions of 1 MB.
+    let stop = Arc::new(AtomicBool::new(false));
+    let historian = {
+        let c = signed_in(&base, "admin@scale.test").await;
+        let (stop, base) = (stop.clone(), base.clone());
+        tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut shown = 200;
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let r = c
+                    .get(format!(
+                        "{base}/author/history?path={}&revision={shown}",
+                        HISTORY_FILE.replace('/', "%2F")
+                    ))
+                    .send()
+                    .await
+                    .expect("history");
+                assert!(r.status().is_success(), "history: {}", r.status());
+                r.bytes().await.expect("body");
+                lat.push(t.elapsed());
+                shown = if shown > 2 { shown - 1 } else { 200 };
+            }
+            lat
+        })
+    };
+    let during_history = pages(&base, &employees, secs).await;
+    stop.store(true, Ordering::Relaxed);
+    let history = figures(historian.await.expect("historian"));
+    print(
+        "while a trainer reads 200 revisions of 1 MB",
+        &during_history,
+    );
+    println!(
+        "hostile_load: the history page itself: p50 {:.0} ms, p99 {:.0} ms ({} views)",
+        history.p50.as_secs_f64() * 1000.0,
+        history.p99.as_secs_f64() * 1000.0,
+        history.n
     );
 
     // 20 exports that stop being read after their first bytes.

@@ -239,3 +239,67 @@ fn migrate_creates_a_missing_postgres_database() {
             .expect("drop the test database");
     });
 }
+
+/// A copy of a shipped course folder in a temporary directory.
+fn course_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("empathetic-listening");
+    std::fs::create_dir_all(&course).unwrap();
+    for entry in std::fs::read_dir("content/empathetic-listening").unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), course.join(entry.file_name())).unwrap();
+    }
+    (dir, course)
+}
+
+#[test]
+fn check_reports_deep_conditions_and_markup_without_crashing() {
+    let (_dir, course) = course_copy();
+    let file = course.join("03-the-third-call.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let deep = format!("{{if {}visited notes}} **Dana:**", "(".repeat(300_000));
+    let text = text.replacen("**Dana:**", &deep, 1)
+        + "\n<table>stray text<tr><td>a</td></tr></table>\n\n"
+        + &"> ".repeat(5_000)
+        + "deep quote\n";
+    std::fs::write(&file, text).unwrap();
+    let out = rapport()
+        .env_remove("RAPPORT_LOG")
+        .args(["check", course.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("03-the-third-call.md:")
+            && stdout.contains(": error: conditions may nest at most 16 levels"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("may nest at most 32 levels"),
+        "the deep quote is reported: {stdout}"
+    );
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    assert!(
+        !stderr.contains("foster parenting"),
+        "only diagnostics reach the trainer: {stderr}"
+    );
+}
+
+#[test]
+fn check_on_a_folder_without_courses_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), "# Notes\n").unwrap();
+    let out = rapport()
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("no course folder found") && stdout.contains("no `course.md`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("checked 0 files"), "{stdout}");
+}

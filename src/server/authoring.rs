@@ -319,9 +319,19 @@ async fn check_bytes(
     } else {
         Counts::default()
     };
+    let _turn = heavy_turn().await?;
     tokio::task::spawn_blocking(move || evaluate(&folder, &path_owned, kind, &tree, &org, &counts))
         .await
         .map_err(|_| AppError::Internal)
+}
+
+/// Checks and diffs of authors' text (CPU-bound, on the blocking pool):
+/// one at a time per instance, so however many trainers press keys, the
+/// other core stays free for everyone else's pages.
+static HEAVY_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+async fn heavy_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    HEAVY_WORK.acquire().await.map_err(|_| AppError::Internal)
 }
 
 fn too_large(len: usize) -> AppError {
@@ -1092,6 +1102,7 @@ async fn revision_diff(
         None => String::new(),
     };
     let new = revision_source(state, path, revision).await?;
+    let _turn = heavy_turn().await?;
     tokio::task::spawn_blocking(move || diff_lines(&old, &new))
         .await
         .map_err(|e| {
