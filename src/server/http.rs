@@ -381,9 +381,14 @@ async fn body_limit(req: Request, next: Next) -> Response {
         } else {
             "The request is too large.\n"
         };
+        // The unread body makes the connection unusable for another
+        // request: say so, so the browser does not send its next one on it.
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CONNECTION, "close"),
+            ],
             msg,
         )
             .into_response();
