@@ -240,13 +240,7 @@ impl ScenarioState {
     /// what the scene could offer a learner who had earned it.
     pub fn review(&self, scenario: &Scenario) -> Vec<ReviewStep> {
         let values = best_values(scenario);
-        let scenes: HashMap<&str, &Scene> = scenario
-            .graph
-            .scenes
-            .iter()
-            .rev()
-            .map(|s| (s.id.as_str(), s))
-            .collect();
+        let scenes = scenario.graph.by_id();
         self.moves
             .iter()
             .filter_map(|m| {
@@ -333,7 +327,7 @@ pub fn best_values(scenario: &Scenario) -> HashMap<&str, i32> {
             .max()
     };
     let is_ending = |i: usize| graph.scenes[i].ending.is_some();
-    if let Some(order) = forward_order(&edges) {
+    if let Some(order) = super::scenario::topological_order(&edges) {
         for &i in order.iter().rev() {
             if !is_ending(i) {
                 value[i] = relax(i, &value);
@@ -365,40 +359,11 @@ pub fn best_values(scenario: &Scenario) -> HashMap<&str, i32> {
         .collect()
 }
 
-/// Scene indices where every choice leads forward, or `None` with a loop.
-fn forward_order(edges: &[Vec<(usize, i32)>]) -> Option<Vec<usize>> {
-    let n = edges.len();
-    let mut indegree = vec![0usize; n];
-    for outs in edges {
-        for &(t, _) in outs {
-            indegree[t] += 1;
-        }
-    }
-    let mut queue: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(i) = queue.pop() {
-        order.push(i);
-        for &(t, _) in &edges[i] {
-            indegree[t] -= 1;
-            if indegree[t] == 0 {
-                queue.push(t);
-            }
-        }
-    }
-    (order.len() == n).then_some(order)
-}
-
 /// The best route from the start: at each scene the choice with the best
 /// value, until an ending (or as many steps as there are scenes).
 pub fn best_route(scenario: &Scenario) -> Vec<&super::scenario::Choice> {
     let values = best_values(scenario);
-    let scenes: HashMap<&str, &Scene> = scenario
-        .graph
-        .scenes
-        .iter()
-        .rev()
-        .map(|s| (s.id.as_str(), s))
-        .collect();
+    let scenes = scenario.graph.by_id();
     let worth = |c: &super::scenario::Choice| {
         values
             .get(c.target.as_str())

@@ -133,6 +133,15 @@ pub struct ScoreRange {
 }
 
 impl ScenarioGraph {
+    /// Scenes by id (the first of a duplicated id wins, as in `scene`).
+    pub fn by_id(&self) -> HashMap<&str, &Scene> {
+        self.scenes
+            .iter()
+            .rev()
+            .map(|s| (s.id.as_str(), s))
+            .collect()
+    }
+
     fn index(&self) -> HashMap<&str, usize> {
         self.scenes
             .iter()
@@ -327,7 +336,7 @@ pub const ROUTE_SEARCH_BUDGET: u64 = 2_000_000;
 
 /// Scene indices in an order where every choice leads forward, or `None`
 /// when the graph has a loop.
-fn topological_order(edges: &[Vec<(usize, &Choice)>]) -> Option<Vec<usize>> {
+pub(crate) fn topological_order<T>(edges: &[Vec<(usize, T)>]) -> Option<Vec<usize>> {
     let n = edges.len();
     let mut indegree = vec![0usize; n];
     for outs in edges {
