@@ -1301,29 +1301,7 @@ async fn another_instance_picks_up_a_publish() {
     app.cleanup().await;
 }
 
-// Every scenario above runs on both databases.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_databases!(
+on_both_backends!(
     save_publish_pin_and_roll_back,
     concurrent_edits_are_refused,
     new_course_from_the_browser,

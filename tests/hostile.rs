@@ -574,28 +574,7 @@ async fn login_cookie(app: &TestApp) -> String {
     common::session_cookie(&res).expect("a session cookie")
 }
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_databases!(
+on_both_backends!(
     deep_conditions_are_errors_not_crashes,
     huge_scenarios_are_checked_in_bounded_time,
     parallel_guesses_cannot_race_the_throttle,

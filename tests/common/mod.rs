@@ -341,3 +341,28 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// Runs each named `async fn(Backend)` once on SQLite and once on
+/// PostgreSQL, for tests that start the app themselves (with a tweaked
+/// configuration, or more than once).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
