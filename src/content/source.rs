@@ -176,20 +176,14 @@ impl Source {
             }
             return;
         }
-        if self.diagnostics.len() == MAX_DIAGNOSTICS {
-            let (line, col) = self.line_col(offset);
-            self.diagnostics.push(Diagnostic {
-                file: self.file.clone(),
-                line,
-                col,
-                severity,
-                message: format!(
-                    "more problems from here on; only the first {MAX_DIAGNOSTICS} are listed"
-                ),
-                hint: Some("fix these and check again".into()),
-            });
-            return;
-        }
+        let (message, hint) = if self.diagnostics.len() == MAX_DIAGNOSTICS {
+            (
+                format!("more problems from here on; only the first {MAX_DIAGNOSTICS} are listed"),
+                Some("fix these and check again"),
+            )
+        } else {
+            (message, hint)
+        };
         let (line, col) = self.line_col(offset);
         self.diagnostics.push(Diagnostic {
             file: self.file.clone(),
