@@ -13,14 +13,10 @@ use crate::api::AppError;
 use crate::domain::course::{Course, Item, ItemBody};
 use crate::server::db::Db;
 use crate::server::now;
+use crate::server::sql::internal;
 use sqlx::FromRow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-
-fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal
-}
 
 /// The stored version of one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,8 +145,7 @@ impl Catalog {
         )
         .bind(version_id)
         .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some(row) = row.filter(|r| r.course_id == course) else {
             return Err(AppError::not_found("This version of the item"));
         };
@@ -221,7 +216,7 @@ impl Content {
         let files = published_tree(db).await?;
         let mut library = tokio::task::spawn_blocking(move || super::load_tree(&files))
             .await
-            .map_err(|_| AppError::Internal)?;
+            .map_err(internal)?;
         library.files.extend(self.folder_problems());
         let mut catalog = sync(db, library).await?;
         catalog.epoch = epoch;
@@ -242,8 +237,7 @@ impl Content {
 pub async fn current_epoch(db: &Db) -> Result<i64, AppError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT epoch FROM content_epoch WHERE id = 1")
         .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(row.map_or(0, |r| r.0))
 }
 
@@ -254,8 +248,7 @@ pub async fn published_tree(
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
             .fetch_all(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     Ok(rows.into_iter().map(|(p, s)| (p, s.into_bytes())).collect())
 }
 
@@ -307,7 +300,7 @@ pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileRep
     let dir_owned = dir.to_path_buf();
     let files = tokio::task::spawn_blocking(move || read_folder(&dir_owned))
         .await
-        .map_err(|_| AppError::Internal)?;
+        .map_err(internal)?;
     let mut problems = Vec::new();
     let mut present = std::collections::HashSet::new();
     for (path, bytes) in files {
@@ -336,8 +329,7 @@ pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileRep
         "SELECT path, source, folder_hash FROM content_files WHERE folder_hash IS NOT NULL",
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     for (path, source, folder_hash) in stored {
         if !present.contains(&path)
             && folder_hash.as_deref() == Some(super::hash_hex(source.as_bytes()).as_str())
@@ -346,8 +338,7 @@ pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileRep
                 .bind(&path)
                 .bind(&folder_hash)
                 .execute(&db.pool)
-                .await
-                .map_err(internal)?;
+                .await?;
             tracing::warn!(file = %path, "file no longer in the content folder: withdrawn");
         }
     }
@@ -355,7 +346,7 @@ pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileRep
 }
 
 async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let at = now();
     // Only a file that changed in the folder since its last import.
     let updated: Option<(i64,)> = sqlx::query_as(
@@ -369,8 +360,7 @@ async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), 
     .bind(hash)
     .bind(at)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let revision = match updated {
         Some((r,)) => Some(r),
         None => sqlx::query_as::<_, (i64,)>(
@@ -383,8 +373,7 @@ async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), 
         .bind(hash)
         .bind(at)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .map(|r| r.0),
     };
     if let Some(revision) = revision {
@@ -397,13 +386,12 @@ async fn import_file(db: &Db, path: &str, text: &str, hash: &str) -> Result<(), 
         .bind(text)
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if revision > 1 {
             tracing::info!(file = %path, revision, "content folder file changed: imported");
         }
     }
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -419,15 +407,14 @@ async fn find_version(
     item: &str,
     hash: &str,
 ) -> Result<Option<VersionRow>, AppError> {
-    sqlx::query_as::<_, VersionRow>(
+    Ok(sqlx::query_as::<_, VersionRow>(
         "SELECT id, version FROM content_versions WHERE course_id = $1 AND item_id = $2 AND hash = $3",
     )
     .bind(course)
     .bind(item)
     .bind(hash)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)
+    .await?)
 }
 
 /// The stored version of an item, created when the file is new or changed.
@@ -472,7 +459,7 @@ pub async fn ensure_version(db: &Db, course: &str, item: &Item) -> Result<Versio
             }
             // Another instance stored this hash or took this number first.
             Err(sqlx::Error::Database(_)) => continue,
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(AppError::from(e)),
         }
     }
     tracing::error!(course, item = %item.id, "could not store a content version after 5 tries");
@@ -498,7 +485,7 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
             "file": course.file,
         })
         .to_string();
-        let mut tx = db.pool.begin().await.map_err(internal)?;
+        let mut tx = db.pool.begin().await?;
         sqlx::query(
             "INSERT INTO courses (id, title, body, active, updated_at) VALUES ($1, $2, $3, 1, $4)
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, active = 1, updated_at = excluded.updated_at",
@@ -508,13 +495,11 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
         .bind(header)
         .bind(now())
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         sqlx::query("DELETE FROM course_items WHERE course_id = $1")
             .bind(&course.id)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         for (pos, (item, vid)) in ids.iter().enumerate() {
             sqlx::query("INSERT INTO course_items (course_id, position, item_id, version_id) VALUES ($1, $2, $3, $4)")
                 .bind(&course.id)
@@ -522,24 +507,21 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
                 .bind(item)
                 .bind(vid)
                 .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
     }
     // Courses whose folder is gone stay for history, marked inactive.
     let active: Vec<String> = library.courses.iter().map(|c| c.id.clone()).collect();
     let stored: Vec<(String,)> = sqlx::query_as("SELECT id FROM courses WHERE active = 1")
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     for (id,) in stored.into_iter().filter(|(id,)| !active.contains(id)) {
         sqlx::query("UPDATE courses SET active = 0, updated_at = $2 WHERE id = $1")
             .bind(&id)
             .bind(now())
             .execute(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
         tracing::warn!(course = %id, "course no longer in the content folder: marked inactive");
     }
     Ok(Catalog {
@@ -591,8 +573,7 @@ pub async fn organisation(db: &Db) -> Result<Organisation, AppError> {
         "SELECT name, mission, vision, values_md, updated_at FROM organisation WHERE id = 1",
     )
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(match row {
         Some(r) => Organisation {
             name: r.name,
@@ -621,13 +602,12 @@ pub async fn save_organisation(
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, mission = excluded.mission, vision = excluded.vision,
             values_md = excluded.values_md, updated_at = excluded.updated_at, updated_by = excluded.updated_by"
     };
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     // A later save in the same second must still look new to the cache.
     let previous: Option<(i64,)> =
         sqlx::query_as("SELECT updated_at FROM organisation WHERE id = 1")
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     let at = now().max(previous.map_or(0, |p| p.0 + 1));
     sqlx::query(sql)
         .bind(&org.name)
@@ -637,11 +617,10 @@ pub async fn save_organisation(
         .bind(at)
         .bind(actor)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if !only_if_unset {
         crate::server::store::audit(&mut tx, actor, "organisation.updated", &org.name).await?;
     }
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! an account end when it is disabled or its password changes.
 
 use super::guard::RequestCtx;
+use super::sql::internal;
 use super::{now, store, AppState};
 use crate::api::auth::SessionUser;
 use crate::api::AppError;
@@ -112,7 +113,7 @@ pub async fn login(
         .passwords
         .verify(password.to_owned(), stored)
         .await
-        .map_err(|_| AppError::Internal)?;
+        .map_err(internal)?;
     let Some(account) = account.filter(|_| ok) else {
         // The reserved rows stay: they are this failure.
         return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
@@ -219,7 +220,7 @@ pub async fn accept_invite(
         .passwords
         .hash(pw.expose().to_owned())
         .await
-        .map_err(|_| AppError::Internal)?;
+        .map_err(internal)?;
     // Single use: only the request whose delete removed the invitation goes on.
     let user_id = store::redeem_invite(&state.db, token, &hash)
         .await?
@@ -244,7 +245,7 @@ pub async fn change_password(
         .passwords
         .verify(current.to_owned(), stored)
         .await
-        .map_err(|_| AppError::Internal)?
+        .map_err(internal)?
     {
         return Err(AppError::Invalid(
             "Your current password is not right.".into(),
@@ -254,7 +255,7 @@ pub async fn change_password(
         .passwords
         .hash(pw.expose().to_owned())
         .await
-        .map_err(|_| AppError::Internal)?;
+        .map_err(internal)?;
     store::set_password(&state.db, me.id, &hash, req.session_hash.as_deref()).await
 }
 

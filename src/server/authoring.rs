@@ -10,6 +10,7 @@
 //! the middle of an attempt stay on the version they started (attempts are
 //! pinned to `content_versions`).
 
+use super::sql::internal;
 use super::{now, AppState};
 use crate::api::authoring::*;
 use crate::api::content::ItemPreview;
@@ -19,11 +20,6 @@ use crate::content::{self, markdown, TreeFile};
 use crate::domain::course::{ItemBody, Scenario};
 use crate::domain::play::ScenarioState;
 use std::collections::{BTreeMap, HashMap};
-
-pub(super) fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal
-}
 
 /// `folder/file.md`: two plain segments, so a path can never leave the
 /// content tree or name something that is not a markdown file.
@@ -75,11 +71,7 @@ async fn names(state: &AppState, ids: &[i64]) -> Result<HashMap<i64, String>, Ap
     for id in &ids {
         q = q.bind(*id);
     }
-    Ok(q.fetch_all(&state.db.pool)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .collect())
+    Ok(q.fetch_all(&state.db.pool).await?.into_iter().collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,24 +93,22 @@ pub(super) struct DraftRow {
 }
 
 pub(super) async fn published(state: &AppState, path: &str) -> Result<Option<FileRow>, AppError> {
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT path, source, revision, published_by, published_at FROM content_files
          WHERE path = $1 AND withdrawn_at IS NULL",
     )
     .bind(path)
     .fetch_optional(&state.db.pool)
-    .await
-    .map_err(internal)
+    .await?)
 }
 
 pub(super) async fn draft(state: &AppState, path: &str) -> Result<Option<DraftRow>, AppError> {
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT path, source, revision, updated_by, updated_at FROM content_drafts WHERE path = $1",
     )
     .bind(path)
     .fetch_optional(&state.db.pool)
-    .await
-    .map_err(internal)
+    .await?)
 }
 
 pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
@@ -126,18 +116,15 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
         "SELECT path, source, revision, published_by, published_at FROM content_files WHERE withdrawn_at IS NULL",
     )
     .fetch_all(&state.db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let drafts: Vec<DraftRow> =
         sqlx::query_as("SELECT path, source, revision, updated_by, updated_at FROM content_drafts")
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let withdrawn: Vec<(String,)> =
         sqlx::query_as("SELECT path FROM content_files WHERE withdrawn_at IS NOT NULL")
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let catalog = state.content.get();
     let reports: HashMap<&str, &content::FileReport> = catalog
         .library
@@ -273,8 +260,7 @@ async fn folder_tree(
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let mut tree: BTreeMap<String, Vec<u8>> = rows
         .into_iter()
         .filter(|(p, _)| p.starts_with(&prefix))
@@ -322,7 +308,7 @@ async fn check_bytes(
     let _turn = heavy_turn().await?;
     tokio::task::spawn_blocking(move || evaluate(&folder, &path_owned, kind, &tree, &org, &counts))
         .await
-        .map_err(|_| AppError::Internal)
+        .map_err(internal)
 }
 
 /// Checks and diffs of authors' text (CPU-bound, on the blocking pool):
@@ -331,7 +317,7 @@ async fn check_bytes(
 static HEAVY_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 async fn heavy_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
-    HEAVY_WORK.acquire().await.map_err(|_| AppError::Internal)
+    HEAVY_WORK.acquire().await.map_err(internal)
 }
 
 fn too_large(len: usize) -> AppError {
@@ -497,8 +483,7 @@ pub async fn open(
         .bind(me)
         .bind(path)
         .fetch_optional(&state.db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         if let Some((mine,)) = row {
             let (theirs, their_editor, their_at) = match (&d, &file) {
                 (Some(d), _) => (
@@ -578,7 +563,7 @@ async fn save_draft(
     text: &str,
     base: Option<i64>,
 ) -> Result<Saved, AppError> {
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let at = now();
     let saved: Option<(i64,)> = match base {
         Some(b) => sqlx::query_as(
@@ -591,8 +576,7 @@ async fn save_draft(
         .bind(at)
         .bind(b)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?,
+        .await?,
         None => {
             let base_revision = published(state, path).await?.map(|f| f.revision);
             sqlx::query_as(
@@ -605,8 +589,7 @@ async fn save_draft(
             .bind(me)
             .bind(at)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
+            .await?
         }
     };
     let out = match saved {
@@ -625,12 +608,11 @@ async fn save_draft(
             .bind(text)
             .bind(at)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
             Saved::Conflict(id)
         }
     };
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(out)
 }
 
@@ -690,14 +672,13 @@ pub async fn publish(
         })?;
     let result = check(state, path, &d.source).await?;
     refuse_errors(&result, "Not published")?;
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let new_revision = write_revision(&mut tx, me, path, &d.source, "browser", "").await?;
     let deleted = sqlx::query("DELETE FROM content_drafts WHERE path = $1 AND revision = $2")
         .bind(path)
         .bind(revision)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if deleted.rows_affected() != 1 {
         return Err(AppError::Conflict(
             "Someone saved the draft while you published; nothing was published. Check the latest draft and publish again."
@@ -711,7 +692,7 @@ pub async fn publish(
         &format!("{path} revision {new_revision}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     state.content.reload(&state.db).await?;
     Ok(new_revision)
 }
@@ -756,8 +737,7 @@ async fn write_revision(
     .bind(me)
     .bind(at)
     .fetch_one(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     sqlx::query(
         "INSERT INTO content_revisions (path, revision, source, origin, note, published_by, published_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -770,12 +750,10 @@ async fn write_revision(
     .bind(me)
     .bind(at)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     sqlx::query("UPDATE content_epoch SET epoch = epoch + 1 WHERE id = 1")
         .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(revision)
 }
 
@@ -812,8 +790,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
             let served: Vec<(String,)> =
                 sqlx::query_as("SELECT path FROM content_files WHERE withdrawn_at IS NULL")
                     .fetch_all(&state.db.pool)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             let others = served
                 .iter()
                 .filter_map(|(p,)| p.strip_prefix(&prefix))
@@ -826,7 +803,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
             }
         }
     }
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let at = now();
     // The text stays editable as a draft (an existing draft is kept).
     sqlx::query(
@@ -838,8 +815,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
     .bind(me)
     .bind(at)
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let done = sqlx::query(
         "UPDATE content_files SET withdrawn_at = $2, withdrawn_by = $3 WHERE path = $1 AND withdrawn_at IS NULL",
     )
@@ -847,8 +823,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
     .bind(at)
     .bind(me)
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if done.rows_affected() != 1 {
         return Err(AppError::Conflict(format!(
             "`{path}` was withdrawn already."
@@ -856,8 +831,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
     }
     sqlx::query("UPDATE content_epoch SET epoch = epoch + 1 WHERE id = 1")
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     super::store::audit(
         &mut tx,
         Some(me),
@@ -865,7 +839,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
         &format!("{path} revision {}", file.revision),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     state.content.reload(&state.db).await?;
     Ok(())
 }
@@ -874,13 +848,12 @@ pub async fn discard(state: &AppState, me: i64, path: &str, base: &str) -> Resul
     check_path(path)?;
     let base = parse_base(Some(base))?
         .ok_or_else(|| AppError::Invalid("There is no draft to discard.".into()))?;
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query("DELETE FROM content_drafts WHERE path = $1 AND revision = $2")
         .bind(path)
         .bind(base)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if done.rows_affected() != 1 {
         return Err(AppError::Conflict(
             "The draft changed since you opened it, so it was not discarded. Look at the latest draft first."
@@ -888,7 +861,7 @@ pub async fn discard(state: &AppState, me: i64, path: &str, base: &str) -> Resul
         ));
     }
     super::store::audit(&mut tx, Some(me), "content.draft_discarded", path).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -960,8 +933,7 @@ pub async fn create(
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT path FROM content_files UNION SELECT path FROM content_drafts")
                 .fetch_all(&state.db.pool)
-                .await
-                .map_err(internal)?;
+                .await?;
         let prefix = format!("{folder_slug}/");
         let next = rows
             .iter()
@@ -979,7 +951,8 @@ pub async fn create(
             "`{path}` already exists; open it from the library."
         )));
     }
-    let text = template(kind, &id, &title).ok_or(AppError::Internal)?;
+    let text =
+        template(kind, &id, &title).ok_or_else(|| internal(format!("no template for {kind:?}")))?;
     match save_draft(state, me, &path, &text, None).await? {
         Saved::Revision(_) => Ok(path),
         Saved::Conflict(_) => Err(AppError::Conflict(format!(
@@ -1084,9 +1057,8 @@ async fn revision_source(state: &AppState, path: &str, revision: i64) -> Result<
         .bind(path)
         .bind(revision)
         .fetch_optional(&state.db.pool)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Internal)
+        .await?
+        .ok_or_else(|| internal("the revision counted a moment ago is gone"))
 }
 
 /// The diff of a revision against the one before it (`before` = None for
@@ -1128,8 +1100,7 @@ pub async fn history(
     )
     .bind(path)
     .fetch_all(&state.db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     if rows.is_empty() {
         return Err(AppError::NotFound(format!(
             "`{path}` has not been published yet, so it has no history."
@@ -1168,8 +1139,7 @@ pub async fn history(
             .bind(path)
             .bind(rows[i].revision)
             .execute(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
             rows[i].lines_added = Some(added as i64);
             rows[i].lines_removed = Some(removed as i64);
         }
@@ -1235,13 +1205,12 @@ pub async fn rollback(
             .bind(path)
             .bind(revision)
             .fetch_optional(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let (source,) =
         row.ok_or_else(|| AppError::NotFound(format!("`{path}` has no revision {revision}.")))?;
     let result = check(state, path, &source).await?;
     refuse_errors(&result, "Not rolled back")?;
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let new_revision = write_revision(
         &mut tx,
         me,
@@ -1258,7 +1227,7 @@ pub async fn rollback(
         &format!("{path} revision {revision} as {new_revision}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     state.content.reload(&state.db).await?;
     Ok(new_revision)
 }
@@ -1319,11 +1288,14 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
         let index: usize = part.parse().map_err(|_| {
             AppError::Invalid("This play-test link is damaged; start again.".into())
         })?;
-        let scene = play.current(&scenario).ok_or(AppError::Internal)?;
+        let scene = play
+            .current(&scenario)
+            .ok_or_else(|| internal("play-test: no current scene"))?;
         let choice = scene.choices.get(index).cloned();
         match play.choose(&scenario, index) {
             Ok(_) => {
-                let choice = choice.ok_or(AppError::Internal)?;
+                let choice =
+                    choice.ok_or_else(|| internal("play-test: the chosen reply vanished"))?;
                 transcript.push(PlayLine {
                     speaker: None,
                     html: markdown::escape(&choice.text),
@@ -1347,7 +1319,9 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
         }
         v.join(".")
     };
-    let scene = play.current(&scenario).ok_or(AppError::Internal)?;
+    let scene = play
+        .current(&scenario)
+        .ok_or_else(|| internal("play-test: no current scene"))?;
     let choices = play
         .offered(&scenario)
         .into_iter()
@@ -1410,8 +1384,7 @@ async fn scenario_counts(state: &AppState, path: &str) -> Result<Counts, AppErro
     )
     .bind(version_id)
     .fetch_all(&state.db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     for (status, json) in rows {
         let Ok(play) = serde_json::from_str::<ScenarioState>(&json) else {
             continue;
@@ -1443,7 +1416,7 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
     let item = catalog
         .course(&course_id)
         .and_then(|c| c.item(&item_id))
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| internal("analytics: the checked item is not in the catalog"))?;
     let mut out = Analytics {
         path: path.to_string(),
         title: item.title.clone(),
@@ -1476,8 +1449,7 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
             )
             .bind(version_id)
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
             out.attempts = attempts.len() as i64;
             out.finished = attempts.iter().filter(|(s, _)| s == "finished").count() as i64;
             let mut answered: HashMap<usize, i64> = HashMap::new();
@@ -1760,8 +1732,7 @@ pub async fn course_zip(state: &AppState, folder: &str) -> Result<Vec<u8>, AppEr
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT path, source FROM content_files WHERE withdrawn_at IS NULL")
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let files: Vec<(String, Vec<u8>)> = rows
         .into_iter()
         .filter(|(p, _)| p.starts_with(&prefix))

@@ -5,7 +5,7 @@
 //! files, through the editor's save (so conflicts, checks before
 //! publishing, history and the audit log work the same way).
 
-use super::authoring::{self, check_path, draft, front_value, internal, published};
+use super::authoring::{self, check_path, draft, front_value, published};
 use super::AppState;
 use crate::api::authoring::*;
 use crate::api::AppError;
@@ -91,13 +91,11 @@ async fn items(
         "SELECT path, source FROM content_files WHERE withdrawn_at IS NULL ORDER BY path",
     )
     .fetch_all(&state.db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let drafts: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT path, source, revision FROM content_drafts ORDER BY path")
             .fetch_all(&state.db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let required =
         front_matter_list(course_text, "required").filter(|r| !(r.len() == 1 && r[0] == "all"));
     let mut out = Vec::new();

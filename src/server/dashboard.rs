@@ -16,14 +16,14 @@
 
 use super::db::Db;
 use super::now;
-use super::store::{self, internal};
+use super::sql::{bind_all, internal, like_contains, Value, Where, WhereFrom};
+use super::store;
 use super::AppState;
 use crate::api::auth::SessionUser;
 use crate::api::dashboard::*;
 use crate::api::AppError;
 use crate::domain::time::{add_months, format_date, parse_date};
 use crate::domain::Role;
-use sqlx::any::AnyArguments;
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,70 +88,6 @@ pub async fn scope(db: &Db, me: &SessionUser) -> Result<Scope, AppError> {
 // ---------------------------------------------------------------------------
 // Building queries with a varying number of conditions
 
-#[derive(Clone, Debug)]
-enum Bind {
-    I(i64),
-    S(String),
-}
-
-#[derive(Default)]
-struct Conds {
-    conds: Vec<String>,
-    binds: Vec<Bind>,
-}
-
-impl Conds {
-    /// Adds a condition; `{}` in it stands for the next placeholder.
-    fn push(&mut self, cond: &str, bind: Bind) {
-        self.binds.push(bind);
-        let n = self.binds.len();
-        self.conds.push(cond.replace("{}", &format!("${n}")));
-    }
-
-    fn raw(&mut self, cond: &str) {
-        self.conds.push(cond.to_owned());
-    }
-
-    fn in_list(&mut self, col: &str, ids: &[i64]) {
-        if ids.is_empty() {
-            self.raw("1 = 0");
-            return;
-        }
-        let start = self.binds.len() + 1;
-        self.binds.extend(ids.iter().map(|i| Bind::I(*i)));
-        let ph = (start..start + ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        self.conds.push(format!("{col} IN ({ph})"));
-    }
-
-    fn sql(&self) -> String {
-        if self.conds.is_empty() {
-            "1 = 1".into()
-        } else {
-            self.conds.join(" AND ")
-        }
-    }
-
-    fn next(&self) -> usize {
-        self.binds.len() + 1
-    }
-}
-
-fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>>,
-    binds: &[Bind],
-) -> sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>> {
-    for b in binds {
-        q = match b {
-            Bind::I(i) => q.bind(*i),
-            Bind::S(s) => q.bind(s.clone()),
-        };
-    }
-    q
-}
-
 /// Every (person, course) assignment of active team members matching
 /// `cond` (over `u` = users, `a` = assignments), with the earliest due date
 /// of the assignments that apply (NULL: none). Columns: user_id, team_id,
@@ -186,8 +122,7 @@ pub async fn refresh(
     sqlx::query("UPDATE teams SET stats_version = stats_version + 1 WHERE id = $1")
         .bind(team)
         .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     let (del_cond, cond) = match course {
         Some(_) => (
             "team_id = $1 AND course_id = $2",
@@ -205,14 +140,14 @@ pub async fn refresh(
         if let Some(c) = course {
             q = q.bind(c);
         }
-        q.execute(&mut **tx).await.map_err(internal)?;
+        q.execute(&mut **tx).await?;
     }
     for sql in recount_sql(cond) {
         let mut q = sqlx::query(&sql).bind(team);
         if let Some(c) = course {
             q = q.bind(c);
         }
-        q.execute(&mut **tx).await.map_err(internal)?;
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -260,8 +195,7 @@ pub async fn refresh_for_user(
     let team: Option<Option<i64>> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
         .bind(user)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if let Some(Some(team)) = team {
         refresh(tx, team, course).await?;
     }
@@ -276,8 +210,7 @@ pub async fn build_if_missing(db: &Db) -> Result<(), AppError> {
                 (SELECT COUNT(*) FROM (SELECT 1 FROM team_course_stats LIMIT 1) s)",
     )
     .fetch_one(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     if assignments > 0 && counted == 0 {
         rebuild_all(db).await?;
     }
@@ -288,7 +221,7 @@ pub async fn build_if_missing(db: &Db) -> Result<(), AppError> {
 /// generator). Pages never call this.
 pub async fn rebuild_all(db: &Db) -> Result<(), AppError> {
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     for table in [
         "team_course_stats",
         "team_course_weekly",
@@ -296,16 +229,12 @@ pub async fn rebuild_all(db: &Db) -> Result<(), AppError> {
     ] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     for sql in recount_sql("1 = 1") {
-        sqlx::query(&sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        sqlx::query(&sql).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 // ---------------------------------------------------------------------------
@@ -326,8 +255,7 @@ struct Filter {
 async fn course_titles(state: &AppState) -> Result<BTreeMap<String, String>, AppError> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, title FROM courses")
         .fetch_all(&state.db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut map: BTreeMap<String, String> = rows.into_iter().collect();
     for c in state.content.get().courses() {
         map.insert(c.id.clone(), c.title.clone());
@@ -446,99 +374,81 @@ fn echo(f: &Filter, raw: &DashFilter) -> DashFilter {
     }
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped: String = q
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
-}
-
 /// Conditions on the aggregate tables (columns `team_id`, `course_id`,
 /// and `due_at` when `with_due`).
-fn stats_conds(scope: &Scope, f: &Filter, with_due: bool) -> Conds {
-    let mut c = Conds::default();
+fn stats_conds(scope: &Scope, f: &Filter, with_due: bool) -> Where {
+    let mut c = Where::default();
     if let Scope::Teams(ids) = scope {
         c.in_list("team_id", ids);
     }
     if let Some(t) = f.team {
-        c.push("team_id = {}", Bind::I(t));
+        c.push("team_id = {}", Value::Int(t));
     }
     if let Some(q) = &f.q {
         c.push(
             "team_id IN (SELECT id FROM teams WHERE LOWER(name) LIKE {} ESCAPE '\\')",
-            Bind::S(like_pattern(q)),
+            Value::Text(like_contains(q)),
         );
     }
     if let Some(course) = &f.course {
-        c.push("course_id = {}", Bind::S(course.clone()));
+        c.push("course_id = {}", Value::Text(course.clone()));
     }
     if with_due {
         if let Some(from) = f.from {
-            c.push("due_at >= {}", Bind::I(from));
+            c.push("due_at >= {}", Value::Int(from));
         }
         if let Some(to) = f.to {
-            c.push("due_at > 0 AND due_at <= {}", Bind::I(to));
+            c.push("due_at > 0 AND due_at <= {}", Value::Int(to));
         }
     }
     c
 }
 
 /// Conditions for `pairs_sql` (over `u` and `a`).
-fn pair_conds(scope: &Scope, f: &Filter) -> Conds {
-    let mut c = Conds::default();
+fn pair_conds(scope: &Scope, f: &Filter) -> Where {
+    let mut c = Where::default();
     if let Scope::Teams(ids) = scope {
         c.in_list("u.team_id", ids);
     }
     if let Some(t) = f.team {
-        c.push("u.team_id = {}", Bind::I(t));
+        c.push("u.team_id = {}", Value::Int(t));
     }
     if let Some(q) = &f.q {
         c.push(
             "u.team_id IN (SELECT id FROM teams WHERE LOWER(name) LIKE {} ESCAPE '\\')",
-            Bind::S(like_pattern(q)),
+            Value::Text(like_contains(q)),
         );
     }
     if let Some(course) = &f.course {
-        c.push("a.course_id = {}", Bind::S(course.clone()));
+        c.push("a.course_id = {}", Value::Text(course.clone()));
     }
     c
 }
 
 /// Conditions on a pair joined with its enrolment (`p`, `e`): due range
 /// and status.
-fn pair_status_conds(f: &Filter, start: usize, now: i64) -> (Vec<String>, Vec<Bind>) {
-    let mut conds = Vec::new();
-    let mut binds = Vec::new();
-    let ph = |binds: &Vec<Bind>| format!("${}", start + binds.len());
+fn pair_status_conds(f: &Filter, start: usize, now: i64) -> WhereFrom {
+    let mut w = Where::starting_at(start);
     if let Some(from) = f.from {
-        conds.push(format!("{EFFECTIVE_DUE} >= {}", ph(&binds)));
-        binds.push(Bind::I(from));
+        w.push(&format!("{EFFECTIVE_DUE} >= {{}}"), from);
     }
     if let Some(to) = f.to {
-        let p = ph(&binds);
-        conds.push(format!("{EFFECTIVE_DUE} > 0 AND {EFFECTIVE_DUE} <= {p}"));
-        binds.push(Bind::I(to));
+        w.push(
+            &format!("{EFFECTIVE_DUE} > 0 AND {EFFECTIVE_DUE} <= {{}}"),
+            to,
+        );
     }
     match f.status {
-        Some("not_started") => conds.push("e.user_id IS NULL".into()),
-        Some("in_progress") => {
-            conds.push("e.user_id IS NOT NULL AND e.completed_at IS NULL".into())
-        }
-        Some("completed") => conds.push("e.completed_at IS NOT NULL".into()),
-        Some("overdue") => {
-            let p = ph(&binds);
-            conds.push(format!(
-                "e.completed_at IS NULL AND {EFFECTIVE_DUE} > 0 AND {EFFECTIVE_DUE} < {p}"
-            ));
-            binds.push(Bind::I(now));
-        }
+        Some("not_started") => w.raw("e.user_id IS NULL"),
+        Some("in_progress") => w.raw("e.user_id IS NOT NULL AND e.completed_at IS NULL"),
+        Some("completed") => w.raw("e.completed_at IS NOT NULL"),
+        Some("overdue") => w.push(
+            &format!("e.completed_at IS NULL AND {EFFECTIVE_DUE} > 0 AND {EFFECTIVE_DUE} < {{}}"),
+            now,
+        ),
         _ => {}
     }
-    (conds, binds)
+    w
 }
 
 // ---------------------------------------------------------------------------
@@ -580,7 +490,7 @@ fn stat_select(group_team: bool, now_ph: usize) -> String {
 
 async fn stat_rows(
     db: &Db,
-    conds: &Conds,
+    conds: &Where,
     group_team: bool,
     now: i64,
 ) -> Result<Vec<StatRow>, AppError> {
@@ -590,16 +500,15 @@ async fn stat_rows(
         conds.sql(),
         if group_team { "team_id, " } else { "" }
     );
-    bind_all(sqlx::query_as::<_, StatRow>(&sql), &conds.binds)
+    Ok(bind_all(sqlx::query_as::<_, StatRow>(&sql), conds.binds())
         .bind(now)
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 async fn competency_rows(
     db: &Db,
-    conds: &Conds,
+    conds: &Where,
     group_team: bool,
 ) -> Result<Vec<(i64, String, i64, i64)>, AppError> {
     let sql = format!(
@@ -609,10 +518,9 @@ async fn competency_rows(
         team = if group_team { "team_id" } else { "0" },
         group = if group_team { "team_id, " } else { "" },
     );
-    bind_all(sqlx::query_as(&sql), &conds.binds)
+    Ok(bind_all(sqlx::query_as(&sql), conds.binds())
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 fn competency_scores(rows: impl Iterator<Item = (String, i64, i64)>) -> Vec<CompetencyScore> {
@@ -637,23 +545,25 @@ pub async fn overview(
     let t = now();
 
     // The teams of the heat map's page.
-    let mut tc = Conds::default();
+    let mut tc = Where::default();
     if let Scope::Teams(ids) = scope {
         tc.in_list("id", ids);
     }
     if let Some(team) = f.team {
-        tc.push("id = {}", Bind::I(team));
+        tc.push("id = {}", Value::Int(team));
     }
     if let Some(q) = &f.q {
-        tc.push("LOWER(name) LIKE {} ESCAPE '\\'", Bind::S(like_pattern(q)));
+        tc.push(
+            "LOWER(name) LIKE {} ESCAPE '\\'",
+            Value::Text(like_contains(q)),
+        );
     }
     let (teams_total,): (i64,) = bind_all(
         sqlx::query_as(&format!("SELECT COUNT(*) FROM teams WHERE {}", tc.sql())),
-        &tc.binds,
+        tc.binds(),
     )
     .fetch_one(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let pages = ((teams_total + TEAMS_PER_PAGE - 1) / TEAMS_PER_PAGE).max(1);
     let page = f.page.min(pages);
     let page_teams: Vec<(i64, String)> = bind_all(
@@ -662,14 +572,13 @@ pub async fn overview(
             tc.sql(),
             (page - 1) * TEAMS_PER_PAGE
         )),
-        &tc.binds,
+        tc.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
 
     // The filter's team list: every team in scope, unless there are too many.
-    let mut sc = Conds::default();
+    let mut sc = Where::default();
     if let Scope::Teams(ids) = scope {
         sc.in_list("id", ids);
     }
@@ -679,11 +588,10 @@ pub async fn overview(
             sc.sql(),
             TEAM_LIST_MAX + 1
         )),
-        &sc.binds,
+        sc.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let teams: Vec<Choice> = if teams.len() as i64 > TEAM_LIST_MAX {
         Vec::new()
     } else {
@@ -748,17 +656,16 @@ pub async fn overview(
     // Completions per week.
     let this_week = week_of(t);
     let mut wc = stats_conds(scope, &f, false);
-    wc.push("week >= {}", Bind::I(this_week - TREND_WEEKS + 1));
+    wc.push("week >= {}", Value::Int(this_week - TREND_WEEKS + 1));
     let weeks: Vec<(i64, i64)> = bind_all(
         sqlx::query_as(&format!(
             "SELECT week, CAST(SUM(completed) AS BIGINT) FROM team_course_weekly WHERE {} GROUP BY week",
             wc.sql()
         )),
-        &wc.binds,
+        wc.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let trend = (this_week - TREND_WEEKS + 1..=this_week)
         .map(|w| TrendPoint {
             week_start: week_start(w),
@@ -872,11 +779,10 @@ fn counts_of(cells: &[&PersonCourse]) -> Counts {
 }
 
 async fn team_name(db: &Db, id: i64) -> Result<Option<String>, AppError> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
+    Ok(sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 pub async fn team_report(
@@ -898,10 +804,10 @@ pub async fn team_report(
     raw.q = None;
     let f = parse_filter(scope, &titles, &raw)?;
     let t = now();
-    let mut pc = Conds::default();
-    pc.push("u.team_id = {}", Bind::I(id));
+    let mut pc = Where::default();
+    pc.push("u.team_id = {}", Value::Int(id));
     if let Some(c) = &f.course {
-        pc.push("a.course_id = {}", Bind::S(c.clone()));
+        pc.push("a.course_id = {}", Value::Text(c.clone()));
     }
     let rows: Vec<PairRow> = bind_all(
         sqlx::query_as(&format!(
@@ -909,18 +815,16 @@ pub async fn team_report(
                FROM ({}) p LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id",
             pairs_sql(&pc.sql())
         )),
-        &pc.binds,
+        pc.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let members: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, name, email FROM users WHERE team_id = $1 AND disabled = 0 ORDER BY LOWER(name), id",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let in_range = |due: i64| {
         f.from.is_none_or(|from| due >= from) && f.to.is_none_or(|to| due > 0 && due <= to)
     };
@@ -973,10 +877,10 @@ pub async fn team_report(
     for c in &per_course {
         totals.add(c);
     }
-    let mut cc = Conds::default();
-    cc.push("team_id = {}", Bind::I(id));
+    let mut cc = Where::default();
+    cc.push("team_id = {}", Value::Int(id));
     if let Some(c) = &f.course {
-        cc.push("course_id = {}", Bind::S(c.clone()));
+        cc.push("course_id = {}", Value::Text(c.clone()));
     }
     let comp = competency_rows(db, &cc, false).await?;
     Ok(TeamReport {
@@ -1079,8 +983,7 @@ pub async fn person_report(
     )
     .bind(id)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let PersonDbRow {
         name,
         email,
@@ -1105,22 +1008,19 @@ pub async fn person_report(
     ))
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let enrolled: Vec<EnrolledRow> = sqlx::query_as(
         "SELECT course_id, started_at, completed_at, renewals FROM enrolments WHERE user_id = $1",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let nudged: Vec<(String, i64)> = sqlx::query_as(
         "SELECT course_id, MAX(sent_at) FROM nudges WHERE user_id = $1 GROUP BY course_id",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let mut ids: Vec<String> = assigned.iter().map(|r| r.0.clone()).collect();
     ids.extend(enrolled.iter().map(|r| r.course_id.clone()));
     let courses = sorted_choices(&titles, &ids)
@@ -1149,16 +1049,14 @@ pub async fn person_report(
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let scores: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT s.attempt_id, s.competency, s.score FROM attempt_scores s
            JOIN attempts a ON a.id = s.attempt_id WHERE a.user_id = $1 ORDER BY s.competency",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let catalog = state.content.get();
     let mut reports = Vec::with_capacity(attempts.len());
     for a in &attempts {
@@ -1253,7 +1151,7 @@ struct ExportRow {
 /// Checks the filter and returns the query that lists the view's rows.
 pub struct Export {
     sql: String,
-    binds: Vec<Bind>,
+    binds: Vec<Value>,
     titles: BTreeMap<String, String>,
     now: i64,
 }
@@ -1267,9 +1165,10 @@ pub async fn export_query(
     let f = parse_filter(scope, &titles, raw)?;
     let t = now();
     let pc = pair_conds(scope, &f);
-    let (status, sbinds) = pair_status_conds(&f, pc.next(), t);
-    let mut binds = pc.binds.clone();
-    binds.extend(sbinds);
+    let sc = pair_status_conds(&f, pc.next(), t);
+    let status = sc.conds();
+    let mut binds = pc.binds().to_vec();
+    binds.extend_from_slice(sc.binds());
     let where_status = if status.is_empty() {
         String::new()
     } else {
@@ -1330,10 +1229,7 @@ pub async fn export_csv(
     {
         // A few exports read the database at a time, each for the query's
         // own time; the others wait here without holding a connection.
-        let _turn = EXPORT_READS
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let _turn = EXPORT_READS.acquire().await.map_err(internal)?;
         let q = bind_all(sqlx::query_as::<_, ExportRow>(&export.sql), &export.binds);
         let mut rows = q.fetch(&db.pool);
         let stamp = |t: Option<i64>| t.map(format_datetime_iso).unwrap_or_default();
@@ -1345,7 +1241,7 @@ pub async fn export_csv(
                     let _ = send
                         .send(Err(std::io::Error::other("export interrupted")))
                         .await;
-                    return Err(internal(e));
+                    return Err(AppError::from(e));
                 }
             };
             n += 1;
@@ -1437,9 +1333,10 @@ pub async fn nudge(
     f.status = Some("overdue");
     let t = now();
     let pc = pair_conds(scope, &f);
-    let (status, sbinds) = pair_status_conds(&f, pc.next(), t);
-    let mut binds = pc.binds.clone();
-    binds.extend(sbinds);
+    let sc = pair_status_conds(&f, pc.next(), t);
+    let status = sc.conds();
+    let mut binds = pc.binds().to_vec();
+    binds.extend_from_slice(sc.binds());
     let gap_ph = binds.len() + 1;
     let sql = format!(
         "SELECT p.user_id, p.course_id, {EFFECTIVE_DUE},
@@ -1455,8 +1352,7 @@ pub async fn nudge(
     let targets: Vec<(i64, String, i64, i64)> = bind_all(sqlx::query_as(&sql), &binds)
         .bind(t - NUDGE_GAP)
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     let skipped = targets.iter().filter(|r| r.3 == 1).count() as i64;
     let send: Vec<&(i64, String, i64, i64)> = targets.iter().filter(|r| r.3 == 0).collect();
     if send.is_empty() {
@@ -1465,11 +1361,10 @@ pub async fn nudge(
     let sender: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
         .bind(actor)
         .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?
+        .await?
         .unwrap_or_else(|| "your manager".into());
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     for chunk in send.chunks(200) {
         let mut nudges =
             String::from("INSERT INTO nudges (user_id, course_id, sent_by, sent_at) VALUES ");
@@ -1502,8 +1397,8 @@ pub async fn nudge(
                 ))
                 .bind(t);
         }
-        q1.execute(&mut *tx).await.map_err(internal)?;
-        q2.execute(&mut *tx).await.map_err(internal)?;
+        q1.execute(&mut *tx).await?;
+        q2.execute(&mut *tx).await?;
     }
     store::audit(
         &mut tx,
@@ -1512,7 +1407,7 @@ pub async fn nudge(
         &format!("{} people", send.len()),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(NudgeResult {
         sent: send.len() as i64,
         skipped,
@@ -1595,8 +1490,7 @@ pub async fn assign(
                 sqlx::query_as("SELECT id, team_id FROM users WHERE email = $1")
                     .bind(email.as_str())
                     .fetch_optional(&db.pool)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             let ok = found.filter(|(_, team)| match (scope, team) {
                 (Scope::All, _) => true,
                 (Scope::Teams(ids), Some(t)) => ids.contains(t),
@@ -1609,7 +1503,7 @@ pub async fn assign(
         }
     };
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM assignments WHERE course_id = $1
            AND ((team_id = $2 AND $2 IS NOT NULL) OR (user_id = $3 AND $3 IS NOT NULL))",
@@ -1618,8 +1512,7 @@ pub async fn assign(
     .bind(team)
     .bind(user)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let id = match existing {
         Some(id) => {
             sqlx::query("UPDATE assignments SET due_at = $2, renew_months = $3 WHERE id = $1")
@@ -1627,8 +1520,7 @@ pub async fn assign(
                 .bind(due)
                 .bind(renew)
                 .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
             id
         }
         None => sqlx::query_scalar(
@@ -1643,8 +1535,7 @@ pub async fn assign(
         .bind(actor)
         .bind(t)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?,
+        .await?,
     };
     if let Some(team) = refresh_team {
         refresh(&mut tx, team, Some(course)).await?;
@@ -1656,7 +1547,7 @@ pub async fn assign(
         &format!("{id}: {course}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -1674,8 +1565,7 @@ pub async fn unassign(
     )
     .bind(id)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (course, team, _) = row.ok_or_else(missing)?;
     let visible = match (scope, team) {
         (Scope::All, _) => true,
@@ -1686,12 +1576,11 @@ pub async fn unassign(
         return Err(missing());
     }
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM assignments WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if let Some(team) = team {
         refresh(&mut tx, team, Some(&course)).await?;
     }
@@ -1702,7 +1591,7 @@ pub async fn unassign(
         &format!("{id}: {course}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 #[derive(FromRow)]
@@ -1722,14 +1611,10 @@ struct AssignmentDbRow {
 pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsData, AppError> {
     let db = &state.db;
     let titles = course_titles(state).await?;
-    let mut c = Conds::default();
+    let mut c = Where::default();
     if let Scope::Teams(ids) = scope {
         // The same placeholders serve both lists.
-        c.in_list("a.team_id", ids);
-        if let Some(cond) = c.conds.pop() {
-            let users = cond.replacen("a.team_id", "u.team_id", 1);
-            c.raw(&format!("({cond} OR {users})"));
-        }
+        c.in_any_list(&["a.team_id", "u.team_id"], ids);
     }
     let rows: Vec<AssignmentDbRow> = bind_all(
         sqlx::query_as(&format!(
@@ -1743,12 +1628,11 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
               ORDER BY a.id DESC LIMIT {MAX_ASSIGNMENT_ROWS}",
             c.sql()
         )),
-        &c.binds,
+        c.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
-    let mut sc = Conds::default();
+    .await?;
+    let mut sc = Where::default();
     if let Scope::Teams(ids) = scope {
         sc.in_list("id", ids);
     }
@@ -1757,11 +1641,10 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
             "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAM_LIST_MAX}",
             sc.sql()
         )),
-        &sc.binds,
+        sc.binds(),
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let ids: Vec<String> = titles.keys().cloned().collect();
     Ok(AssignmentsData {
         rows: rows
@@ -1823,12 +1706,10 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
           WHERE e.completed_at IS NOT NULL",
     )
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let titles: HashMap<String, String> = sqlx::query_as("SELECT id, title FROM courses")
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .collect();
     let mut renewed = 0;
@@ -1839,7 +1720,7 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
         }
         let due = expiry.max(at) + RENEWAL_GRACE;
         let _turn = db.write_turn().await;
-        let mut tx = db.pool.begin().await.map_err(internal)?;
+        let mut tx = db.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE enrolments SET completed_at = NULL, last_item = NULL, due_override = $4,
                     renewals = renewals + 1, renewed_at = $5, updated_at = $5
@@ -1851,8 +1732,7 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
         .bind(due)
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
         if n != 1 {
             continue;
@@ -1861,8 +1741,7 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
             .bind(user)
             .bind(&course)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         sqlx::query(
             "UPDATE attempts SET status = 'abandoned', updated_at = $3
               WHERE user_id = $1 AND course_id = $2 AND status = 'active'",
@@ -1871,8 +1750,7 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
         .bind(&course)
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         let title = titles
             .get(&course)
             .cloned()
@@ -1888,10 +1766,9 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
         ))
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         refresh_for_user(&mut tx, user, Some(&course)).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         renewed += 1;
     }
     Ok(renewed)
@@ -1922,11 +1799,10 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
         let sql = format!("SELECT {cols} FROM {table} ORDER BY {key}",);
         let kept = dump(db, &sql).await?;
         // Recount into a scratch copy inside a transaction that is rolled back.
-        let mut tx = db.pool.begin().await.map_err(internal)?;
+        let mut tx = db.pool.begin().await?;
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         let idx = match table {
             "team_course_stats" => 0,
             "team_course_weekly" => 1,
@@ -1934,10 +1810,9 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
         };
         sqlx::query(&recount_sql("1 = 1")[idx])
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         let fresh = dump_tx(&mut tx, &sql).await?;
-        tx.rollback().await.map_err(internal)?;
+        tx.rollback().await?;
         for row in kept.iter().filter(|r| !fresh.contains(r)) {
             diffs.push(format!("{table}: kept {row} but a recount has no such row"));
         }
@@ -1949,7 +1824,7 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
 }
 
 async fn dump(db: &Db, sql: &str) -> Result<Vec<String>, AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let out = dump_tx(&mut tx, sql).await;
     let _ = tx.rollback().await;
     out
@@ -1957,10 +1832,7 @@ async fn dump(db: &Db, sql: &str) -> Result<Vec<String>, AppError> {
 
 async fn dump_tx(tx: &mut Transaction<'_, Any>, sql: &str) -> Result<Vec<String>, AppError> {
     use sqlx::{Column, Row, ValueRef};
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(internal)?;
+    let rows = sqlx::query(sql).fetch_all(&mut **tx).await?;
     Ok(rows
         .iter()
         .map(|r| {

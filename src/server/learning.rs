@@ -11,7 +11,7 @@
 
 use super::db::Db;
 use super::now;
-use super::store::{internal, is_unique_violation};
+use super::sql::{internal, is_unique_violation};
 use super::AppState;
 use crate::api::auth::SessionUser;
 use crate::api::learn::*;
@@ -121,8 +121,7 @@ async fn progress_rows(
     .bind(user)
     .bind(course)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.item_id, (item_state(&r.state), r.best_score)))
@@ -148,8 +147,7 @@ async fn due_dates(db: &Db, user: i64) -> Result<HashMap<String, Option<i64>>, A
     )
     .bind(user)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let mut out: HashMap<String, Option<i64>> = HashMap::new();
     for (course, due) in rows {
         let e = out.entry(course).or_insert(due);
@@ -165,8 +163,7 @@ async fn due_dates(db: &Db, user: i64) -> Result<HashMap<String, Option<i64>>, A
     )
     .bind(user)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     for (course, due) in renewed {
         if let Some(e) = out.get_mut(&course) {
             *e = Some(due);
@@ -182,8 +179,7 @@ async fn latest_certificate(db: &Db, user: i64, course: &str) -> Result<Option<S
     .bind(user)
     .bind(course)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(row.map(|r| r.0))
 }
 
@@ -234,8 +230,7 @@ pub async fn my_learning(state: &AppState, user: &SessionUser) -> Result<MyLearn
     )
     .bind(user.id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let enrolments: HashMap<String, EnrolmentRow> = enrolments
         .into_iter()
         .map(|e| (e.course_id.clone(), e))
@@ -244,8 +239,7 @@ pub async fn my_learning(state: &AppState, user: &SessionUser) -> Result<MyLearn
         sqlx::query_as("SELECT course_id, item_id, state FROM item_progress WHERE user_id = $1")
             .bind(user.id)
             .fetch_all(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let mut states: HashMap<String, HashMap<String, ItemState>> = HashMap::new();
     for (c, i, s) in progress {
         states.entry(c).or_default().insert(i, item_state(&s));
@@ -255,8 +249,7 @@ pub async fn my_learning(state: &AppState, user: &SessionUser) -> Result<MyLearn
     )
     .bind(user.id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let certs: HashMap<String, String> = certs.into_iter().collect();
     let due = due_dates(db, user.id).await?;
     let empty = HashMap::new();
@@ -291,8 +284,7 @@ pub async fn my_learning(state: &AppState, user: &SessionUser) -> Result<MyLearn
     )
     .bind(user.id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(MyLearningData {
         name: user.name.clone(),
         assigned,
@@ -326,8 +318,7 @@ pub async fn course_view(
     .bind(user.id)
     .bind(course_id)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let due = due_dates(db, user.id).await?;
     let cert = latest_certificate(db, user.id, course_id).await?;
     let required = completion::required_items(course);
@@ -420,8 +411,7 @@ async fn touch_enrolment_tx(
     .bind(item)
     .bind(t)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if updated.rows_affected() > 0 {
         return Ok(());
     }
@@ -434,8 +424,7 @@ async fn touch_enrolment_tx(
     .bind(t)
     .bind(item)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if inserted.rows_affected() > 0 {
         super::dashboard::refresh_for_user(tx, user, Some(course)).await?;
     }
@@ -480,8 +469,7 @@ async fn set_item_state(
     .bind(t)
     .bind(completed)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -499,8 +487,7 @@ async fn complete_course_if_done(
     .bind(user.id)
     .bind(&course.id)
     .fetch_all(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let states: HashMap<String, ItemState> =
         rows.into_iter().map(|(i, s)| (i, item_state(&s))).collect();
     if !completion::is_complete(course, &states) {
@@ -514,8 +501,7 @@ async fn complete_course_if_done(
     .bind(&course.id)
     .bind(t)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if done.rows_affected() == 1 {
         let code = certificate_code();
         sqlx::query(
@@ -529,8 +515,7 @@ async fn complete_course_if_done(
         .bind(&course.title)
         .bind(t)
         .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         sqlx::query(
             "INSERT INTO notifications (user_id, course_id, message, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -542,8 +527,7 @@ async fn complete_course_if_done(
         ))
         .bind(t)
         .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         super::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
     }
     Ok(())
@@ -580,7 +564,7 @@ pub async fn complete_lesson(
     }
     let t = now();
     let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
     set_item_state(
         &mut tx,
@@ -593,7 +577,7 @@ pub async fn complete_lesson(
     )
     .await?;
     complete_course_if_done(&mut tx, course, user, t).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(course.items.get(index + 1).map(|n| n.id.clone()))
 }
 
@@ -606,7 +590,7 @@ async fn latest_attempt(
     course: &str,
     item: &str,
 ) -> Result<Option<AttemptRow>, AppError> {
-    sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {ATTEMPT_COLS} FROM attempts
          WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status <> 'abandoned'
          ORDER BY id DESC LIMIT 1"
@@ -615,8 +599,7 @@ async fn latest_attempt(
     .bind(course)
     .bind(item)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)
+    .await?)
 }
 
 async fn count_attempts(
@@ -634,8 +617,7 @@ async fn count_attempts(
     .bind(course)
     .bind(item)
     .fetch_one(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(n)
 }
 
@@ -656,8 +638,7 @@ async fn item_summary(
     .bind(course)
     .bind(item)
     .fetch_one(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok((finished, state.as_deref().map(item_state)))
 }
 
@@ -697,7 +678,7 @@ pub async fn start_attempt(
     }
     let version = catalog
         .version(course_id, item_id)
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| internal("a catalog item has no stored version"))?;
     let db = &state.db;
     let initial = match &item.body {
         ItemBody::Scenario(s) => encode(&ScenarioState::start(s))?,
@@ -726,7 +707,7 @@ pub async fn start_attempt(
     };
     let t = now();
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE attempts SET status = 'abandoned', updated_at = $4
          WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'active'",
@@ -736,8 +717,7 @@ pub async fn start_attempt(
     .bind(item_id)
     .bind(t)
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO attempts (user_id, course_id, item_id, version_id, kind, status, step, state, started_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'active', 0, $6, $7, $7) RETURNING id",
@@ -750,8 +730,7 @@ pub async fn start_attempt(
     .bind(&initial)
     .bind(t)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
     set_item_state(
         &mut tx,
@@ -763,7 +742,7 @@ pub async fn start_attempt(
         t,
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(StepResult {
         attempt: AttemptRef { id, step: 0 },
         finished: false,
@@ -778,8 +757,7 @@ async fn own_attempt(db: &Db, user: i64, attempt: i64) -> Result<AttemptRow, App
     ))
     .bind(attempt)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     // Someone else's attempt looks exactly like one that does not exist.
     row.filter(|a| a.user_id == user)
         .ok_or_else(|| AppError::not_found("This attempt"))
@@ -808,8 +786,7 @@ async fn check_step(
     .bind(attempt.id)
     .bind(step)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     match saved {
         Some((r, result)) if r == request => {
             let mut res: StepResult = decode(&result)?;
@@ -861,7 +838,7 @@ async fn save_step(
     };
     let t = now();
     let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await.map_err(internal)?;
+    let mut tx = state.db.pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -879,9 +856,9 @@ async fn save_step(
             let fresh = own_attempt(&state.db, user.id, attempt.id).await?;
             return check_step(&state.db, &fresh, step, request)
                 .await?
-                .ok_or(AppError::Internal);
+                .ok_or_else(|| internal("the step saved by another request is missing"));
         }
-        return Err(internal(e));
+        return Err(AppError::from(e));
     }
     let status = if finish.is_some() {
         "finished"
@@ -905,8 +882,7 @@ async fn save_step(
     .bind(t)
     .bind(f.map(|_| t))
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if updated.rows_affected() != 1 {
         drop(tx);
         return Err(AppError::Conflict(
@@ -924,8 +900,7 @@ async fn save_step(
             .bind(c)
             .bind(v)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         set_item_state(
             &mut tx,
@@ -944,13 +919,13 @@ async fn save_step(
             complete_course_if_done(&mut tx, course, user, t).await?;
         }
     }
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(result)
 }
 
 fn play_error(e: PlayError) -> AppError {
     match e {
-        PlayError::Broken => AppError::Internal,
+        PlayError::Broken => internal("the scenario has no scene to play"),
         PlayError::Finished => AppError::Conflict(e.to_string()),
         _ => AppError::Invalid(e.to_string()),
     }
@@ -992,7 +967,9 @@ pub async fn scenario_step(
     let course = find_course(&catalog, &attempt.course_id)?;
     let item = attempt_content(state, &catalog, &attempt).await?;
     let ItemBody::Scenario(scenario) = &item.body else {
-        return Err(AppError::Internal);
+        return Err(internal(
+            "a scenario attempt points at an item that is not a scenario",
+        ));
     };
     let mut play: ScenarioState = decode(&attempt.state)?;
     match action {
@@ -1055,7 +1032,9 @@ pub async fn quiz_step(
     let course = find_course(&catalog, &attempt.course_id)?;
     let item = attempt_content(state, &catalog, &attempt).await?;
     let ItemBody::Quiz(quiz) = &item.body else {
-        return Err(AppError::Internal);
+        return Err(internal(
+            "a quiz attempt points at an item that is not a quiz",
+        ));
     };
     let mut play: QuizState = decode(&attempt.state)?;
     let index = quiz
@@ -1274,7 +1253,9 @@ pub async fn scenario_view(
     .await?;
     let db = &state.db;
     let ItemBody::Scenario(scenario) = &item.body else {
-        return Err(AppError::Internal);
+        return Err(internal(
+            "a scenario attempt points at an item that is not a scenario",
+        ));
     };
     let (finished_attempts, item_done) = item_summary(db, user.id, course_id, item_id).await?;
     let mut view = ScenarioData {
@@ -1389,7 +1370,9 @@ pub async fn quiz_view(
         open_item(state, &catalog, user, course_id, item_id, ItemKind::Quiz).await?;
     let db = &state.db;
     let ItemBody::Quiz(quiz) = &item.body else {
-        return Err(AppError::Internal);
+        return Err(internal(
+            "a quiz attempt points at an item that is not a quiz",
+        ));
     };
     let (used, item_done) = item_summary(db, user.id, course_id, item_id).await?;
     let passed_before = item_done == Some(ItemState::Done);
@@ -1445,8 +1428,7 @@ pub async fn certificate(
     )
     .bind(&code)
     .fetch_optional(&state.db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (code, user_id, learner, course, issued_at) =
         row.ok_or_else(|| AppError::not_found("A certificate with this code"))?;
     Ok(CertificateView {
@@ -1463,8 +1445,7 @@ pub async fn dismiss_notices(state: &AppState, user: i64) -> Result<(), AppError
         .bind(user)
         .bind(now())
         .execute(&state.db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod http;
 pub mod learning;
 pub mod password;
+pub mod sql;
 pub mod store;
 
 use std::sync::Arc;

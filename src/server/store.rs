@@ -7,6 +7,7 @@
 
 use super::db::Db;
 use super::now;
+use super::sql::{conflict_on_unique, like_contains, placeholders, BindValues, Value};
 use crate::api::account::Invitation;
 use crate::api::admin::{
     PersonRef, TeamDetail, TeamRef, TeamSummary, UserDetail, UserFilter, UserList, UserSummary,
@@ -21,38 +22,6 @@ use sqlx::{Any, FromRow, Transaction};
 pub const INVITE_TTL_SECS: i64 = 7 * 24 * 3600;
 pub const USERS_PER_PAGE: i64 = 25;
 
-pub(crate) fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal
-}
-
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => {
-            d.code()
-                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
-                || d.message().contains("UNIQUE constraint failed")
-        }
-        _ => false,
-    }
-}
-
-fn conflict_or_internal(e: sqlx::Error, msg: &str) -> AppError {
-    if is_unique_violation(&e) {
-        AppError::Conflict(msg.to_owned())
-    } else {
-        internal(e)
-    }
-}
-
-/// `$start, $start+1, …` for an `IN (…)` list of `n` values.
-fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn parse_team_id(raw: Option<&str>) -> Result<Option<i64>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -65,11 +34,7 @@ fn parse_team_id(raw: Option<&str>) -> Result<Option<i64>, AppError> {
 
 /// Runs a statement whose one parameter (`$1`) is an id.
 async fn exec_by_id(tx: &mut Transaction<'_, Any>, sql: &str, id: i64) -> Result<(), AppError> {
-    sqlx::query(sql)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    sqlx::query(sql).bind(id).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -85,8 +50,7 @@ pub async fn audit(
         .bind(action)
         .bind(subject)
         .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -106,7 +70,7 @@ pub async fn reserve_attempt(
     at: i64,
     since: i64,
 ) -> Result<(Vec<i64>, bool), AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     // Always in the order given (account before address), so two attempts
     // never wait for each other's locks in a cycle.
     for (b, _) in buckets {
@@ -117,8 +81,7 @@ pub async fn reserve_attempt(
         .bind(*b)
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     }
     for (b, limit) in buckets {
         let taken: i64 =
@@ -126,10 +89,9 @@ pub async fn reserve_attempt(
                 .bind(*b)
                 .bind(since)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         if taken >= *limit {
-            tx.rollback().await.map_err(internal)?;
+            tx.rollback().await?;
             return Ok((Vec::new(), false));
         }
     }
@@ -141,11 +103,10 @@ pub async fn reserve_attempt(
         .bind(*b)
         .bind(at)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         ids.push(id);
     }
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok((ids, true))
 }
 
@@ -155,8 +116,7 @@ pub async fn release_attempt(db: &Db, ids: &[i64]) -> Result<(), AppError> {
         sqlx::query("DELETE FROM login_failures WHERE id = $1")
             .bind(*id)
             .execute(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     Ok(())
 }
@@ -165,8 +125,7 @@ pub async fn clear_failures(db: &Db, bucket: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM login_failures WHERE bucket = $1")
         .bind(bucket)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -176,24 +135,20 @@ pub async fn cleanup(db: &Db, cfg: &super::config::Config) -> Result<(), AppErro
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(t - cfg.throttle_window_secs)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     sqlx::query("DELETE FROM throttle_locks WHERE touched_at < $1")
         .bind(t - cfg.throttle_window_secs)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(t - cfg.session_idle_secs)
         .bind(t - cfg.session_max_secs)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     sqlx::query("DELETE FROM invites WHERE expires_at < $1")
         .bind(t)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -214,8 +169,7 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Ap
     )
     .bind(email)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(row.map(|mut c| {
         c.disabled = c.disabled_flag != 0;
         c
@@ -223,29 +177,26 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Ap
 }
 
 pub async fn create_session(db: &Db, hash: &str, user_id: i64, t: i64) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(hash)
         .bind(user_id)
         .bind(t)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(t)
         .bind(user_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)
+        .await?;
+    Ok(tx.commit().await?)
 }
 
 pub async fn delete_session(db: &Db, hash: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(hash)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -254,8 +205,7 @@ pub async fn touch_session(db: &Db, hash: &str, t: i64) -> Result<(), AppError> 
         .bind(t)
         .bind(hash)
         .execute(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -286,8 +236,7 @@ pub async fn session(db: &Db, hash: &str) -> Result<Option<SessionRow>, AppError
     )
     .bind(hash)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(row.map(|r| SessionRow {
         user_id: r.user_id,
         created_at: r.created_at,
@@ -312,8 +261,7 @@ async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
         .bind(user_id)
         .fetch_all(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(Roles::new(rows.iter().filter_map(|r| Role::parse(r))))
 }
 
@@ -322,8 +270,7 @@ pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, 
         sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     let Some((id, email, name)) = row else {
         return Ok(None);
     };
@@ -336,11 +283,12 @@ pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, 
 }
 
 pub async fn count_sessions(db: &Db, user_id: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&db.pool)
-        .await
-        .map_err(internal)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }
 
 // ---------------------------------------------------------------- invites and passwords
@@ -357,8 +305,7 @@ async fn insert_invite(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<St
     .bind(t)
     .bind(t + INVITE_TTL_SECS)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(token)
 }
 
@@ -370,8 +317,7 @@ pub async fn invite_user(db: &Db, token: &str) -> Result<Option<Invitation>, App
     .bind(super::auth::token_hash(token))
     .bind(now())
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(row.map(|(name, email)| Invitation { name, email }))
 }
 
@@ -386,7 +332,7 @@ pub async fn redeem_invite(
     token: &str,
     password_hash: &str,
 ) -> Result<Option<i64>, AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "DELETE FROM invites WHERE token_hash = $1 AND expires_at > $2 \
          AND user_id IN (SELECT id FROM users WHERE disabled = 0) RETURNING user_id",
@@ -394,8 +340,7 @@ pub async fn redeem_invite(
     .bind(super::auth::token_hash(token))
     .bind(now())
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let Some(user_id) = user_id else {
         return Ok(None);
     };
@@ -403,12 +348,11 @@ pub async fn redeem_invite(
         .bind(password_hash)
         .bind(user_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     exec_by_id(&mut tx, "DELETE FROM invites WHERE user_id = $1", user_id).await?;
     exec_by_id(&mut tx, "DELETE FROM sessions WHERE user_id = $1", user_id).await?;
     audit(&mut tx, Some(user_id), "invite.accepted", "").await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(Some(user_id))
 }
 
@@ -419,21 +363,19 @@ pub async fn set_password(
     hash: &str,
     keep: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(user_id)
         .bind(keep.unwrap_or(""))
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     audit(&mut tx, Some(user_id), "password.changed", "").await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 // ---------------------------------------------------------------- users
@@ -449,8 +391,7 @@ async fn set_roles(
             .bind(user_id)
             .bind(role.as_str())
             .execute(&mut **tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     Ok(())
 }
@@ -463,8 +404,7 @@ async fn check_team_exists(
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         if found.is_none() {
             return Err(AppError::Invalid(
                 "That team does not exist any more. Choose another.".into(),
@@ -497,7 +437,7 @@ pub async fn insert_user(
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
-        conflict_or_internal(e, "Someone already has an account with that email address.")
+        conflict_on_unique(e, "Someone already has an account with that email address.")
     })?;
     set_roles(tx, id, roles).await?;
     if let Some(team) = team_id {
@@ -522,11 +462,11 @@ pub async fn create_user_with_invite(
             "Give the person at least one role.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
     audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok((id, token))
 }
 
@@ -550,21 +490,19 @@ pub async fn update_user(
             "You cannot remove your own administrator role. Ask another administrator.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     check_team_exists(&mut tx, team_id).await?;
     let old_team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .flatten();
     let n = sqlx::query("UPDATE users SET name = $1, team_id = $2 WHERE id = $3")
         .bind(name.as_str())
         .bind(team_id)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
     if n == 0 {
         return Err(AppError::not_found("That person"));
@@ -580,7 +518,7 @@ pub async fn update_user(
         exec_by_id(&mut tx, "DELETE FROM team_managers WHERE user_id = $1", id).await?;
     }
     audit(&mut tx, Some(actor), "user.updated", &id.to_string()).await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 /// `actor` is `None` when an operator runs the command line.
@@ -595,13 +533,12 @@ pub async fn set_disabled(
             "You cannot disable your own account.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
     if n == 0 {
         return Err(AppError::not_found("That person"));
@@ -622,16 +559,15 @@ pub async fn set_disabled(
         &id.to_string(),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     match disabled {
         None => return Err(AppError::not_found("That person")),
         Some(1) => {
@@ -643,7 +579,7 @@ pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError
     }
     let token = insert_invite(&mut tx, id).await?;
     audit(&mut tx, Some(actor), "invite.issued", &id.to_string()).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -674,7 +610,7 @@ async fn with_roles(db: &Db, rows: Vec<UserRowRaw>) -> Result<Vec<UserSummary>, 
         for r in &rows {
             q = q.bind(r.id);
         }
-        for (uid, role) in q.fetch_all(&db.pool).await.map_err(internal)? {
+        for (uid, role) in q.fetch_all(&db.pool).await? {
             if let Some(r) = Role::parse(&role) {
                 roles.entry(uid).or_default().push(r);
             }
@@ -700,30 +636,21 @@ async fn with_roles(db: &Db, rows: Vec<UserRowRaw>) -> Result<Vec<UserSummary>, 
 /// ignored rather than refused, so an old bookmark still opens.
 pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     let mut conds: Vec<String> = Vec::new();
-    let mut binds: Vec<BindValue> = Vec::new();
+    let mut binds: Vec<Value> = Vec::new();
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pat = format!(
-            "%{}%",
-            q.to_lowercase()
-                .chars()
-                .take(100)
-                .collect::<String>()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        binds.push(BindValue::Text(pat));
+        let pat = like_contains(&q.to_lowercase().chars().take(100).collect::<String>());
+        binds.push(Value::Text(pat));
         let n = binds.len();
         conds.push(format!(
             "(LOWER(u.name) LIKE ${n} ESCAPE '\\' OR u.email LIKE ${n} ESCAPE '\\')"
         ));
     }
     if let Some(team) = f.team.as_deref().and_then(|t| t.parse::<i64>().ok()) {
-        binds.push(BindValue::Int(team));
+        binds.push(Value::Int(team));
         conds.push(format!("u.team_id = ${}", binds.len()));
     }
     if let Some(role) = f.role.as_deref().and_then(Role::parse) {
-        binds.push(BindValue::Text(role.as_str().into()));
+        binds.push(Value::Text(role.as_str().into()));
         conds.push(format!(
             "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${})",
             binds.len()
@@ -742,11 +669,8 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     };
 
     let count_sql = format!("SELECT COUNT(*) FROM users u{where_sql}");
-    let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        cq = b.bind_scalar(cq);
-    }
-    let total = cq.fetch_one(&db.pool).await.map_err(internal)?;
+    let cq = sqlx::query_scalar::<_, i64>(&count_sql).bind_values(&binds);
+    let total = cq.fetch_one(&db.pool).await?;
 
     let pages = ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1);
     let page = f
@@ -759,11 +683,8 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
         "SELECT {USER_COLUMNS}{where_sql} ORDER BY LOWER(u.name), u.id LIMIT {USERS_PER_PAGE} OFFSET {}",
         (page - 1) * USERS_PER_PAGE
     );
-    let mut q = sqlx::query_as::<_, UserRowRaw>(&sql);
-    for b in &binds {
-        q = b.bind_row(q);
-    }
-    let rows = q.fetch_all(&db.pool).await.map_err(internal)?;
+    let q = sqlx::query_as::<_, UserRowRaw>(&sql).bind_values(&binds);
+    let rows = q.fetch_all(&db.pool).await?;
     Ok(UserList {
         users: with_roles(db, rows).await?,
         total,
@@ -772,40 +693,11 @@ pub async fn list_users(db: &Db, f: &UserFilter) -> Result<UserList, AppError> {
     })
 }
 
-enum BindValue {
-    Text(String),
-    Int(i64),
-}
-
-type AnyArgs<'q> = sqlx::any::AnyArguments<'q>;
-
-impl BindValue {
-    fn bind_scalar<'q, O>(
-        &self,
-        q: sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>>,
-    ) -> sqlx::query::QueryScalar<'q, Any, O, AnyArgs<'q>> {
-        match self {
-            BindValue::Text(s) => q.bind(s.clone()),
-            BindValue::Int(i) => q.bind(*i),
-        }
-    }
-    fn bind_row<'q, O>(
-        &self,
-        q: sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>>,
-    ) -> sqlx::query::QueryAs<'q, Any, O, AnyArgs<'q>> {
-        match self {
-            BindValue::Text(s) => q.bind(s.clone()),
-            BindValue::Int(i) => q.bind(*i),
-        }
-    }
-}
-
 pub async fn user_summary(db: &Db, id: i64) -> Result<Option<UserSummary>, AppError> {
     let row = sqlx::query_as::<_, UserRowRaw>(&format!("SELECT {USER_COLUMNS} WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(with_roles(db, row.into_iter().collect()).await?.pop())
 }
 
@@ -818,15 +710,13 @@ pub async fn user_detail(db: &Db, id: i64) -> Result<Option<UserDetail>, AppErro
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let invite_pending: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM invites WHERE user_id = $1 AND expires_at > $2")
             .bind(id)
             .bind(now())
             .fetch_one(&db.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
     Ok(Some(UserDetail {
         user,
         manages: manages
@@ -839,12 +729,11 @@ pub async fn user_detail(db: &Db, id: i64) -> Result<Option<UserDetail>, AppErro
 }
 
 pub async fn count_admins(db: &Db) -> Result<i64, AppError> {
-    sqlx::query_scalar(
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' AND u.disabled = 0",
     )
     .fetch_one(&db.pool)
-    .await
-    .map_err(internal)
+    .await?)
 }
 
 // ---------------------------------------------------------------- teams
@@ -863,8 +752,7 @@ async fn managers_of(db: &Db, team_ids: &[i64]) -> Result<Vec<(i64, PersonRef)>,
         q = q.bind(*id);
     }
     Ok(q.fetch_all(&db.pool)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|(t, id, name, email)| (t, PersonRef { id, name, email }))
         .collect())
@@ -891,8 +779,7 @@ pub async fn list_teams(db: &Db, only: Option<&[i64]>) -> Result<Vec<TeamSummary
             }
             q.fetch_all(&db.pool).await
         }
-    }
-    .map_err(internal)?;
+    }?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut managers = managers_of(db, &ids).await?;
     Ok(rows
@@ -915,8 +802,7 @@ async fn members_of(db: &Db, team_id: i64) -> Result<Vec<PersonRef>, AppError> {
     )
     .bind(team_id)
     .fetch_all(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, email)| PersonRef { id, name, email })
@@ -935,10 +821,10 @@ pub async fn team_detail(db: &Db, id: i64) -> Result<Option<TeamDetail>, AppErro
 
 pub async fn create_team(db: &Db, actor: i64, name: &str) -> Result<i64, AppError> {
     let name = TeamName::parse(name)?;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let id = insert_team(&mut tx, &name).await?;
     audit(&mut tx, Some(actor), "team.created", name.as_str()).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -948,18 +834,18 @@ pub async fn insert_team(tx: &mut Transaction<'_, Any>, name: &TeamName) -> Resu
         .bind(now())
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| conflict_or_internal(e, "A team with that name already exists."))
+        .map_err(|e| conflict_on_unique(e, "A team with that name already exists."))
 }
 
 pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(), AppError> {
     let name = TeamName::parse(name)?;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let n = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
         .bind(name.as_str())
         .bind(id)
         .execute(&mut *tx)
         .await
-        .map_err(|e| conflict_or_internal(e, "A team with that name already exists."))?
+        .map_err(|e| conflict_on_unique(e, "A team with that name already exists."))?
         .rows_affected();
     if n == 0 {
         return Err(AppError::not_found("That team"));
@@ -971,25 +857,23 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
         &format!("{id}: {}", name.as_str()),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email)?;
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
         .bind(team_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if team.is_none() {
         return Err(AppError::not_found("That team"));
     }
     let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     let Some(user_id) = user else {
         return Err(AppError::Invalid(format!(
             "Nobody has an account with the email {email}."
@@ -1000,14 +884,13 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
         .bind(user_id)
         .execute(&mut *tx)
         .await
-        .map_err(|e| conflict_or_internal(e, "That person already manages this team."))?;
+        .map_err(|e| conflict_on_unique(e, "That person already manages this team."))?;
     let has_role: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND role = 'manager'",
     )
     .bind(user_id)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if has_role == 0 {
         exec_by_id(
             &mut tx,
@@ -1023,7 +906,7 @@ pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Resu
         &format!("{team_id}: {email}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 pub async fn remove_manager(
@@ -1032,13 +915,12 @@ pub async fn remove_manager(
     team_id: i64,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await.map_err(internal)?;
+    let mut tx = db.pool.begin().await?;
     let n = sqlx::query("DELETE FROM team_managers WHERE team_id = $1 AND user_id = $2")
         .bind(team_id)
         .bind(user_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
     if n == 0 {
         return Err(AppError::NotFound(
@@ -1052,7 +934,7 @@ pub async fn remove_manager(
         &format!("{team_id}: {user_id}"),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 pub async fn my_team(db: &Db, user_id: i64) -> Result<TeamMembership, AppError> {
@@ -1061,8 +943,7 @@ pub async fn my_team(db: &Db, user_id: i64) -> Result<TeamMembership, AppError> 
     )
     .bind(user_id)
     .fetch_optional(&db.pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (team_id, team_name) = row.unwrap_or((None, None));
     let managers = match team_id {
         Some(t) => managers_of(db, &[t])
@@ -1081,11 +962,12 @@ pub async fn my_team(db: &Db, user_id: i64) -> Result<TeamMembership, AppError> 
 /// The teams `manager_id` manages, with members. The scope of every
 /// manager-facing view starts here.
 pub async fn managed_team_ids(db: &Db, manager_id: i64) -> Result<Vec<i64>, AppError> {
-    sqlx::query_scalar("SELECT team_id FROM team_managers WHERE user_id = $1 ORDER BY team_id")
-        .bind(manager_id)
-        .fetch_all(&db.pool)
-        .await
-        .map_err(internal)
+    Ok(
+        sqlx::query_scalar("SELECT team_id FROM team_managers WHERE user_id = $1 ORDER BY team_id")
+            .bind(manager_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn managed_teams(db: &Db, manager_id: i64) -> Result<Vec<TeamDetail>, AppError> {
@@ -1103,12 +985,6 @@ pub async fn managed_teams(db: &Db, manager_id: i64) -> Result<Vec<TeamDetail>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_are_numbered() {
-        assert_eq!(placeholders(1, 3), "$1, $2, $3");
-        assert_eq!(placeholders(4, 1), "$4");
-    }
 
     #[test]
     fn team_ids_parse_or_explain() {
