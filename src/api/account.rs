@@ -13,9 +13,9 @@ pub struct Invitation {
 /// Who an invitation link is for. Anyone holding the link may ask.
 #[server(endpoint = "invite_info")]
 pub async fn invite_info(token: String) -> Result<Invitation, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
-    store::invite_user(&state.db, &token)
+    accounts::invite_user(&state.db, &token)
         .await?
         .ok_or_else(|| AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into()))
 }

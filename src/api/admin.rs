@@ -100,18 +100,18 @@ impl RoleBoxes {
 
 #[server(endpoint = "admin_users")]
 pub async fn list_users(filter: Option<UserFilter>) -> Result<UserList, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::list_users(&state.db, &filter.unwrap_or_default()).await
+    accounts::list_users(&state.db, &filter.unwrap_or_default()).await
 }
 
 #[server(endpoint = "admin_user")]
 pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::user_detail(&state.db, id)
+    accounts::user_detail(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("That person"))
 }
@@ -125,10 +125,10 @@ pub async fn create_user(
     team_id: Option<String>,
     roles: Option<RoleBoxes>,
 ) -> Result<i64, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::create_user_with_invite(
+    let result = accounts::create_user_with_invite(
         &state.db,
         admin.id,
         &email,
@@ -161,10 +161,10 @@ pub async fn update_user(
     team_id: Option<String>,
     roles: Option<RoleBoxes>,
 ) -> Result<(), AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::update_user(
+    let result = accounts::update_user(
         &state.db,
         admin.id,
         id,
@@ -181,10 +181,10 @@ pub async fn update_user(
 /// Disables or re-enables an account. Disabling ends all its sessions at once.
 #[server(endpoint = "admin_set_disabled")]
 pub async fn set_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::set_disabled(&state.db, Some(admin.id), id, disabled).await;
+    let result = accounts::set_disabled(&state.db, Some(admin.id), id, disabled).await;
     let back = format!("/admin/users/{id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result
@@ -193,10 +193,10 @@ pub async fn set_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
 /// Issues a fresh invitation (or password reset) link for a person.
 #[server(endpoint = "admin_new_invite")]
 pub async fn new_invite(id: i64) -> Result<String, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::new_invite(&state.db, admin.id, id).await;
+    let result = accounts::new_invite(&state.db, admin.id, id).await;
     let back = format!("/admin/users/{id}");
     guard::redirect_result(&back, &result, |t| guard::url_with(&back, &[("invite", t)]));
     result
@@ -204,28 +204,28 @@ pub async fn new_invite(id: i64) -> Result<String, AppError> {
 
 #[server(endpoint = "admin_teams")]
 pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::list_teams(&state.db, None).await
+    accounts::list_teams(&state.db, None).await
 }
 
 #[server(endpoint = "admin_team")]
 pub async fn get_team(id: i64) -> Result<TeamDetail, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     guard::require_admin()?;
-    store::team_detail(&state.db, id)
+    accounts::team_detail(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("That team"))
 }
 
 #[server(endpoint = "admin_create_team")]
 pub async fn create_team(name: String) -> Result<i64, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::create_team(&state.db, admin.id, &name).await;
+    let result = accounts::create_team(&state.db, admin.id, &name).await;
     match &result {
         Ok(id) => guard::redirect(&format!("/admin/teams/{id}?created=1")),
         Err(e) => guard::redirect(&guard::url_with(
@@ -238,10 +238,10 @@ pub async fn create_team(name: String) -> Result<i64, AppError> {
 
 #[server(endpoint = "admin_rename_team")]
 pub async fn rename_team(id: i64, name: String) -> Result<(), AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::rename_team(&state.db, admin.id, id, &name).await;
+    let result = accounts::rename_team(&state.db, admin.id, id, &name).await;
     let back = format!("/admin/teams/{id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result
@@ -250,10 +250,10 @@ pub async fn rename_team(id: i64, name: String) -> Result<(), AppError> {
 /// Makes a person a manager of a team (they also gain the manager role).
 #[server(endpoint = "admin_add_manager")]
 pub async fn add_manager(team_id: i64, email: String) -> Result<(), AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::add_manager(&state.db, admin.id, team_id, &email).await;
+    let result = accounts::add_manager(&state.db, admin.id, team_id, &email).await;
     let back = format!("/admin/teams/{team_id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result
@@ -261,10 +261,10 @@ pub async fn add_manager(team_id: i64, email: String) -> Result<(), AppError> {
 
 #[server(endpoint = "admin_remove_manager")]
 pub async fn remove_manager(team_id: i64, user_id: i64) -> Result<(), AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = store::remove_manager(&state.db, admin.id, team_id, user_id).await;
+    let result = accounts::remove_manager(&state.db, admin.id, team_id, user_id).await;
     let back = format!("/admin/teams/{team_id}");
     guard::redirect_result(&back, &result, |_| format!("{back}?saved=1"));
     result

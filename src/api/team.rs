@@ -15,10 +15,10 @@ pub struct TeamMembership {
 /// The caller's own team and its managers.
 #[server(endpoint = "my_team")]
 pub async fn my_team() -> Result<TeamMembership, AppError> {
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let me = guard::require_user()?;
-    store::my_team(&state.db, me.id).await
+    accounts::my_team(&state.db, me.id).await
 }
 
 /// The teams the caller manages, with their members. Managers only; each
@@ -26,8 +26,8 @@ pub async fn my_team() -> Result<TeamMembership, AppError> {
 #[server(endpoint = "managed_teams")]
 pub async fn managed_teams() -> Result<Vec<TeamDetail>, AppError> {
     use crate::domain::Role;
-    use crate::server::{guard, store};
+    use crate::server::{accounts, guard};
     let state = guard::state()?;
     let me = guard::require_role(&[Role::Manager])?;
-    store::managed_teams(&state.db, me.id).await
+    accounts::managed_teams(&state.db, me.id).await
 }

@@ -619,7 +619,7 @@ pub async fn save_organisation(
         .execute(&mut *tx)
         .await?;
     if !only_if_unset {
-        crate::server::store::audit(&mut tx, actor, "organisation.updated", &org.name).await?;
+        crate::server::accounts::audit(&mut tx, actor, "organisation.updated", &org.name).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -8,7 +8,7 @@
 
 use super::guard::RequestCtx;
 use super::sql::internal;
-use super::{now, store, AppState};
+use super::{accounts, now, AppState};
 use crate::api::auth::SessionUser;
 use crate::api::AppError;
 use crate::domain::{Email, Password};
@@ -88,7 +88,7 @@ pub async fn login(
     }
     // The place in the throttle is taken before the password is looked at,
     // so parallel guesses cannot all slip in before the first is counted.
-    let (reserved, allowed) = store::reserve_attempt(
+    let (reserved, allowed) = accounts::reserve_attempt(
         &state.db,
         &[
             (&account_key, cfg.max_failures_per_account),
@@ -102,7 +102,7 @@ pub async fn login(
         return Err(throttled(cfg.throttle_window_secs));
     }
     let account = match Email::parse(email) {
-        Ok(e) => store::credentials(&state.db, e.as_str()).await?,
+        Ok(e) => accounts::credentials(&state.db, e.as_str()).await?,
         Err(_) => None,
     };
     let stored = account
@@ -118,8 +118,8 @@ pub async fn login(
         // The reserved rows stay: they are this failure.
         return Err(AppError::Invalid(BAD_CREDENTIALS.into()));
     };
-    store::release_attempt(&state.db, &reserved).await?;
-    store::clear_failures(&state.db, &account_key).await?;
+    accounts::release_attempt(&state.db, &reserved).await?;
+    accounts::clear_failures(&state.db, &account_key).await?;
     start_session(state, req, account.id).await
 }
 
@@ -130,16 +130,16 @@ async fn start_session(
     user_id: i64,
 ) -> Result<String, AppError> {
     if let Some(old) = &req.session_hash {
-        store::delete_session(&state.db, old).await?;
+        accounts::delete_session(&state.db, old).await?;
     }
     let token = new_token();
-    store::create_session(&state.db, &token_hash(&token), user_id, now()).await?;
+    accounts::create_session(&state.db, &token_hash(&token), user_id, now()).await?;
     Ok(session_cookie(&state.config, &token))
 }
 
 pub async fn logout(state: &AppState, req: &RequestCtx) -> Result<(), AppError> {
     if let Some(hash) = &req.session_hash {
-        store::delete_session(&state.db, hash).await?;
+        accounts::delete_session(&state.db, hash).await?;
     }
     Ok(())
 }
@@ -152,21 +152,21 @@ pub async fn session_user(
     let hash = token_hash(token);
     let cfg = &state.config;
     let t = now();
-    let Some(row) = store::session(&state.db, &hash).await? else {
+    let Some(row) = accounts::session(&state.db, &hash).await? else {
         return Ok(None);
     };
     if row.disabled
         || t - row.last_seen_at > cfg.session_idle_secs
         || t - row.created_at > cfg.session_max_secs
     {
-        store::delete_session(&state.db, &hash).await?;
+        accounts::delete_session(&state.db, &hash).await?;
         return Ok(None);
     }
     // Touch at most once a minute: idle tracking does not need a write per request.
     if t - row.last_seen_at >= 60 {
-        store::touch_session(&state.db, &hash, t).await?;
+        accounts::touch_session(&state.db, &hash, t).await?;
     }
-    let user = store::session_row_user(&state.db, row).await?;
+    let user = accounts::session_row_user(&state.db, row).await?;
     Ok(Some((user, hash)))
 }
 
@@ -198,7 +198,7 @@ pub async fn accept_invite(
         AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into())
     };
     let ip_key = format!("invite-ip:{}", req.client_ip);
-    let (reserved, allowed) = store::reserve_attempt(
+    let (reserved, allowed) = accounts::reserve_attempt(
         &state.db,
         &[(&ip_key, MAX_INVITE_TRIES_PER_IP)],
         t,
@@ -213,7 +213,7 @@ pub async fn accept_invite(
     }
     // The token is checked before the (deliberately slow) hash, so made-up
     // tokens cost one indexed query each, never an argon2 computation.
-    if token.len() != 43 || store::invite_user(&state.db, token).await?.is_none() {
+    if token.len() != 43 || accounts::invite_user(&state.db, token).await?.is_none() {
         return Err(invalid());
     }
     let hash = state
@@ -222,10 +222,10 @@ pub async fn accept_invite(
         .await
         .map_err(internal)?;
     // Single use: only the request whose delete removed the invitation goes on.
-    let user_id = store::redeem_invite(&state.db, token, &hash)
+    let user_id = accounts::redeem_invite(&state.db, token, &hash)
         .await?
         .ok_or_else(invalid)?;
-    store::release_attempt(&state.db, &reserved).await?;
+    accounts::release_attempt(&state.db, &reserved).await?;
     start_session(state, req, user_id).await
 }
 
@@ -238,7 +238,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let me = req.user.clone().ok_or(AppError::Unauthenticated)?;
     let pw = check_new_password(password, confirm)?;
-    let stored = store::credentials(&state.db, &me.email)
+    let stored = accounts::credentials(&state.db, &me.email)
         .await?
         .and_then(|c| c.password_hash);
     if !state
@@ -256,7 +256,7 @@ pub async fn change_password(
         .hash(pw.expose().to_owned())
         .await
         .map_err(internal)?;
-    store::set_password(&state.db, me.id, &hash, req.session_hash.as_deref()).await
+    accounts::set_password(&state.db, me.id, &hash, req.session_hash.as_deref()).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `rapport` command line.
 
 use super::config::{Config, DEFAULT_DATABASE_URL};
-use super::{db, demo, password::Hasher, store, Server};
+use super::{accounts, db, demo, password::Hasher, Server};
 use crate::domain::{Email, Password, PersonName, Role, Roles};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -339,7 +339,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 ""
             }
         );
-    } else if store::count_admins(&server.state.db)
+    } else if accounts::count_admins(&server.state.db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         == 0
@@ -381,7 +381,7 @@ async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()
     let db = db::connect(&db.database_url).await?;
     let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
     let mut tx = db.pool.begin().await?;
-    let id = store::insert_user(
+    let id = accounts::insert_user(
         &mut tx,
         &email,
         &name,
@@ -391,7 +391,7 @@ async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store::audit(&mut tx, None, "admin.created_cli", email.as_str())
+    accounts::audit(&mut tx, None, "admin.created_cli", email.as_str())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
@@ -401,7 +401,7 @@ async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()
 
 async fn user_id(db: &db::Db, email: &str) -> anyhow::Result<i64> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    store::credentials(db, email.as_str())
+    accounts::credentials(db, email.as_str())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .map(|c| c.id)
@@ -419,7 +419,7 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
                     page: Some(page.to_string()),
                     ..Default::default()
                 };
-                let list = store::list_users(&db, &f).await.map_err(e)?;
+                let list = accounts::list_users(&db, &f).await.map_err(e)?;
                 for u in &list.users {
                     println!(
                         "{:>6}  {:<32} {:<28} {:<30} {}",
@@ -447,19 +447,25 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<()> {
             let db = db::connect(&db.database_url).await?;
             let id = user_id(&db, &email).await?;
             let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
-            store::set_password(&db, id, &hash, None).await.map_err(e)?;
+            accounts::set_password(&db, id, &hash, None)
+                .await
+                .map_err(e)?;
             println!("Password set for {email}; their sessions have been ended.");
         }
         UserCommand::Disable { email, db } => {
             let db = db::connect(&db.database_url).await?;
             let id = user_id(&db, &email).await?;
-            store::set_disabled(&db, None, id, true).await.map_err(e)?;
+            accounts::set_disabled(&db, None, id, true)
+                .await
+                .map_err(e)?;
             println!("Disabled {email} and ended their sessions.");
         }
         UserCommand::Enable { email, db } => {
             let db = db::connect(&db.database_url).await?;
             let id = user_id(&db, &email).await?;
-            store::set_disabled(&db, None, id, false).await.map_err(e)?;
+            accounts::set_disabled(&db, None, id, false)
+                .await
+                .map_err(e)?;
             println!("Enabled {email}.");
         }
     }

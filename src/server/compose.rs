@@ -5,11 +5,12 @@
 //! files, through the editor's save (so conflicts, checks before
 //! publishing, history and the audit log work the same way).
 
-use super::authoring::{self, check_path, draft, front_value, published};
+use super::authoring::{self, check_path, draft, published};
 use super::AppState;
 use crate::api::authoring::*;
 use crate::api::AppError;
-use crate::content::source::{fm_list, fm_scalar, front_matter_list, set_front_matter};
+use crate::content::front_matter::{fm_list, fm_scalar, front_matter_list, set_front_matter};
+use crate::content::front_matter::{quick_title, quick_value};
 
 /// The submitted form.
 pub struct ComposeForm<'a> {
@@ -104,28 +105,28 @@ async fn items(
         if authoring::file_kind(name) != "item" {
             continue;
         }
-        let Some(id) = front_value(source, "id") else {
+        let Some(id) = quick_value(source, "id") else {
             continue;
         };
         let draft = drafts.iter().find(|(p, _, _)| p == path);
         // Pass rules are edited in the quiz's draft when it has one.
         let current = draft.map_or(source.as_str(), |(_, s, _)| s.as_str());
-        let kind = front_value(source, "kind").unwrap_or_else(|| "item".into());
+        let kind = quick_value(source, "kind").unwrap_or_else(|| "item".into());
         let quiz = kind == "quiz";
         let view = CompositionItem {
             path: path.clone(),
-            title: front_value(source, "title").unwrap_or_else(|| id.clone()),
+            title: quick_value(source, "title").unwrap_or_else(|| id.clone()),
             required: required.as_ref().is_none_or(|r| r.contains(&id)),
             id,
             pass: if quiz {
-                front_value(current, "pass")
+                quick_value(current, "pass")
                     .map(|p| p.trim_end_matches('%').trim().to_string())
                     .unwrap_or_default()
             } else {
                 String::new()
             },
             attempts: if quiz {
-                front_value(current, "attempts").unwrap_or_default()
+                quick_value(current, "attempts").unwrap_or_default()
             } else {
                 String::new()
             },
@@ -145,12 +146,7 @@ async fn items(
         .iter()
         .filter(|(p, _, _)| p.starts_with(&prefix) && !files.iter().any(|(f, _)| f == p))
         .filter(|(p, _, _)| authoring::file_kind(&p[prefix.len()..]) == "item")
-        .map(|(p, s, _)| {
-            (
-                p.clone(),
-                authoring::title_of(s).unwrap_or_else(|| p.clone()),
-            )
-        })
+        .map(|(p, s, _)| (p.clone(), quick_title(s).unwrap_or_else(|| p.clone())))
         .collect();
     Ok((out, unpublished))
 }
@@ -165,9 +161,9 @@ pub async fn composition(state: &AppState, folder: &str) -> Result<Composition, 
     let check = authoring::check(state, &path, &text).await?;
     Ok(Composition {
         folder: folder.to_string(),
-        title: front_value(&text, "title").unwrap_or_default(),
-        summary: front_value(&text, "summary").unwrap_or_default(),
-        minutes: front_value(&text, "minutes").unwrap_or_default(),
+        title: quick_value(&text, "title").unwrap_or_default(),
+        summary: quick_value(&text, "summary").unwrap_or_default(),
+        minutes: quick_value(&text, "minutes").unwrap_or_default(),
         competencies,
         base,
         course_published,
@@ -326,7 +322,7 @@ pub async fn compose(
             let mut rules_only = row.published.clone();
             for key in ["pass", "attempts"] {
                 rules_only =
-                    set_front_matter(&rules_only, key, front_value(&row.current, key).as_deref());
+                    set_front_matter(&rules_only, key, quick_value(&row.current, key).as_deref());
             }
             if rules_only == row.current {
                 quiz_saves.push((

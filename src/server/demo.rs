@@ -136,7 +136,7 @@ pub fn demo_words() -> crate::api::organisation::Organisation {
 }
 
 async fn insert_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, hash: &str) -> anyhow::Result<()> {
-    use super::store::{insert_team, insert_user};
+    use super::accounts::{insert_team, insert_user};
     let err = |e: crate::api::AppError| anyhow::anyhow!("demo: {e}");
     let p = |s: &str| PersonName::parse(s).map_err(|e| anyhow::anyhow!("{e}"));
     let e = |s: &str| Email::parse(s).map_err(|e| anyhow::anyhow!("{e}"));

@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: configuration, the database,
 //! authentication, the HTTP stack and the command line.
 
+pub mod accounts;
 pub mod auth;
 pub mod authoring;
 pub mod cli;
@@ -15,7 +16,6 @@ pub mod http;
 pub mod learning;
 pub mod password;
 pub mod sql;
-pub mod store;
 
 use std::sync::Arc;
 
@@ -120,7 +120,7 @@ impl Server {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
             loop {
                 tick.tick().await;
-                let _ = store::cleanup(&state.db, &state.config).await;
+                let _ = accounts::cleanup(&state.db, &state.config).await;
                 match dashboard::renew_expired(&state.db, now()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("re-opened {n} expired recurring courses"),

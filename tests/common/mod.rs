@@ -8,7 +8,7 @@ pub mod learner;
 use rapport::domain::{Email, PersonName, Role, Roles, TeamName};
 use rapport::server::config::Config;
 use rapport::server::db::Db;
-use rapport::server::{store, Server};
+use rapport::server::{accounts, Server};
 use reqwest::{Client, Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -206,7 +206,7 @@ impl TestApp {
 
     pub async fn team(&self, name: &str) -> i64 {
         let mut tx = self.db.pool.begin().await.expect("tx");
-        let id = store::insert_team(&mut tx, &TeamName::parse(name).expect("name"))
+        let id = accounts::insert_team(&mut tx, &TeamName::parse(name).expect("name"))
             .await
             .expect("team");
         tx.commit().await.expect("commit");
@@ -221,7 +221,7 @@ impl TestApp {
             .next()
             .unwrap_or("someone")
             .replace('.', " ");
-        let id = store::insert_user(
+        let id = accounts::insert_user(
             &mut tx,
             &Email::parse(email).expect("email"),
             &PersonName::parse(&name).expect("name"),

@@ -1,0 +1,302 @@
+//! The editor page: a plain form that saves and publishes without
+//! JavaScript; with it, a live check and preview as you type.
+
+use super::backup;
+use super::map::MapView;
+use super::AuthorFlash;
+use crate::api::authoring::*;
+use crate::components::{encode, escape_html, loading, ErrorNotice};
+use crate::domain::time::format_datetime;
+use crate::pages::content::item_body_view;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The editor for one file.
+#[component]
+pub fn AuthorEditPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("path").unwrap_or_default(),
+                    q.get("conflict").and_then(|c| c.parse::<i64>().ok()),
+                )
+            })
+        },
+        |(p, c)| author_open(p, c),
+    );
+    view! {
+        <Title text="Editor" />
+        <p class="breadcrumb"><a href="/author">"← Authoring"</a></p>
+        <AuthorFlash />
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <Editor data=d /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Moves the text cursor of the editor to the start of `line` (1-based).
+pub(super) fn jump_to_line(area: &NodeRef<leptos::html::Textarea>, line: usize) {
+    if let Some(el) = area.get_untracked() {
+        let text = el.value();
+        let offset: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(|l| l.encode_utf16().count())
+            .sum();
+        let _ = el.focus();
+        let _ = el.set_selection_range(offset as u32, offset as u32);
+        let line_height = 20.0;
+        el.set_scroll_top(((line.saturating_sub(5)) as f64 * line_height) as i32);
+    }
+}
+
+#[component]
+pub(super) fn Editor(data: EditorData) -> impl IntoView {
+    let query = use_query_map();
+    let path = data.path.clone();
+    let initial = StoredValue::new(data.check.clone());
+    let live: RwSignal<Option<CheckResult>> = RwSignal::new(None);
+    let status = RwSignal::new(String::new());
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    let generation = StoredValue::new(0u64);
+    let timer: StoredValue<Option<leptos::prelude::TimeoutHandle>> = StoredValue::new(None);
+    let path_for_input = path.clone();
+    let backup_key = format!("rapport-editor:{path}");
+    let key_for_input = backup_key.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        // A copy in this browser, so nothing typed is lost if a save cannot
+        // reach the server.
+        backup::store(&key_for_input, &text);
+        let path = path_for_input.clone();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        status.set("Checking…".into());
+        let handle = set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let result = author_check(path, text).await;
+                    if generation.get_value() != mine {
+                        return;
+                    }
+                    match result {
+                        Ok(r) => {
+                            live.set(Some(r));
+                            status.set("Preview up to date (not saved yet).".into());
+                        }
+                        Err(crate::api::AppError::Invalid(msg)) => status.set(msg),
+                        Err(_) => status.set(
+                            "The server could not be reached, so the preview is paused. Your text is safe here; keep typing, or save when the connection is back."
+                                .into(),
+                        ),
+                    }
+                });
+            },
+            std::time::Duration::from_millis(400),
+        );
+        timer.set_value(handle.ok());
+    };
+    // A link from the scenario map (`?line=N`) puts the cursor there.
+    Effect::new(move |_| {
+        if let Some(line) = query.with(|q| q.get("line").and_then(|l| l.parse::<usize>().ok())) {
+            jump_to_line(&area, line);
+        }
+    });
+    // Text typed here earlier that the server does not have (a save that
+    // never arrived): offer it back. Once the server has it, forget it.
+    let unsaved: RwSignal<Option<String>> = RwSignal::new(None);
+    let server_text = StoredValue::new(data.text.clone());
+    let key_for_mount = backup_key.clone();
+    Effect::new(move |_| match backup::load(&key_for_mount) {
+        Some(t) if t != server_text.get_value() => unsaved.set(Some(t)),
+        Some(_) => backup::clear(&key_for_mount),
+        None => {}
+    });
+    let key = StoredValue::new(backup_key);
+    let restore = move |_| {
+        if let (Some(text), Some(el)) = (unsaved.get_untracked(), area.get_untracked()) {
+            el.set_value(&text);
+            backup::store(&key.get_value(), &text);
+            unsaved.set(None);
+            status.set("Your unsaved text is back in the editor. Save it to keep it.".into());
+        }
+    };
+    let forget = move |_| {
+        backup::clear(&key.get_value());
+        unsaved.set(None);
+    };
+    let check = move || live.get().unwrap_or_else(|| initial.get_value());
+    let published = data.published;
+    let has_draft = data.draft.is_some();
+    let draft_note = match (&data.draft, published) {
+        (Some(d), Some(r)) => format!(
+            "Draft (saved {} by {}); learners get published revision {r}.",
+            format_datetime(d.at),
+            d.editor.clone().unwrap_or_else(|| "someone".into())
+        ),
+        (Some(d), None) => format!(
+            "New file, not published yet (draft saved {} by {}).",
+            format_datetime(d.at),
+            d.editor.clone().unwrap_or_else(|| "someone".into())
+        ),
+        (None, Some(r)) => format!("Published revision {r}; no draft. Saving starts a draft."),
+        (None, None) => String::new(),
+    };
+    let is_scenario = data.check.kind == "scenario";
+    let is_item = matches!(data.check.kind.as_str(), "scenario" | "quiz");
+    let withdrawable = matches!(data.check.kind.as_str(), "lesson" | "scenario" | "quiz");
+    let is_course = data.check.kind == "course";
+    let arrange = format!(
+        "/author/course?folder={}",
+        encode(path.split('/').next().unwrap_or(""))
+    );
+    let history = format!("/author/history?path={}", encode(&path));
+    let play = format!("/author/play?path={}", encode(&path));
+    let stats = format!("/author/analytics?path={}", encode(&path));
+    let download = format!("/author/download?path={}&draft=1", encode(&path));
+    let conflict = data.conflict.clone().map(|c| {
+        view! {
+            <section class="flash flash-error conflict" role="alert" aria-labelledby="conflict-title">
+                <h2 id="conflict-title">"Your save was refused: someone else saved first"</h2>
+                <p>{format!(
+                    "{} saved this file at {} while you were editing. Nothing was overwritten. Your text is in the editor below; theirs is shown here. Merge what you need, then save again.",
+                    c.their_editor.clone().unwrap_or_else(|| "Someone".into()),
+                    format_datetime(c.their_at)
+                )}</p>
+                <details open>
+                    <summary>"Their version"</summary>
+                    <pre class="source-view">{c.theirs.clone()}</pre>
+                </details>
+            </section>
+        }
+    });
+    let diagnostics_area = area;
+    view! {
+        <div class="page-heading">
+            <h1>{format!("Edit {}", data.path)}</h1>
+            <p class="lead">{draft_note}</p>
+            <p class="actions-row">
+                {published.map(|_| view! { <a href=history.clone()>"History"</a> })}
+                {is_scenario.then(|| view! { <a href=play.clone()>"Play-test"</a> })}
+                {(is_item && published.is_some()).then(|| view! { <a href=stats.clone()>"What learners chose"</a> })}
+                {is_course.then(|| view! { <a href=arrange.clone()>"Arrange the course"</a> })}
+                <a href=download.clone() download>"Download markdown"</a>
+            </p>
+        </div>
+        {conflict}
+        {move || unsaved.get().map(|_| view! {
+            <div class="flash flash-error" role="alert">
+                <p>"This browser has text for this file that was never saved (perhaps the server could not be reached)."</p>
+                <p class="actions-row">
+                    <button type="button" class="button primary" on:click=restore>"Put my unsaved text back"</button>
+                    <button type="button" class="button" on:click=forget>"Discard it"</button>
+                </p>
+            </div>
+        })}
+        <div class="editor-layout">
+            <section class="editor-pane" aria-labelledby="source-title">
+                <h2 id="source-title">"Source"</h2>
+                <form method="post" action="/api/author_save" class="editor-form">
+                    <input type="hidden" name="path" value=path.clone() />
+                    <input type="hidden" name="base" value=data.base.clone() />
+                    <label for="source">{format!("Markdown of {}", path)}</label>
+                    <textarea id="source" name="source" rows="28" spellcheck="false" node_ref=area on:input=on_input aria-describedby="check-status" inner_html=escape_html(&data.text)></textarea>
+                    <p id="check-status" class="hint" role="status" aria-live="polite">{move || status.get()}</p>
+                    <div class="actions-row">
+                        <button type="submit" name="intent" value="save" class="button primary">"Save draft"</button>
+                        <button type="submit" name="intent" value="publish" class="button">"Save and publish"</button>
+                    </div>
+                </form>
+                {has_draft.then(|| view! {
+                    <form method="post" action="/api/author_discard" class="inline-form">
+                        <input type="hidden" name="path" value=path.clone() />
+                        <input type="hidden" name="base" value=data.base.clone() />
+                        <button type="submit" class="link-button">"Discard the draft"</button>
+                    </form>
+                })}
+                {(published.is_some() && withdrawable).then(|| view! {
+                    <details class="withdraw">
+                        <summary>"Withdraw this file from learners"</summary>
+                        <form method="post" action="/api/author_withdraw" class="stack">
+                            <input type="hidden" name="path" value=path.clone() />
+                            <p>"Learners will no longer get it; what they did so far is kept, and so is its history. The text stays here as a draft, so publishing it again brings it back. An item the course lists as required must be made optional on the Arrange page first."</p>
+                            <label><input type="checkbox" name="confirm" value="yes" required />" Learners should no longer get this file"</label>
+                            <button type="submit" class="button danger">"Withdraw"</button>
+                        </form>
+                    </details>
+                })}
+                <section aria-labelledby="problems-title">
+                    <h2 id="problems-title">"Problems"</h2>
+                    {move || {
+                        let c = check();
+                        if c.diagnostics.is_empty() {
+                            view! { <p class="ok-text">"No errors or warnings."</p> }.into_any()
+                        } else {
+                            let errors = c.errors();
+                            view! {
+                                <p>{format!("{errors} errors, {} warnings. Errors must be fixed before publishing.", c.diagnostics.len() - errors)}</p>
+                                <ul class="problems">
+                                    {c.diagnostics.into_iter().map(|d| {
+                                        let kind = if d.error { "error" } else { "warning" };
+                                        let line = d.line;
+                                        view! {
+                                            <li class=format!("problem problem-{kind}")>
+                                                <a href="#source" on:click=move |ev| { ev.prevent_default(); jump_to_line(&diagnostics_area, line); }>
+                                                    {format!("Line {}, column {}", d.line, d.col)}
+                                                </a>
+                                                " "<strong>{kind}</strong>": "{d.message.clone()}
+                                                {d.hint.clone().map(|h| view! { <br /><span class="hint">{format!("Hint: {h}")}</span> })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }}
+                </section>
+            </section>
+            <section class="preview-pane" aria-labelledby="preview-title">
+                <h2 id="preview-title">"Preview: what learners will see"</h2>
+                {move || preview_view(check())}
+            </section>
+        </div>
+        {move || check().map.map(|m| view! { <MapView map=m /> })}
+    }
+}
+
+pub(super) fn preview_view(c: CheckResult) -> impl IntoView {
+    if let Some(course) = c.course {
+        return view! {
+            <article class="card">
+                <h3>{course.title}</h3>
+                <p class="lead">{course.summary}</p>
+                <div class="prose" inner_html=course.description_html></div>
+                <h4>"Items learners get"</h4>
+                <ol>{course.items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ol>
+            </article>
+        }
+        .into_any();
+    }
+    match c.preview {
+        Some(p) => view! {
+            <p class="hint">{format!("{} · {}", p.item.title, p.item.kind().as_str())}</p>
+            <div class="preview-body">{item_body_view(p.item.body, p.lesson_html)}</div>
+        }
+        .into_any(),
+        None => view! {
+            <p>"Nothing to preview until the front matter (between the two --- lines) is complete: see the problems."</p>
+        }
+        .into_any(),
+    }
+}

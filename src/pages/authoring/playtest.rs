@@ -1,0 +1,97 @@
+//! Play-testing a draft.
+
+use super::edit_href;
+use crate::api::authoring::*;
+use crate::components::{encode, loading, ErrorNotice};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Plays a draft as a learner would; nothing is recorded.
+#[component]
+pub fn AuthorPlayPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("path").unwrap_or_default(),
+                    q.get("moves").unwrap_or_default(),
+                )
+            })
+        },
+        |(p, m)| author_playtest(p, m),
+    );
+    view! {
+        <Title text="Play-test" />
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                let p = match data.await {
+                    Ok(p) => p,
+                    Err(e) => return view! {
+                        <ErrorNotice error=e />
+                    }.into_any(),
+                };
+                let base = format!("/author/play?path={}", encode(&p.path));
+                let restart = base.clone();
+                let back = p.back.clone().map(|b| format!("{base}&moves={b}"));
+                view! {
+                    <p class="breadcrumb"><a href=edit_href(&p.path)>{format!("← Edit {}", p.path)}</a></p>
+                    <div class="page-heading">
+                        <h1>{format!("Play-test: {}", p.title)}</h1>
+                        <p class="lead">{if p.from_draft { "Playing the draft. Nothing you choose here is recorded or counted." } else { "Playing the published version (there is no draft). Nothing you choose here is recorded or counted." }}</p>
+                    </div>
+                    <section class="card persona" aria-labelledby="pt-persona">
+                        <h2 id="pt-persona">{p.persona.clone()}</h2>
+                        <p>{p.situation.clone()}</p>
+                    </section>
+                    <section class="card" aria-labelledby="pt-conversation">
+                        <h2 id="pt-conversation">"Conversation"</h2>
+                        <ol class="transcript">
+                            {p.transcript.into_iter().map(|l| view! {
+                                <li class=if l.mine { "line mine" } else { "line" }>
+                                    {l.speaker.clone().map(|s| view! { <p class="speaker">{s}</p> })}
+                                    {l.mine.then(|| view! { <p class="speaker">"You"</p> })}
+                                    <div class="said prose" inner_html=l.html></div>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                        {p.feedback_html.map(|f| view! {
+                            <aside class="feedback" aria-label="Feedback on your last reply"><div class="prose" inner_html=f></div></aside>
+                        })}
+                        <p class="hint">{p.totals.iter().map(|(k, v)| format!("{k} {v:+}")).collect::<Vec<_>>().join(" · ")}</p>
+                    </section>
+                    {match p.ending.clone() {
+                        Some(e) => view! {
+                            <section class="card" aria-labelledby="pt-end">
+                                <h2 id="pt-end">{format!("Ending: {e}")}</h2>
+                                {p.score.map(|s| view! { <p>{format!("Score {s}{}", p.best.map(|b| format!(" of a best possible {b}")).unwrap_or_default())}</p> })}
+                                <p><a href=restart.clone() class="button">"Play again from the start"</a></p>
+                            </section>
+                        }.into_any(),
+                        None => view! {
+                            <section class="card" aria-labelledby="pt-choose">
+                                <h2 id="pt-choose">{format!("{}: what do you say?", p.scene_title)}</h2>
+                                {if p.choices.is_empty() {
+                                    view! { <p class="bad">"No choice is on offer here: learners would be stuck. Fix this scene in the editor."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="choices plain">
+                                            {p.choices.into_iter().map(|(_, text, moves)| view! {
+                                                <li><a class="button choice" href=format!("{base}&moves={moves}")>{text}</a></li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            </section>
+                        }.into_any(),
+                    }}
+                    <p class="actions-row">
+                        {back.map(|b| view! { <a href=b>"Take back the last reply"</a> })}
+                        <a href=restart>"Start again"</a>
+                    </p>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,164 @@
+//! What learners chose in a published scenario.
+
+use super::check_path;
+use super::map::scenario_map;
+use crate::api::authoring::*;
+use crate::api::AppError;
+use crate::domain::course::ItemBody;
+use crate::domain::play::ScenarioState;
+use crate::server::sql::internal;
+use crate::server::AppState;
+use std::collections::{BTreeMap, HashMap};
+
+/// What learners did on the published version of a scenario: choices by
+/// (scene, index), endings by scene, unfinished attempts by scene.
+#[derive(Default)]
+pub(super) struct Counts {
+    pub(super) attempts: i64,
+    pub(super) choices: HashMap<(String, usize), i64>,
+    pub(super) ended: HashMap<String, i64>,
+    pub(super) dropped: HashMap<String, i64>,
+}
+
+/// The published version of the item at `path`, if it is live.
+pub(super) fn live_version(state: &AppState, path: &str) -> Option<(String, String, i64)> {
+    let catalog = state.content.get();
+    catalog.courses().iter().find_map(|c| {
+        let item = c.items.iter().find(|i| i.file == path)?;
+        let v = catalog.version(&c.id, &item.id)?;
+        Some((c.id.clone(), item.id.clone(), v.id))
+    })
+}
+
+pub(super) async fn scenario_counts(state: &AppState, path: &str) -> Result<Counts, AppError> {
+    let mut counts = Counts::default();
+    let Some((_, _, version_id)) = live_version(state, path) else {
+        return Ok(counts);
+    };
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT status, state FROM attempts WHERE version_id = $1 AND kind = 'scenario' AND status <> 'abandoned'",
+    )
+    .bind(version_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    for (status, json) in rows {
+        let Ok(play) = serde_json::from_str::<ScenarioState>(&json) else {
+            continue;
+        };
+        counts.attempts += 1;
+        for m in &play.moves {
+            *counts
+                .choices
+                .entry((m.scene.clone(), m.choice))
+                .or_default() += 1;
+        }
+        if status == "finished" {
+            *counts.ended.entry(play.scene.clone()).or_default() += 1;
+        } else {
+            *counts.dropped.entry(play.scene.clone()).or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
+pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppError> {
+    check_path(path)?;
+    let catalog = state.content.get();
+    let (course_id, item_id, version_id) = live_version(state, path).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "`{path}` is not published as part of a course, so learners have not taken it."
+        ))
+    })?;
+    let item = catalog
+        .course(&course_id)
+        .and_then(|c| c.item(&item_id))
+        .ok_or_else(|| internal("analytics: the checked item is not in the catalog"))?;
+    let mut out = Analytics {
+        path: path.to_string(),
+        title: item.title.clone(),
+        kind: item.kind().as_str().to_string(),
+        attempts: 0,
+        finished: 0,
+        endings: Vec::new(),
+        map: None,
+        questions: Vec::new(),
+    };
+    match &item.body {
+        ItemBody::Scenario(s) => {
+            let counts = scenario_counts(state, path).await?;
+            out.attempts = counts.attempts;
+            out.finished = counts.ended.values().sum();
+            let mut endings: BTreeMap<String, i64> = BTreeMap::new();
+            for scene in &s.graph.scenes {
+                if let Some(e) = &scene.ending {
+                    *endings
+                        .entry(format!("{} ({})", scene.title, e.outcome.label()))
+                        .or_default() += counts.ended.get(&scene.id).copied().unwrap_or(0);
+                }
+            }
+            out.endings = endings.into_iter().collect();
+            out.map = Some(scenario_map(path, s, &counts));
+        }
+        ItemBody::Quiz(q) => {
+            let attempts: Vec<(String, String)> = sqlx::query_as(
+                "SELECT status, state FROM attempts WHERE version_id = $1 AND kind = 'quiz'",
+            )
+            .bind(version_id)
+            .fetch_all(&state.db.pool)
+            .await?;
+            out.attempts = attempts.len() as i64;
+            out.finished = attempts.iter().filter(|(s, _)| s == "finished").count() as i64;
+            let mut answered: HashMap<usize, i64> = HashMap::new();
+            let mut right: HashMap<usize, i64> = HashMap::new();
+            let mut picked: HashMap<(usize, usize), i64> = HashMap::new();
+            for (_, json) in &attempts {
+                let Ok(play) = serde_json::from_str::<crate::domain::quiz_play::QuizState>(json)
+                else {
+                    continue;
+                };
+                for a in &play.answers {
+                    *answered.entry(a.question).or_default() += 1;
+                    if a.correct {
+                        *right.entry(a.question).or_default() += 1;
+                    }
+                    for &o in &a.picked {
+                        *picked.entry((a.question, o)).or_default() += 1;
+                    }
+                }
+            }
+            let share = |n: i64, of: i64| (of > 0).then(|| ((n * 100 + of / 2) / of) as u32);
+            out.questions = q
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(qi, question)| {
+                    let n = answered.get(&qi).copied().unwrap_or(0);
+                    QuestionStats {
+                        id: question.id.clone(),
+                        prompt_html: question.prompt_html.clone(),
+                        answered: n,
+                        correct_share: share(right.get(&qi).copied().unwrap_or(0), n),
+                        options: question
+                            .options
+                            .iter()
+                            .enumerate()
+                            .map(|(i, o)| {
+                                (
+                                    o.html.clone(),
+                                    o.correct,
+                                    share(picked.get(&(qi, i)).copied().unwrap_or(0), n),
+                                )
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+        }
+        ItemBody::Lesson(_) => {
+            return Err(AppError::Invalid(
+                "Lessons have no choices to count; open a scenario or a quiz.".into(),
+            ))
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,137 @@
+//! Play-testing a draft scenario: the moves live in the URL, nothing is
+//! stored.
+
+use super::check::check;
+use super::{check_path, draft, published};
+use crate::api::authoring::*;
+use crate::api::AppError;
+use crate::content::markdown;
+use crate::domain::course::{ItemBody, Scenario};
+use crate::domain::play::ScenarioState;
+use crate::server::sql::internal;
+use crate::server::AppState;
+
+/// The scenario of `path`: the draft if there is one, else what is
+/// published.
+pub(super) async fn scenario_of(
+    state: &AppState,
+    path: &str,
+) -> Result<(Scenario, String, bool), AppError> {
+    check_path(path)?;
+    let (text, from_draft) = match draft(state, path).await? {
+        Some(d) => (d.source, true),
+        None => match published(state, path).await? {
+            Some(f) => (f.source, false),
+            None => return Err(AppError::not_found("This file")),
+        },
+    };
+    let result = check(state, path, &text).await?;
+    let Some(preview) = result.preview else {
+        return Err(AppError::Invalid(
+            "This file cannot be played: fix its front matter first.".into(),
+        ));
+    };
+    let title = preview.item.title.clone();
+    match preview.item.body {
+        ItemBody::Scenario(s) => {
+            if s.graph.scenes.is_empty() {
+                return Err(AppError::Invalid("This scenario has no scenes yet.".into()));
+            }
+            Ok((s, title, from_draft))
+        }
+        _ => Err(AppError::Invalid(
+            "Only scenarios can be play-tested; lessons and quizzes show in the preview.".into(),
+        )),
+    }
+}
+
+pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<PlaytestView, AppError> {
+    let (scenario, title, from_draft) = scenario_of(state, path).await?;
+    let mut play = ScenarioState::start(&scenario);
+    let mut taken: Vec<usize> = Vec::new();
+    let mut transcript: Vec<PlayLine> = Vec::new();
+    let mut feedback = None;
+    let push_scene = |play: &ScenarioState, transcript: &mut Vec<PlayLine>| {
+        if let Some(scene) = play.current(&scenario) {
+            let facts = play.progress(&scenario);
+            for b in &scene.blocks {
+                if b.condition.as_ref().is_none_or(|c| c.holds(&facts)) {
+                    transcript.push(PlayLine {
+                        speaker: b.speaker.clone(),
+                        html: b.html.clone(),
+                        mine: false,
+                    });
+                }
+            }
+        }
+    };
+    push_scene(&play, &mut transcript);
+    for part in moves.split('.').filter(|p| !p.is_empty()).take(500) {
+        let index: usize = part.parse().map_err(|_| {
+            AppError::Invalid("This play-test link is damaged; start again.".into())
+        })?;
+        let scene = play
+            .current(&scenario)
+            .ok_or_else(|| internal("play-test: no current scene"))?;
+        let choice = scene.choices.get(index).cloned();
+        match play.choose(&scenario, index) {
+            Ok(_) => {
+                let choice =
+                    choice.ok_or_else(|| internal("play-test: the chosen reply vanished"))?;
+                transcript.push(PlayLine {
+                    speaker: None,
+                    html: markdown::escape(&choice.text),
+                    mine: true,
+                });
+                feedback = Some(choice.feedback_html.clone());
+                taken.push(index);
+                push_scene(&play, &mut transcript);
+            }
+            Err(e) => {
+                return Err(AppError::Invalid(format!(
+                    "{e} The draft may have changed since this step; start the play-test again."
+                )))
+            }
+        }
+    }
+    let joined = |extra: Option<usize>| {
+        let mut v: Vec<String> = taken.iter().map(|i| i.to_string()).collect();
+        if let Some(e) = extra {
+            v.push(e.to_string());
+        }
+        v.join(".")
+    };
+    let scene = play
+        .current(&scenario)
+        .ok_or_else(|| internal("play-test: no current scene"))?;
+    let choices = play
+        .offered(&scenario)
+        .into_iter()
+        .map(|i| (i, scene.choices[i].text.clone(), joined(Some(i))))
+        .collect();
+    let result = play.result(&scenario);
+    let back = (!taken.is_empty()).then(|| {
+        taken[..taken.len() - 1]
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(".")
+    });
+    Ok(PlaytestView {
+        path: path.to_string(),
+        title,
+        persona: scenario.persona.name.clone(),
+        situation: scenario.persona.situation.clone(),
+        from_draft,
+        moves: joined(None),
+        transcript,
+        feedback_html: feedback,
+        scene_title: scene.title.clone(),
+        choices,
+        totals: play.totals(&scenario).into_iter().collect(),
+        ending: result.as_ref().map(|r| r.outcome.label().to_string()),
+        score: result.as_ref().and_then(|r| r.score),
+        best: result.as_ref().and_then(|r| r.best),
+        back,
+    })
+}

@@ -1,0 +1,178 @@
+//! The HTTP stack: routes, the session and origin checks, security headers
+//! and the adapters that hand requests to Leptos.
+
+mod files;
+mod layers;
+#[cfg(test)]
+mod tests;
+
+use super::guard::RequestCtx;
+use super::AppState;
+use crate::api::AppError;
+use crate::app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use files::{author_download, author_upload, export_csv};
+use layers::{body_limit, origin_guard, security_headers, session_layer};
+pub use layers::{forwarded_client, is_cross_site};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+
+/// Request bodies larger than this are refused with 413. Every form of the
+/// product is far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Authoring posts carry a whole content file (at most 1 MiB, which form
+/// encoding can triple); the file-size rule itself gives the clear message.
+pub const MAX_AUTHORING_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The longest any request may take before the server answers 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    generate_route_list(App)
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = state.routes.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/dashboard/export.csv", get(export_csv))
+        .route("/author/download", get(author_download))
+        .route("/author/course.zip", get(author_download))
+        .route("/author/upload", post(author_upload))
+        .route("/api/{*fn_name}", post(server_fn_handler))
+        .leptos_routes_with_handler(routes, get(page_handler))
+        .fallback(fallback)
+        // `body_limit` caps every body, inside the session layer so that it
+        // knows who is asking; axum's own 2 MB default would turn a large
+        // authoring post into a bare 500 instead.
+        .layer(middleware::from_fn(body_limit))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .layer(middleware::from_fn(origin_guard))
+        // No response may hang a browser forever: after this, 503.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+fn request_ctx(req: &Request) -> Option<RequestCtx> {
+    req.extensions().get::<RequestCtx>().cloned()
+}
+
+/// Runs a server function with the app state and the caller in context,
+/// then gives its error the HTTP status that fits (see `AppError::status`).
+async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Response {
+    let ctx = request_ctx(&req);
+    let res = handle_server_fns_with_context(
+        move || {
+            provide_context(state.clone());
+            if let Some(ctx) = ctx.clone() {
+                provide_context(ctx);
+            }
+        },
+        req,
+    )
+    .await
+    .into_response();
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What every page render gets in context: the app state, the caller, and a
+/// fresh CSP nonce (see `app::shell`).
+fn page_context(state: &AppState, ctx: Option<RequestCtx>) -> impl Fn() + Clone + Send + 'static {
+    let state = state.clone();
+    move || {
+        provide_context(state.clone());
+        if let Some(ctx) = ctx.clone() {
+            provide_context(ctx);
+        }
+        leptos::nonce::provide_nonce();
+    }
+}
+
+/// Renders a page.
+async fn page_handler(State(state): State<AppState>, req: Request) -> Response {
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_route_with_context(
+        state.routes.clone(),
+        page_context(&state, request_ctx(&req)),
+        move || shell(options.clone()),
+    );
+    handler(State(state), req).await.into_response()
+}
+
+/// Static files from the site folder (the wasm bundle, CSS, icons); anything
+/// else is rendered by the app, whose fallback route is the 404 page.
+async fn fallback(State(state): State<AppState>, req: Request) -> Response {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let (parts, _) = req.into_parts();
+        let probe = Request::from_parts(parts.clone(), Body::empty());
+        let served = match ServeDir::new(&state.config.site_root).oneshot(probe).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        };
+        if served.status() != StatusCode::NOT_FOUND {
+            return served.into_response();
+        }
+        let ctx = parts.extensions.get::<RequestCtx>().cloned();
+        let options = state.leptos_options.clone();
+        let handler =
+            leptos_axum::render_app_async_with_context(page_context(&state, ctx), move || {
+                shell(options.clone())
+            });
+        let mut res = handler(Request::from_parts(parts, Body::empty()))
+            .await
+            .into_response();
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        return res;
+    }
+    (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n").into_response()
+}
+
+fn plain_text(status: StatusCode, msg: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg + "\n",
+    )
+        .into_response()
+}

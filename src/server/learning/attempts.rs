@@ -1,0 +1,522 @@
+//! Attempts and their steps.
+//!
+//! **Architecture invariant:** a learner's step changes the database only in
+//! [`save_step`], in one transaction guarded by the step number.
+
+use super::progress::{complete_course_if_done, set_item_state, touch_enrolment_tx};
+use super::{
+    find_course, find_item, item_state, kind_str, AttemptRow, ScenarioAction, ATTEMPT_COLS,
+};
+use crate::api::auth::SessionUser;
+use crate::api::learn::*;
+use crate::api::AppError;
+use crate::content::store::Catalog;
+use crate::domain::completion::ItemState;
+use crate::domain::course::{Course, Item, ItemBody};
+use crate::domain::play::{PlayError, ScenarioState};
+use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
+use crate::server::db::Db;
+use crate::server::now;
+use crate::server::sql::{internal, is_unique_violation};
+use crate::server::AppState;
+use std::sync::Arc;
+
+pub(super) async fn latest_attempt(
+    db: &Db,
+    user: i64,
+    course: &str,
+    item: &str,
+) -> Result<Option<AttemptRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLS} FROM attempts
+         WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status <> 'abandoned'
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(user)
+    .bind(course)
+    .bind(item)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+pub(super) async fn count_attempts(
+    db: &Db,
+    user: i64,
+    course: &str,
+    item: &str,
+    statuses: &str,
+) -> Result<i64, AppError> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status IN ({statuses})
+           AND started_at >= COALESCE((SELECT renewed_at FROM enrolments WHERE user_id = $1 AND course_id = $2), 0)"
+    ))
+    .bind(user)
+    .bind(course)
+    .bind(item)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n)
+}
+
+/// How many attempts at an item are finished, and the item's state, in
+/// one round trip (the scenario and quiz pages need both).
+pub(super) async fn item_summary(
+    db: &Db,
+    user: i64,
+    course: &str,
+    item: &str,
+) -> Result<(i64, Option<ItemState>), AppError> {
+    let (finished, state): (i64, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM attempts WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'finished'
+                   AND started_at >= COALESCE((SELECT renewed_at FROM enrolments WHERE user_id = $1 AND course_id = $2), 0)),
+                (SELECT state FROM item_progress WHERE user_id = $1 AND course_id = $2 AND item_id = $3)",
+    )
+    .bind(user)
+    .bind(course)
+    .bind(item)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((finished, state.as_deref().map(item_state)))
+}
+
+pub(super) fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        tracing::error!(error = %e, "attempt state does not decode");
+        AppError::Internal
+    })
+}
+
+pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| {
+        tracing::error!(error = %e, "cannot encode attempt state");
+        AppError::Internal
+    })
+}
+
+/// Starts a new attempt at a scenario or quiz. A quiz with an attempt in
+/// progress keeps it (pressing Start twice does not use up an attempt);
+/// a scenario starts afresh and the unfinished attempt is set aside.
+pub async fn start_attempt(
+    state: &AppState,
+    user: &SessionUser,
+    course_id: &str,
+    item_id: &str,
+    kind: &str,
+) -> Result<StepResult, AppError> {
+    let catalog = state.content.get();
+    let course = find_course(&catalog, course_id)?;
+    let (_, item) = find_item(course, item_id)?;
+    if kind_str(item) != kind {
+        return Err(AppError::not_found(if kind == "quiz" {
+            "This quiz"
+        } else {
+            "This scenario"
+        }));
+    }
+    let version = catalog
+        .version(course_id, item_id)
+        .ok_or_else(|| internal("a catalog item has no stored version"))?;
+    let db = &state.db;
+    let initial = match &item.body {
+        ItemBody::Scenario(s) => encode(&ScenarioState::start(s))?,
+        ItemBody::Quiz(q) => {
+            if let Some(a) = latest_attempt(db, user.id, course_id, item_id).await? {
+                if a.status == "active" {
+                    return Ok(StepResult {
+                        attempt: AttemptRef {
+                            id: a.id,
+                            step: a.step,
+                        },
+                        finished: false,
+                        replayed: true,
+                    });
+                }
+            }
+            let used = count_attempts(db, user.id, course_id, item_id, "'finished'").await?;
+            if !may_retry(q, used as usize) {
+                return Err(AppError::Conflict(format!(
+                    "You have used all {used} attempts at this quiz."
+                )));
+            }
+            encode(&QuizState::start(q, rand::random()))?
+        }
+        ItemBody::Lesson(_) => return Err(AppError::not_found("This scenario")),
+    };
+    let t = now();
+    let _turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE attempts SET status = 'abandoned', updated_at = $4
+         WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'active'",
+    )
+    .bind(user.id)
+    .bind(course_id)
+    .bind(item_id)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO attempts (user_id, course_id, item_id, version_id, kind, status, step, state, started_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'active', 0, $6, $7, $7) RETURNING id",
+    )
+    .bind(user.id)
+    .bind(course_id)
+    .bind(item_id)
+    .bind(version.id)
+    .bind(kind)
+    .bind(&initial)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
+    set_item_state(
+        &mut tx,
+        user.id,
+        course_id,
+        item_id,
+        ItemState::InProgress,
+        None,
+        t,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StepResult {
+        attempt: AttemptRef { id, step: 0 },
+        finished: false,
+        replayed: false,
+    })
+}
+
+/// The attempt a step is for, checked to belong to this person.
+pub(super) async fn own_attempt(db: &Db, user: i64, attempt: i64) -> Result<AttemptRow, AppError> {
+    let row: Option<AttemptRow> = sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLS} FROM attempts WHERE id = $1"
+    ))
+    .bind(attempt)
+    .fetch_optional(&db.pool)
+    .await?;
+    // Someone else's attempt looks exactly like one that does not exist.
+    row.filter(|a| a.user_id == user)
+        .ok_or_else(|| AppError::not_found("This attempt"))
+}
+
+/// Checks a submission's step against the attempt. `Ok(None)`: go ahead.
+/// `Ok(Some(result))`: a replay of a step already saved. `Err`: stale or
+/// tampered.
+pub(super) async fn check_step(
+    db: &Db,
+    attempt: &AttemptRow,
+    step: i64,
+    request: &str,
+) -> Result<Option<StepResult>, AppError> {
+    if step < 0 || step > attempt.step {
+        return Err(AppError::Invalid(
+            "That step number does not belong to this attempt. Reload the page to continue.".into(),
+        ));
+    }
+    if step == attempt.step && attempt.status == "active" {
+        return Ok(None);
+    }
+    let saved: Option<(String, String)> = sqlx::query_as(
+        "SELECT request, result FROM attempt_steps WHERE attempt_id = $1 AND step = $2",
+    )
+    .bind(attempt.id)
+    .bind(step)
+    .fetch_optional(&db.pool)
+    .await?;
+    match saved {
+        Some((r, result)) if r == request => {
+            let mut res: StepResult = decode(&result)?;
+            res.replayed = true;
+            Ok(Some(res))
+        }
+        _ if attempt.status == "abandoned" => Err(AppError::Conflict(
+            "This attempt was replaced by a newer one. The page now shows where you are.".into(),
+        )),
+        _ if attempt.status == "finished" && step == attempt.step => Err(AppError::Conflict(
+            "This attempt has finished. The page now shows its result.".into(),
+        )),
+        _ => Err(AppError::Conflict(
+            "This attempt moved on (perhaps in another tab). The page now shows where you are."
+                .into(),
+        )),
+    }
+}
+
+/// What a finished attempt records.
+pub(super) struct Finish {
+    pub(super) outcome: Option<String>,
+    pub(super) score: Option<i64>,
+    pub(super) passed: Option<bool>,
+    pub(super) competencies: Vec<(String, i64)>,
+    pub(super) item_state: ItemState,
+}
+
+/// Saves one step: the step row, the attempt's new state and, when the
+/// attempt ends, its result and the learner's progress. All or nothing.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn save_step(
+    state: &AppState,
+    user: &SessionUser,
+    course: &Course,
+    attempt: &AttemptRow,
+    step: i64,
+    request: &str,
+    new_state: String,
+    finish: Option<Finish>,
+) -> Result<StepResult, AppError> {
+    let result = StepResult {
+        attempt: AttemptRef {
+            id: attempt.id,
+            step: step + 1,
+        },
+        finished: finish.is_some(),
+        replayed: false,
+    };
+    let t = now();
+    let _turn = state.db.write_turn().await;
+    let mut tx = state.db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(attempt.id)
+    .bind(step)
+    .bind(request)
+    .bind(encode(&result)?)
+    .bind(t)
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        drop(tx);
+        if is_unique_violation(&e) {
+            // Another request saved this step first: answer as if we were it.
+            let fresh = own_attempt(&state.db, user.id, attempt.id).await?;
+            return check_step(&state.db, &fresh, step, request)
+                .await?
+                .ok_or_else(|| internal("the step saved by another request is missing"));
+        }
+        return Err(AppError::from(e));
+    }
+    let status = if finish.is_some() {
+        "finished"
+    } else {
+        "active"
+    };
+    let f = finish.as_ref();
+    let updated = sqlx::query(
+        "UPDATE attempts SET step = $3, state = $4, status = $5, outcome = $6, score = $7, passed = $8,
+                updated_at = $9, finished_at = $10
+         WHERE id = $1 AND step = $2 AND status = 'active'",
+    )
+    .bind(attempt.id)
+    .bind(step)
+    .bind(step + 1)
+    .bind(&new_state)
+    .bind(status)
+    .bind(f.and_then(|f| f.outcome.clone()))
+    .bind(f.and_then(|f| f.score))
+    .bind(f.and_then(|f| f.passed).map(i64::from))
+    .bind(t)
+    .bind(f.map(|_| t))
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        drop(tx);
+        return Err(AppError::Conflict(
+            "This attempt moved on (perhaps in another tab). The page now shows where you are."
+                .into(),
+        ));
+    }
+    touch_enrolment_tx(&mut tx, user.id, &course.id, &attempt.item_id, t).await?;
+    if let Some(f) = finish {
+        for (c, v) in &f.competencies {
+            sqlx::query(
+                "INSERT INTO attempt_scores (attempt_id, competency, score) VALUES ($1, $2, $3)",
+            )
+            .bind(attempt.id)
+            .bind(c)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+        }
+        set_item_state(
+            &mut tx,
+            user.id,
+            &course.id,
+            &attempt.item_id,
+            f.item_state,
+            f.score,
+            t,
+        )
+        .await?;
+        if !f.competencies.is_empty() {
+            crate::server::dashboard::refresh_for_user(&mut tx, user.id, Some(&course.id)).await?;
+        }
+        if f.item_state == ItemState::Done {
+            complete_course_if_done(&mut tx, course, user, t).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub(super) fn play_error(e: PlayError) -> AppError {
+    match e {
+        PlayError::Broken => internal("the scenario has no scene to play"),
+        PlayError::Finished => AppError::Conflict(e.to_string()),
+        _ => AppError::Invalid(e.to_string()),
+    }
+}
+
+pub(super) fn quiz_error(e: QuizError) -> AppError {
+    match e {
+        QuizError::Finished => AppError::Conflict(e.to_string()),
+        _ => AppError::Invalid(e.to_string()),
+    }
+}
+
+pub(super) async fn attempt_content(
+    state: &AppState,
+    catalog: &Catalog,
+    attempt: &AttemptRow,
+) -> Result<Arc<Item>, AppError> {
+    catalog
+        .item_at_version(&state.db, &attempt.course_id, attempt.version_id)
+        .await
+}
+
+pub async fn scenario_step(
+    state: &AppState,
+    user: &SessionUser,
+    attempt_id: i64,
+    step: i64,
+    action: ScenarioAction,
+) -> Result<StepResult, AppError> {
+    let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
+    if attempt.kind != "scenario" {
+        return Err(AppError::Invalid("This attempt is not a scenario.".into()));
+    }
+    let request = action.request();
+    if let Some(replay) = check_step(&state.db, &attempt, step, &request).await? {
+        return Ok(replay);
+    }
+    let catalog = state.content.get();
+    let course = find_course(&catalog, &attempt.course_id)?;
+    let item = attempt_content(state, &catalog, &attempt).await?;
+    let ItemBody::Scenario(scenario) = &item.body else {
+        return Err(internal(
+            "a scenario attempt points at an item that is not a scenario",
+        ));
+    };
+    let mut play: ScenarioState = decode(&attempt.state)?;
+    match action {
+        ScenarioAction::Choose(i) => {
+            play.choose(scenario, i).map_err(play_error)?;
+        }
+        ScenarioAction::Back => play.back(scenario).map_err(play_error)?,
+    }
+    let finish = play.result(scenario).map(|r| Finish {
+        outcome: Some(r.outcome.key().into()),
+        score: r.score.map(i64::from),
+        passed: None,
+        competencies: r
+            .competencies
+            .iter()
+            .map(|(c, v)| (c.clone(), i64::from(*v)))
+            .collect(),
+        item_state: ItemState::Done,
+    });
+    save_step(
+        state,
+        user,
+        course,
+        &attempt,
+        step,
+        &request,
+        encode(&play)?,
+        finish,
+    )
+    .await
+}
+
+pub async fn quiz_step(
+    state: &AppState,
+    user: &SessionUser,
+    attempt_id: i64,
+    step: i64,
+    question: &str,
+    picked: &[usize],
+) -> Result<StepResult, AppError> {
+    let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
+    if attempt.kind != "quiz" {
+        return Err(AppError::Invalid("This attempt is not a quiz.".into()));
+    }
+    let mut sorted = picked.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let request = format!(
+        "answer {question} {}",
+        sorted
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    if let Some(replay) = check_step(&state.db, &attempt, step, &request).await? {
+        return Ok(replay);
+    }
+    let catalog = state.content.get();
+    let course = find_course(&catalog, &attempt.course_id)?;
+    let item = attempt_content(state, &catalog, &attempt).await?;
+    let ItemBody::Quiz(quiz) = &item.body else {
+        return Err(internal(
+            "a quiz attempt points at an item that is not a quiz",
+        ));
+    };
+    let mut play: QuizState = decode(&attempt.state)?;
+    let index = quiz
+        .questions
+        .iter()
+        .position(|q| q.id == question)
+        .filter(|i| play.questions.contains(i))
+        .ok_or_else(|| AppError::Invalid("That question is not part of this attempt.".into()))?;
+    play.answer(quiz, index, &sorted).map_err(quiz_error)?;
+    let finish = if play.is_finished() {
+        let passed = play.passed(quiz);
+        let used = count_attempts(
+            &state.db,
+            user.id,
+            &attempt.course_id,
+            &attempt.item_id,
+            "'finished'",
+        )
+        .await?
+            + 1;
+        Some(Finish {
+            outcome: None,
+            score: Some(i64::from(play.percent())),
+            passed: Some(passed),
+            competencies: Vec::new(),
+            item_state: if passed {
+                ItemState::Done
+            } else if may_retry(quiz, used as usize) {
+                ItemState::InProgress
+            } else {
+                ItemState::Failed
+            },
+        })
+    } else {
+        None
+    };
+    save_step(
+        state,
+        user,
+        course,
+        &attempt,
+        step,
+        &request,
+        encode(&play)?,
+        finish,
+    )
+    .await
+}
