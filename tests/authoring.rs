@@ -12,6 +12,8 @@ use rapport::api::authoring::{
     Analytics, CheckResult, EditorData, HistoryData, LibraryData, PlaytestView,
 };
 use rapport::api::learn::StepResult;
+use rapport::domain::course::ItemKind;
+use rapport::domain::scenario::Outcome;
 use rapport::domain::Role;
 use reqwest::{Client, StatusCode};
 
@@ -374,7 +376,24 @@ async fn new_course_from_the_browser(backend: Backend) {
     let map = ed.check.map.expect("a scenario map");
     assert_eq!(map.scenes.len(), 3);
     assert!(map.scenes[0].start);
-    assert!(map.svg.starts_with("<svg") && map.svg.contains("map-resolved"));
+    assert!(map
+        .geometry
+        .nodes
+        .iter()
+        .any(|n| n.class.contains("map-resolved")));
+    // The editor page draws it as SVG.
+    let page = app
+        .get(
+            &t,
+            &format!("/author/edit?path={}", scen.replace('/', "%2F")),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(
+        html.contains("class=\"scenario-map\"") && html.contains("map-resolved"),
+        "{html}"
+    );
     // Play-test: nothing is recorded.
     let attempts_before = app.count("SELECT COUNT(*) FROM attempts").await;
     let p: PlaytestView = json(
@@ -392,7 +411,7 @@ async fn new_course_from_the_browser(backend: Backend) {
         &[("path", &scen), ("moves", &p.choices[0].2)],
     )
     .await;
-    assert_eq!(p.ending.as_deref(), Some("resolved"));
+    assert_eq!(p.ending, Some(Outcome::Resolved));
     assert_eq!(p.score, Some(2));
     let res = app
         .call(&t, "author_playtest", &[("path", &scen), ("moves", "7")])
@@ -479,7 +498,20 @@ async fn new_course_from_the_browser(backend: Backend) {
     let map = stats.map.expect("map");
     assert_eq!(map.scenes[0].choices[1].share, Some(100));
     assert_eq!(map.scenes[0].choices[0].share, Some(0));
-    assert!(map.svg.contains("100%"));
+    assert!(map
+        .geometry
+        .edges
+        .iter()
+        .any(|e| e.share.as_ref().is_some_and(|s| s.percent == 100)));
+    let page = app
+        .get(
+            &t,
+            &format!("/author/analytics?path={}", scen.replace('/', "%2F")),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("class=\"scenario-map\"") && html.contains("100%"));
 
     // Downloads: the markdown of one file and the course as a zip.
     let res = app.get(&t, &format!("/author/download?path={scen}")).await;
@@ -776,7 +808,11 @@ async fn compose_a_course(backend: Backend) {
             .collect::<Vec<_>>()
     );
     assert!(c.items.iter().all(|i| i.required));
-    let q = c.items.iter().find(|i| i.kind == "quiz").expect("the quiz");
+    let q = c
+        .items
+        .iter()
+        .find(|i| i.kind == ItemKind::Quiz)
+        .expect("the quiz");
     assert_eq!((q.pass.as_str(), q.attempts.as_str()), ("75", "3"));
     assert_eq!(
         (c.title.as_str(), c.minutes.as_str()),
@@ -810,7 +846,7 @@ async fn compose_a_course(backend: Backend) {
             if required[n] {
                 f.push((k("required"), "on".into()));
             }
-            if item.kind == "quiz" {
+            if item.kind == ItemKind::Quiz {
                 f.push((k("pass"), pass.into()));
                 f.push((k("attempts"), attempts.into()));
             }
@@ -915,7 +951,11 @@ async fn compose_a_course(backend: Backend) {
             ("listening-quiz", true)
         ]
     );
-    let q = c.items.iter().find(|i| i.kind == "quiz").expect("the quiz");
+    let q = c
+        .items
+        .iter()
+        .find(|i| i.kind == ItemKind::Quiz)
+        .expect("the quiz");
     assert_eq!(
         (q.pass.as_str(), q.attempts.as_str(), q.draft_pending),
         ("80", "5", true)

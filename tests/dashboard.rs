@@ -9,6 +9,7 @@ mod common;
 use common::learner::*;
 use common::TestApp;
 use rapport::api::dashboard::{NudgeResult, Overview, PersonReport, TeamReport};
+use rapport::domain::course::ItemKind;
 use rapport::domain::time::format_date;
 use rapport::domain::Role;
 use rapport::server::dashboard;
@@ -391,7 +392,7 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
     let scenario = person
         .attempts
         .iter()
-        .find(|a| a.kind == "scenario" && a.item == "The third call")
+        .find(|a| a.kind == ItemKind::Scenario && a.item == "The third call")
         .expect("a scenario attempt");
     assert!(scenario.outcome.is_some());
     assert!(!scenario.path.is_empty(), "the path taken is shown");
@@ -399,7 +400,7 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
     assert!(person
         .attempts
         .iter()
-        .any(|a| a.kind == "quiz" && a.passed == Some(true)));
+        .any(|a| a.kind == ItemKind::Quiz && a.passed == Some(true)));
     // Admins see anyone.
     let _: PersonReport = json(
         app,

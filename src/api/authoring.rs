@@ -5,6 +5,8 @@
 
 use super::content::ItemPreview;
 use super::AppError;
+use crate::domain::course::ItemKind;
+use crate::domain::scenario::Outcome;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +45,66 @@ pub struct DiagnosticView {
     pub hint: Option<String>,
 }
 
+/// Where the parts of the scenario map are drawn, in SVG user units. The
+/// server lays the map out; `components::scenario_map` draws it with
+/// `view!`, so every text in it is escaped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapGeometry {
+    pub width: usize,
+    pub height: usize,
+    pub node_width: usize,
+    pub node_height: usize,
+    pub columns: Vec<MapColumn>,
+    /// Drawn first, so the nodes sit on top.
+    pub edges: Vec<MapEdge>,
+    /// In the order of `ScenarioMap::scenes`.
+    pub nodes: Vec<MapNode>,
+}
+
+/// A column heading: start, step n, unreachable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapColumn {
+    pub x: usize,
+    pub label: String,
+}
+
+/// A choice drawn as an arrow between two scenes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapEdge {
+    /// The path's `d`: numbers only.
+    pub d: String,
+    /// Goes back or sideways (drawn dashed).
+    pub back: bool,
+    /// Stroke width, thicker the more learners took it.
+    pub stroke: String,
+    /// The choice, its target and its share, as the arrow's tooltip.
+    pub title: String,
+    pub share: Option<MapShare>,
+}
+
+/// The share of learners written beside an arrow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapShare {
+    pub x: usize,
+    pub y: usize,
+    pub percent: u32,
+}
+
+/// A scene drawn as a box that links to its line in the editor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapNode {
+    pub x: usize,
+    pub y: usize,
+    pub line: usize,
+    /// `map-node` and the kind: start, resolved, partly, lost, dead, unreachable.
+    pub class: String,
+    pub tooltip: String,
+    /// The title, cut to 24 characters.
+    pub title: String,
+    /// `#id · what it is`.
+    pub tag: String,
+}
+
 /// One scene of the scenario map, also its text alternative.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapScene {
@@ -50,8 +112,7 @@ pub struct MapScene {
     pub title: String,
     pub line: usize,
     pub start: bool,
-    /// resolved, partly_resolved, lost.
-    pub ending: Option<String>,
+    pub ending: Option<Outcome>,
     pub unreachable: bool,
     /// Not an ending and no ending can be reached from here.
     pub dead_end: bool,
@@ -78,7 +139,7 @@ pub struct MapChoice {
 pub struct ScenarioMap {
     /// The file the map belongs to (its nodes link into its editor).
     pub path: String,
-    pub svg: String,
+    pub geometry: MapGeometry,
     pub scenes: Vec<MapScene>,
     /// Attempts counted (published version only).
     pub attempts: i64,
@@ -191,7 +252,7 @@ pub struct PlaytestView {
     /// (index, text, moves query for taking it)
     pub choices: Vec<(usize, String, String)>,
     pub totals: Vec<(String, i32)>,
-    pub ending: Option<String>,
+    pub ending: Option<Outcome>,
     pub score: Option<i32>,
     pub best: Option<i32>,
     pub back: Option<String>,
@@ -413,8 +474,7 @@ pub struct CompositionItem {
     pub path: String,
     pub id: String,
     pub title: String,
-    /// lesson, scenario or quiz.
-    pub kind: String,
+    pub kind: ItemKind,
     pub required: bool,
     /// Quizzes: the pass mark (percent) and attempts ("" = no limit).
     pub pass: String,

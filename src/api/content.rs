@@ -3,7 +3,7 @@
 //! and a full preview of any item.
 
 use super::AppError;
-use crate::domain::course::Item;
+use crate::domain::course::{Item, ItemKind};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ pub struct ScoreSpan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemSummary {
     pub id: String,
-    pub kind: String,
+    pub kind: ItemKind,
     pub title: String,
     pub file: String,
     pub version: i64,
@@ -125,7 +125,7 @@ pub async fn content_catalog() -> Result<ContentOverview, AppError> {
                     };
                     ItemSummary {
                         id: i.id.clone(),
-                        kind: i.kind().as_str().to_string(),
+                        kind: i.kind(),
                         title: i.title.clone(),
                         file: i.file.clone(),
                         version: catalog.version(&c.id, &i.id).map_or(0, |v| v.number),

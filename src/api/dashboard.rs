@@ -8,6 +8,8 @@
 //! `server::dashboard::scope`.
 
 use super::AppError;
+use crate::domain::course::ItemKind;
+use crate::domain::scenario::Outcome;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -247,11 +249,11 @@ pub struct AttemptReport {
     pub id: i64,
     pub course: String,
     pub item: String,
-    pub kind: String,
+    pub kind: ItemKind,
     pub status: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub score: Option<i64>,
     pub passed: Option<bool>,
     pub competencies: Vec<(String, i64)>,

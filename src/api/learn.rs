@@ -9,6 +9,8 @@
 
 use super::AppError;
 use crate::domain::completion::{CourseStatus, ItemState};
+use crate::domain::course::ItemKind;
+use crate::domain::scenario::Outcome;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -50,8 +52,7 @@ pub struct MyLearningData {
 pub struct OutlineItem {
     pub id: String,
     pub title: String,
-    /// "lesson", "scenario" or "quiz".
-    pub kind: String,
+    pub kind: ItemKind,
     pub minutes: Option<u32>,
     pub state: ItemState,
     pub required: bool,
@@ -138,10 +139,7 @@ pub struct ReviewRow {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EndingView {
-    /// "resolved", "partly resolved", "customer lost".
-    pub outcome: String,
-    /// "resolved", "partly_resolved", "lost" (for styling and tests).
-    pub outcome_key: String,
+    pub outcome: Outcome,
     pub score: Option<i32>,
     pub best: Option<i32>,
     pub review: Vec<ReviewRow>,

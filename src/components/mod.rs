@@ -1,6 +1,7 @@
 //! Pieces of UI shared by several pages.
 
 pub mod charts;
+pub mod scenario_map;
 
 use crate::api::AppError;
 use crate::app::viewer;

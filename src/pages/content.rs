@@ -68,7 +68,7 @@ pub fn ContentPage() -> impl IntoView {
                                                     <a href=format!("/content/{}/{}", c.id, i.id)>{i.title.clone()}</a>
                                                     <br /><span class="hint">{i.file.clone()}{(!i.required).then_some(" · optional")}</span>
                                                 </td>
-                                                <td>{i.kind.clone()}</td>
+                                                <td>{i.kind.as_str()}</td>
                                                 <td>{i.version}</td>
                                                 <td>{i.figures.clone()}</td>
                                                 <td>{i.scores.iter().map(|s| format!("{} {}…{}", s.competency, s.min, s.max)).collect::<Vec<_>>().join(", ")}</td>

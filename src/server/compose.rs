@@ -11,6 +11,7 @@ use crate::api::authoring::*;
 use crate::api::AppError;
 use crate::content::front_matter::{fm_list, fm_scalar, front_matter_list, set_front_matter};
 use crate::content::front_matter::{quick_title, quick_value};
+use crate::domain::course::ItemKind;
 
 /// The submitted form.
 pub struct ComposeForm<'a> {
@@ -111,8 +112,10 @@ async fn items(
         let draft = drafts.iter().find(|(p, _, _)| p == path);
         // Pass rules are edited in the quiz's draft when it has one.
         let current = draft.map_or(source.as_str(), |(_, s, _)| s.as_str());
-        let kind = quick_value(source, "kind").unwrap_or_else(|| "item".into());
-        let quiz = kind == "quiz";
+        let Some(kind) = quick_value(source, "kind").and_then(|k| ItemKind::parse(&k)) else {
+            continue;
+        };
+        let quiz = kind == ItemKind::Quiz;
         let view = CompositionItem {
             path: path.clone(),
             title: quick_value(source, "title").unwrap_or_else(|| id.clone()),
@@ -270,7 +273,7 @@ pub async fn compose(
         },
     ) in &rows
     {
-        if item.kind != "quiz" {
+        if item.kind != ItemKind::Quiz {
             continue;
         }
         let pass = row.pass.as_deref().unwrap_or("").trim();
@@ -313,7 +316,7 @@ pub async fn compose(
         // rules this form saved earlier goes live with the course.
         for (_, _, row) in &rows {
             let item = &row.view;
-            if item.kind != "quiz"
+            if item.kind != ItemKind::Quiz
                 || !item.draft_pending
                 || quiz_saves.iter().any(|q| q.0 == item.path)
             {

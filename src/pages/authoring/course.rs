@@ -3,6 +3,7 @@
 use super::{edit_href, AuthorFlash};
 use crate::api::authoring::*;
 use crate::components::{encode, loading, ErrorNotice};
+use crate::domain::course::ItemKind;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -113,7 +114,7 @@ pub(super) fn CompositionForm(c: Composition) -> impl IntoView {
                             let req_id = format!("req-{i}");
                             let pass_id = format!("pass-{i}");
                             let att_id = format!("att-{i}");
-                            let quiz = item.kind == "quiz";
+                            let quiz = item.kind == ItemKind::Quiz;
                             let title = item.title.clone();
                             view! {
                                 <tr>

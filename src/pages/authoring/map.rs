@@ -2,6 +2,7 @@
 
 use super::edit_href;
 use crate::api::authoring::*;
+use crate::components::scenario_map::ScenarioMapSvg;
 use leptos::prelude::*;
 
 #[component]
@@ -47,7 +48,9 @@ pub(super) fn MapView(map: ScenarioMap) -> impl IntoView {
                 <li><span class="swatch map-unreachable"></span>"unreachable (dashed)"</li>
                 <li><span class="swatch map-dead"></span>"dead end: no ending reachable (thick border)"</li>
             </ul>
-            <div class="map-scroll" tabindex="0" role="region" aria-label="Scenario map, scrollable" inner_html=map.svg.clone()></div>
+            <div class="map-scroll" tabindex="0" role="region" aria-label="Scenario map, scrollable">
+                <ScenarioMapSvg path=map.path.clone() geometry=map.geometry.clone() />
+            </div>
             <details>
                 <summary>"The map as a table"</summary>
                 <table>
@@ -57,7 +60,7 @@ pub(super) fn MapView(map: ScenarioMap) -> impl IntoView {
                         {map.scenes.clone().into_iter().map(|s| {
                             let what = [
                                 s.start.then(|| "start".to_string()),
-                                s.ending.clone().map(|e| format!("ending ({})", e.replace('_', " "))),
+                                s.ending.map(|e| format!("ending ({})", e.key().replace('_', " "))),
                                 s.unreachable.then(|| "unreachable".to_string()),
                                 (s.dead_end && s.ending.is_none()).then(|| "dead end".to_string()),
                                 (s.dropped > 0).then(|| format!("{} learners stopped here", s.dropped)),

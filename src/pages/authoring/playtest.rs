@@ -61,10 +61,10 @@ pub fn AuthorPlayPage() -> impl IntoView {
                         })}
                         <p class="hint">{p.totals.iter().map(|(k, v)| format!("{k} {v:+}")).collect::<Vec<_>>().join(" · ")}</p>
                     </section>
-                    {match p.ending.clone() {
+                    {match p.ending {
                         Some(e) => view! {
                             <section class="card" aria-labelledby="pt-end">
-                                <h2 id="pt-end">{format!("Ending: {e}")}</h2>
+                                <h2 id="pt-end">{format!("Ending: {}", e.label())}</h2>
                                 {p.score.map(|s| view! { <p>{format!("Score {s}{}", p.best.map(|b| format!(" of a best possible {b}")).unwrap_or_default())}</p> })}
                                 <p><a href=restart.clone() class="button">"Play again from the start"</a></p>
                             </section>

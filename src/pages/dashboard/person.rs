@@ -3,18 +3,18 @@
 use super::team::cell_class;
 use crate::api::dashboard::{dashboard_person, status_label};
 use crate::components::{loading, ErrorNotice};
+use crate::domain::course::ItemKind;
 use crate::domain::time::{format_date, format_datetime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-pub(super) fn outcome_label(key: &str) -> &'static str {
-    match key {
-        "resolved" => "Resolved",
-        "partly_resolved" => "Partly resolved",
-        "lost" => "Customer lost",
-        _ => "Ended",
-    }
+/// `label` with its first letter in upper case, to start a sentence.
+fn sentence(label: &str) -> String {
+    let mut c = label.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// One person: their courses, attempts, scores, endings and paths.
@@ -85,13 +85,13 @@ pub fn PersonDashboardPage() -> impl IntoView {
                                 <article class="card attempt" aria-labelledby=labelled>
                                     <h3 id=id>{head}</h3>
                                     <p class="meta">
-                                        {if a.kind == "quiz" { "Quiz" } else { "Role-play" }}
+                                        {if a.kind == ItemKind::Quiz { "Quiz" } else { "Role-play" }}
                                         {format!(" · started {}", format_datetime(a.started_at))}
                                         {a.finished_at.map(|t| format!(" · finished {}", format_datetime(t)))}
                                         {match a.status.as_str() { "active" => " · in progress", "abandoned" => " · set aside for a newer attempt", _ => "" }}
                                     </p>
                                     <p>
-                                        {a.outcome.as_deref().map(|o| format!("Ending: {}. ", outcome_label(o)))}
+                                        {a.outcome.map(|o| format!("Ending: {}. ", sentence(o.label())))}
                                         {a.score.map(|s| format!("Score: {s}. "))}
                                         {a.passed.map(|p| if p { "Passed." } else { "Not passed." })}
                                     </p>

@@ -3,6 +3,7 @@
 use super::{item_class, kind_label, status_class, ProgressBar};
 use crate::api::learn::*;
 use crate::components::{loading, ErrorNotice};
+use crate::domain::course::ItemKind;
 use crate::domain::time::format_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -54,11 +55,11 @@ pub fn CourseOutlinePage() -> impl IntoView {
                                 view! {
                                     <li>
                                         <a href=href>{i.title.clone()}</a>
-                                        <span class="kind">{kind_label(&i.kind)}</span>
+                                        <span class="kind">{kind_label(i.kind)}</span>
                                         {i.minutes.map(|m| view! { <span class="hint">{format!("{m} min")}</span> })}
                                         <span class=item_class(i.state)>{i.state.label()}</span>
                                         {(!i.required).then(|| view! { <span class="hint">"Optional"</span> })}
-                                        {i.best_score.filter(|_| i.kind == "quiz").map(|s| view! { <span class="hint">{format!("Best: {s}%")}</span> })}
+                                        {i.best_score.filter(|_| i.kind == ItemKind::Quiz).map(|s| view! { <span class="hint">{format!("Best: {s}%")}</span> })}
                                     </li>
                                 }
                             }).collect_view()}

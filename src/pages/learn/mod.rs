@@ -14,6 +14,7 @@ mod quiz;
 mod scenario;
 
 use crate::domain::completion::{CourseStatus, ItemState};
+use crate::domain::course::ItemKind;
 pub use certificate::CertificatePage;
 pub use course::CourseOutlinePage;
 pub use item::LearnItemPage;
@@ -46,12 +47,11 @@ fn row_class(lost: i32) -> &'static str {
     }
 }
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: ItemKind) -> &'static str {
     match kind {
-        "lesson" => "Lesson",
-        "scenario" => "Role-play",
-        "quiz" => "Quiz",
-        _ => "Item",
+        ItemKind::Lesson => "Lesson",
+        ItemKind::Scenario => "Role-play",
+        ItemKind::Quiz => "Quiz",
     }
 }
 

@@ -101,8 +101,8 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
             _ => "This scenario is for practice: it has no score.".into(),
         };
         view! {
-            <section class=format!("card ending ending-{}", e.outcome_key) aria-labelledby="ending-title">
-                <h2 id="ending-title">{format!("Outcome: {}", e.outcome)}</h2>
+            <section class=format!("card ending ending-{}", e.outcome.key()) aria-labelledby="ending-title">
+                <h2 id="ending-title">{format!("Outcome: {}", e.outcome.label())}</h2>
                 <p class="score">{score}</p>
                 <div class="debrief prose">
                     {e.debrief.into_iter().map(|html| view! { <div inner_html=html></div> }).collect_view()}

@@ -3,8 +3,8 @@
 
 use super::analytics::Counts;
 use crate::api::authoring::*;
-use crate::content::markdown;
 use crate::domain::course::Scenario;
+use crate::domain::scenario::Outcome;
 use std::collections::HashMap;
 
 /// The scenario map: scenes in columns by their distance from the start,
@@ -59,84 +59,66 @@ pub(super) fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> Scenari
         let (c, r) = pos[i];
         (GAP_X / 2 + c * (W + GAP_X), 30 + GAP_Y + r * (H + GAP_Y))
     };
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"scenario-map\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"group\" aria-labelledby=\"map-title\"><title id=\"map-title\">Map of {} scenes; the table below lists the same</title>\
-<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"map-arrow\"/></marker>\
-<pattern id=\"hatch-lost\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" class=\"map-lost\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" class=\"map-hatch\"/></pattern>\
-<pattern id=\"dots-partly\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\"><rect width=\"6\" height=\"6\" class=\"map-partly\"/><circle cx=\"3\" cy=\"3\" r=\"1.2\" class=\"map-hatch\"/></pattern></defs>",
-        scenes.len()
-    );
-    for c in 0..cols {
-        let label = if c > max_depth {
-            "unreachable".to_string()
-        } else if c == 0 {
-            "start".to_string()
-        } else {
-            format!("step {c}")
-        };
-        svg.push_str(&format!(
-            "<text x=\"{}\" y=\"20\" class=\"map-col\">{label}</text>",
-            GAP_X / 2 + c * (W + GAP_X)
-        ));
-    }
+    let columns = (0..cols)
+        .map(|c| MapColumn {
+            x: GAP_X / 2 + c * (W + GAP_X),
+            label: if c > max_depth {
+                "unreachable".to_string()
+            } else if c == 0 {
+                "start".to_string()
+            } else {
+                format!("step {c}")
+            },
+        })
+        .collect();
+    let mut edges = Vec::new();
     let mut out_scenes = Vec::new();
-    // Edges first, so nodes sit on top.
     for (i, sc) in scenes.iter().enumerate() {
-        let total: i64 = (0..sc.choices.len())
-            .map(|k| {
-                counts
-                    .choices
-                    .get(&(sc.id.clone(), k))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .sum();
-        let mut choices = Vec::new();
-        for (k, c) in sc.choices.iter().enumerate() {
-            let taken = counts
+        let taken_of = |k: usize| {
+            counts
                 .choices
                 .get(&(sc.id.clone(), k))
                 .copied()
-                .unwrap_or(0);
+                .unwrap_or(0)
+        };
+        let total: i64 = (0..sc.choices.len()).map(taken_of).sum();
+        let mut choices = Vec::new();
+        for (k, c) in sc.choices.iter().enumerate() {
+            let taken = taken_of(k);
             let share = (total > 0).then(|| ((taken * 100 + total / 2) / total) as u32);
             if let Some(&t) = index.get(c.target.as_str()) {
                 let (x1, y1) = xy(i);
                 let (x2, y2) = xy(t);
-                let stroke = 1.5 + share.map_or(0.0, |p| p as f64 / 12.0);
-                let (sx, sy, ex, ey) = if pos[t].0 > pos[i].0 {
+                let forward = pos[t].0 > pos[i].0;
+                let (sx, sy, ex, ey) = if forward {
                     (x1 + W, y1 + H / 2, x2, y2 + H / 2)
                 } else {
                     // Back or sideways: leave from the bottom, arrive at the top.
                     (x1 + W / 2, y1 + H, x2 + W / 2, y2)
                 };
-                let bend = if pos[t].0 > pos[i].0 {
-                    GAP_X as i64 / 2
-                } else {
-                    40
-                };
-                let class = if pos[t].0 > pos[i].0 {
-                    "map-edge"
-                } else {
-                    "map-edge map-back"
-                };
-                svg.push_str(&format!(
-                    "<path d=\"M{sx},{sy} C{},{sy} {},{ey} {ex},{ey}\" class=\"{class}\" stroke-width=\"{stroke:.1}\" marker-end=\"url(#arrow)\"><title>{}</title></path>",
-                    sx as i64 + bend,
-                    ex as i64 - bend,
-                    markdown::escape(&format!(
+                let bend = if forward { GAP_X as i64 / 2 } else { 40 };
+                edges.push(MapEdge {
+                    d: format!(
+                        "M{sx},{sy} C{},{sy} {},{ey} {ex},{ey}",
+                        sx as i64 + bend,
+                        ex as i64 - bend
+                    ),
+                    back: !forward,
+                    stroke: format!("{:.1}", 1.5 + share.map_or(0.0, |p| p as f64 / 12.0)),
+                    title: format!(
                         "{} → {}{}",
                         c.text,
                         c.target,
-                        share.map(|p| format!(" · {p}% of learners here")).unwrap_or_default()
-                    ))
-                ));
-                if let Some(p) = share {
-                    svg.push_str(&format!(
-                        "<text x=\"{}\" y=\"{}\" class=\"map-share\">{p}%</text>",
-                        (sx + ex) / 2,
-                        (sy + ey) / 2 - 3
-                    ));
-                }
+                        share
+                            .map(|p| format!(" · {p}% of learners here"))
+                            .unwrap_or_default()
+                    ),
+                    share: share.map(|percent| MapShare {
+                        x: (sx + ex) / 2,
+                        y: (sy + ey) / 2 - 3,
+                        percent,
+                    }),
+                });
             }
             choices.push(MapChoice {
                 text: c.text.clone(),
@@ -151,7 +133,7 @@ pub(super) fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> Scenari
             title: sc.title.clone(),
             line: sc.line,
             start: i == 0,
-            ending: sc.ending.as_ref().map(|e| e.outcome.key().to_string()),
+            ending: sc.ending.as_ref().map(|e| e.outcome),
             unreachable: !reachable.contains(&i),
             dead_end: sc.ending.is_none() && !finish.contains(&i),
             choices,
@@ -159,52 +141,53 @@ pub(super) fn scenario_map(path: &str, s: &Scenario, counts: &Counts) -> Scenari
             ended: counts.ended.get(&sc.id).copied().unwrap_or(0),
         });
     }
-    for (i, m) in out_scenes.iter().enumerate() {
-        let (x, y) = xy(i);
-        let (class, tag) = match (&m.ending, m.unreachable, m.dead_end) {
-            (_, true, _) => ("map-node map-unreachable", "unreachable".to_string()),
-            (Some(o), _, _) => (
-                match o.as_str() {
-                    "resolved" => "map-node map-resolved",
-                    "partly_resolved" => "map-node map-partly",
-                    _ => "map-node map-lost-node",
-                },
-                format!(
-                    "ending: {}",
-                    crate::domain::scenario::Outcome::parse(o).map_or(o.as_str(), |o| o.label())
+    let nodes = out_scenes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (x, y) = xy(i);
+            let (class, tag) = match (m.ending, m.unreachable, m.dead_end) {
+                (_, true, _) => ("map-node map-unreachable", "unreachable".to_string()),
+                (Some(o), _, _) => (
+                    match o {
+                        Outcome::Resolved => "map-node map-resolved",
+                        Outcome::PartlyResolved => "map-node map-partly",
+                        Outcome::Lost => "map-node map-lost-node",
+                    },
+                    format!("ending: {}", o.label()),
                 ),
-            ),
-            (None, _, true) => ("map-node map-dead", "dead end".to_string()),
-            (None, _, _) if m.start => ("map-node map-start", "start".to_string()),
-            _ => ("map-node", format!("{} choices", m.choices.len())),
-        };
-        let href = format!(
-            "/author/edit?path={}&amp;line={}#source",
-            crate::components::encode(path),
-            m.line
-        );
-        let title: String = m.title.chars().take(24).collect();
-        let title = if title.len() < m.title.len() {
-            format!("{title}…")
-        } else {
-            title
-        };
-        svg.push_str(&format!(
-            "<a href=\"{href}\" class=\"map-link\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"6\" class=\"{class}\"/><text x=\"{}\" y=\"{}\" class=\"map-title\">{}</text><text x=\"{}\" y=\"{}\" class=\"map-tag\">#{} · {}</text></a>",
-            markdown::escape(&format!("{} (#{}), line {}: {}", m.title, m.id, m.line, tag)),
-            x + 8,
-            y + 22,
-            markdown::escape(&title),
-            x + 8,
-            y + 42,
-            markdown::escape(&m.id.chars().take(14).collect::<String>()),
-            markdown::escape(&tag),
-        ));
-    }
-    svg.push_str("</svg>");
+                (None, _, true) => ("map-node map-dead", "dead end".to_string()),
+                (None, _, _) if m.start => ("map-node map-start", "start".to_string()),
+                _ => ("map-node", format!("{} choices", m.choices.len())),
+            };
+            let title: String = m.title.chars().take(24).collect();
+            let title = if title.len() < m.title.len() {
+                format!("{title}…")
+            } else {
+                title
+            };
+            MapNode {
+                x,
+                y,
+                line: m.line,
+                class: class.to_string(),
+                tooltip: format!("{} (#{}), line {}: {}", m.title, m.id, m.line, tag),
+                title,
+                tag: format!("#{} · {}", m.id.chars().take(14).collect::<String>(), tag),
+            }
+        })
+        .collect();
     ScenarioMap {
         path: path.to_string(),
-        svg,
+        geometry: MapGeometry {
+            width,
+            height,
+            node_width: W,
+            node_height: H,
+            columns,
+            edges,
+            nodes,
+        },
         scenes: out_scenes,
         attempts: counts.attempts,
     }

@@ -129,7 +129,7 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
         scene_title: scene.title.clone(),
         choices,
         totals: play.totals(&scenario).into_iter().collect(),
-        ending: result.as_ref().map(|r| r.outcome.label().to_string()),
+        ending: result.as_ref().map(|r| r.outcome),
         score: result.as_ref().and_then(|r| r.score),
         best: result.as_ref().and_then(|r| r.best),
         back,

@@ -7,6 +7,7 @@ use super::map::scenario_map;
 use crate::content::front_matter::quick_title;
 use crate::content::markdown;
 use crate::domain::course::ItemBody;
+use crate::domain::scenario::Outcome;
 
 #[test]
 fn paths_stay_inside_the_content_tree() {
@@ -39,21 +40,29 @@ fn the_map_marks_start_endings_unreachable_scenes_and_dead_ends() {
     let map = scenario_map("c/m.md", &s, &counts);
     let by_id = |id: &str| map.scenes.iter().find(|m| m.id == id).expect(id);
     assert!(by_id("start").start);
-    assert_eq!(by_id("win").ending.as_deref(), Some("resolved"));
+    assert_eq!(by_id("win").ending, Some(Outcome::Resolved));
     assert!(by_id("island").unreachable);
     assert!(by_id("loop").dead_end && by_id("loop2").dead_end);
     assert!(!by_id("start").dead_end && !by_id("win").dead_end);
     assert_eq!(by_id("start").choices[0].share, Some(75));
     assert_eq!(by_id("start").choices[1].share, Some(25));
-    assert!(map.svg.contains("map-unreachable") && map.svg.contains("map-dead"));
-    assert!(map.svg.contains("75%"));
-    // Titles are escaped; every node links to its line in the editor.
+    // Drawn with view!: titles are escaped; every node links to its line in
+    // the editor.
+    let svg = leptos::prelude::RenderHtml::to_html(leptos::prelude::view! {
+        <crate::components::scenario_map::ScenarioMapSvg path=map.path.clone() geometry=map.geometry.clone() />
+    });
+    assert!(
+        svg.contains("map-unreachable") && svg.contains("map-dead"),
+        "{svg}"
+    );
+    assert!(svg.contains("75%"));
     let island = &by_id("island").title;
     assert!(island.contains('&'), "{island}");
-    assert!(map.svg.contains(&markdown::escape(island)) && !map.svg.contains("& "));
-    assert!(map
-        .svg
-        .contains(&format!("line={}#source", by_id("win").line)));
+    assert!(
+        svg.contains(&markdown::escape(island)) && !svg.contains("& "),
+        "{svg}"
+    );
+    assert!(svg.contains(&format!("line={}#source", by_id("win").line)));
 }
 
 #[test]

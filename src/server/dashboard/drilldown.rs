@@ -7,6 +7,8 @@ use super::pairs::{pairs_sql, EFFECTIVE_DUE};
 use super::Scope;
 use crate::api::dashboard::*;
 use crate::api::AppError;
+use crate::domain::course::ItemKind;
+use crate::domain::scenario::Outcome;
 use crate::server::db::Db;
 use crate::server::now;
 use crate::server::sql::{bind_all, Value, Where};
@@ -362,11 +364,11 @@ pub async fn person_report(
                 .cloned()
                 .unwrap_or_else(|| a.course_id.clone()),
             item: item_title,
-            kind: a.kind.clone(),
+            kind: ItemKind::parse(&a.kind).unwrap_or(ItemKind::Scenario),
             status: a.status.clone(),
             started_at: a.started_at,
             finished_at: a.finished_at,
-            outcome: a.outcome.clone(),
+            outcome: a.outcome.as_deref().and_then(Outcome::parse),
             score: a.score,
             passed: a.passed.map(|p| p == 1),
             competencies: scores

@@ -122,8 +122,7 @@ pub(super) fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<E
         .map(|c| c.text.clone())
         .collect();
     Some(EndingView {
-        outcome: result.outcome.label().into(),
-        outcome_key: result.outcome.key().into(),
+        outcome: result.outcome,
         score: result.score,
         best: result.best,
         review,

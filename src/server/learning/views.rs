@@ -5,8 +5,8 @@ use super::attempts::latest_attempt;
 use super::quiz::quiz_view;
 use super::scenario::scenario_view;
 use super::{
-    card, due_dates, find_course, find_item, item_state, kind_str, latest_certificate, place,
-    progress_rows, states_only, AttemptRow, EnrolmentRow,
+    card, due_dates, find_course, find_item, item_state, latest_certificate, place, progress_rows,
+    states_only, AttemptRow, EnrolmentRow,
 };
 use crate::api::auth::SessionUser;
 use crate::api::learn::*;
@@ -137,7 +137,7 @@ pub async fn course_view(
             .map(|i| OutlineItem {
                 id: i.id.clone(),
                 title: i.title.clone(),
-                kind: kind_str(i).into(),
+                kind: i.kind(),
                 minutes: i.minutes,
                 state: progress.get(&i.id).map_or(ItemState::NotStarted, |p| p.0),
                 required: required.contains(&i.id.as_str()),
