@@ -5,6 +5,7 @@ pub mod account;
 pub mod completion;
 pub mod condition;
 pub mod course;
+pub mod organisation;
 pub mod play;
 pub mod quiz_play;
 pub mod roles;

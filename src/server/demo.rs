@@ -122,8 +122,8 @@ pub async fn seed(
 
 /// The mission, vision and values of the demo company, a chain of home
 /// and garden stores, so the brand-values course has real words to show.
-pub fn demo_words() -> crate::api::organisation::Organisation {
-    crate::api::organisation::Organisation {
+pub fn demo_words() -> crate::domain::organisation::Organisation {
+    crate::domain::organisation::Organisation {
         name: "Harbour & Field".into(),
         mission: "We help people make their homes and gardens work for the way they live, with honest advice and things that last.".into(),
         vision: "To be the store people trust most for their home: the place they come back to because we listened last time.".into(),

@@ -99,7 +99,7 @@ pub(super) fn evaluate(
     path: &str,
     kind: &str,
     tree: &BTreeMap<String, Vec<u8>>,
-    org: &crate::api::organisation::Organisation,
+    org: &crate::domain::organisation::Organisation,
     counts: &Counts,
 ) -> CheckResult {
     let course_md = format!("{folder}/course.md");
