@@ -8,6 +8,7 @@
 //! and holds no `format!` placeholder. Statements built at run time (the
 //! dashboards' filters, `IN (…)` lists, multi-row inserts completed by the
 //! generator) are covered by the tests of the features that build them.
+#![cfg(feature = "ssr")]
 
 mod common;
 
