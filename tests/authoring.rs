@@ -95,7 +95,7 @@ async fn save_publish_pin_and_roll_back(backend: Backend) {
         .find(|e| e.path == FILE)
         .expect("the shipped scenario is in the library");
     assert_eq!(
-        (entry.status.as_str(), entry.revision, entry.kind.as_str()),
+        (entry.status.label(), entry.revision, entry.kind.as_str()),
         ("published", Some(1), "scenario")
     );
     assert!(lib
@@ -131,7 +131,7 @@ async fn save_publish_pin_and_roll_back(backend: Backend) {
         .contains("me again"));
     let lib: LibraryData = json(&app, &t, "author_library", &[]).await;
     let entry = lib.entries.iter().find(|e| e.path == FILE).expect("entry");
-    assert_eq!(entry.status, "published, draft pending");
+    assert_eq!(entry.status.label(), "published, draft pending");
     assert_eq!(entry.editor.as_deref(), Some("trainer"));
 
     // A mistake: the validator points at its line, and publishing refuses.
@@ -611,7 +611,7 @@ async fn only_trainers_and_admins_author(backend: Backend) {
 /// broken links, a scenario of 1,000 scenes, hostile markdown: a clear
 /// answer or a correct result, and nothing published changes.
 async fn bad_input_is_refused_clearly(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let t = trainer(&app, "trainer@example.com").await;
     let revisions = app.count("SELECT COUNT(*) FROM content_revisions").await;
     let ed = open(&app, &t, FILE).await;
@@ -1230,7 +1230,7 @@ async fn withdraw_and_bring_back(backend: Backend) {
         .iter()
         .find(|e| e.path == lesson2)
         .expect("still listed");
-    assert_eq!(entry.status, "withdrawn");
+    assert_eq!(entry.status.label(), "withdrawn");
     let ed = open(&app, &t, lesson2).await;
     assert!(
         ed.published.is_none() && ed.draft.is_some() && ed.text.contains("id: reflect-ask-confirm")

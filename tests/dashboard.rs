@@ -351,7 +351,14 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
     let statuses: Vec<String> = team
         .people
         .iter()
-        .map(|p| p.cells[0].as_ref().expect("assigned").status.clone())
+        .map(|p| {
+            p.cells[0]
+                .as_ref()
+                .expect("assigned")
+                .status
+                .as_str()
+                .to_owned()
+        })
         .collect();
     assert_eq!(
         statuses,
@@ -388,7 +395,7 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
         &[("id", &o.a_people[1].to_string())],
     )
     .await;
-    assert_eq!(person.courses[0].state.status, "completed");
+    assert_eq!(person.courses[0].state.status.as_str(), "completed");
     let scenario = person
         .attempts
         .iter()

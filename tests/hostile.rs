@@ -34,7 +34,7 @@ async fn scenario_with_condition(app: &TestApp, client: &Client, condition: &str
 /// thousands deep: the live check, a save, reopening the draft and the
 /// library answer with a positioned error, and the server keeps serving.
 async fn deep_conditions_are_errors_not_crashes(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let t = trainer(&app).await;
     for deep in [
         format!(
@@ -104,7 +104,7 @@ async fn deep_conditions_are_errors_not_crashes(backend: Backend) {
 /// one chain, with a loop back to the start): the live check answers with
 /// its score ranges in bounded time instead of recursing once per scene.
 async fn huge_scenarios_are_checked_in_bounded_time(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let t = trainer(&app).await;
     let mut text = String::from(
         "---\nid: huge\nkind: scenario\ntitle: Huge\nminutes: 5\npersona: Sam\nsituation: s\nmood: m\nchannel: phone\ncompetencies: [empathy]\n---\n\n",
@@ -154,7 +154,7 @@ async fn open_base(app: &TestApp, client: &Client) -> String {
 /// 300 wrong passwords for one account at once: exactly the limit (10) are
 /// evaluated, every other one is refused by the throttle.
 async fn parallel_guesses_cannot_race_the_throttle(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     app.user("dana@example.com", &[Role::Employee], None).await;
     let url = app.url("/api/login");
     let client = Client::builder()
@@ -205,7 +205,7 @@ async fn parallel_guesses_cannot_race_the_throttle(backend: Backend) {
 /// Behind a trusted proxy the address is the one the proxy appended: a
 /// client that writes its own `X-Forwarded-For` gets no fresh budget.
 async fn a_forged_forwarded_for_gets_no_fresh_budget(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |cfg| {
+    let app = TestApp::spawn_alone_with(backend, |cfg| {
         cfg.proxy_hops = 1;
         cfg.max_failures_per_ip = 5;
     })
@@ -274,7 +274,7 @@ async fn invite_token(app: &TestApp) -> String {
 /// Made-up tokens are refused before any hashing and throttled per
 /// address; a real one works exactly once, even when sent ten times at once.
 async fn invitations_check_first_and_work_once(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let token = invite_token(&app).await;
     let c = app.client();
     let started = Instant::now();
@@ -352,7 +352,7 @@ async fn invitations_check_first_and_work_once(backend: Backend) {
 
 /// The large body limit is for signed-in trainers and admins only.
 async fn large_bodies_only_for_authors(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     app.user("emp@example.com", &[Role::Employee], None).await;
     let employee = app.login_as("emp@example.com").await;
     let t = trainer(&app).await;
@@ -392,7 +392,7 @@ async fn large_bodies_only_for_authors(backend: Backend) {
 /// Text that tries to end a `<textarea>` stays text: in the editor and in
 /// the organisation form, the page holds it escaped and no element of it.
 async fn textareas_keep_hostile_text_as_text(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let hostile = "</textarea><img src=x onerror=alert(1)><meta http-equiv=\"refresh\" content=\"0;url=https://evil.test\">";
     let t = trainer(&app).await;
     let ed: EditorData = json(&app, &t, "author_open", &[("path", FILE)]).await;
@@ -459,7 +459,7 @@ async fn textareas_keep_hostile_text_as_text(backend: Backend) {
 /// A cell that a `;`-separated spreadsheet would split into a formula is
 /// quoted whole.
 async fn semicolon_formulas_stay_text_in_exports(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let team = app.team("Safety;=1+1;").await;
     app.user("admin@example.com", &[Role::Admin], None).await;
     app.user("e@example.com", &[Role::Employee], Some(team))
@@ -505,7 +505,7 @@ async fn semicolon_formulas_stay_text_in_exports(backend: Backend) {
 async fn stalled_downloads_do_not_starve_the_pool(backend: Backend) {
     use rapport::server::generate::{generate, Options};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_alone(backend).await;
     let opts = Options {
         employees: 12_000,
         courses: 8,

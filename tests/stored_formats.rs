@@ -5,12 +5,12 @@
 //! keep decoding, to the same values, whatever the types become.
 //!
 //! - `attempts.state`: a `ScenarioState` or a `QuizState`.
-//! - `attempt_steps.result`: a `StepResult` (the answer a replayed step
-//!   gets again).
+//! - `attempt_steps.result`: a `StoredStep` (the answer a replayed step
+//!   gets again; a type of its own, not the wire's `StepResult`).
 
-use rapport::api::learn::{AttemptRef, StepResult};
 use rapport::domain::play::ScenarioState;
 use rapport::domain::quiz_play::QuizState;
+use rapport::server::learning::stored::{StoredAttempt, StoredStep};
 
 const SCENARIO_STATE: &str = r#"{"scene":"partly","moves":[{"scene":"start","choice":1,"target":"pitch","effects":{"empathy":-1,"honesty":-1}},{"scene":"pitch","choice":0,"target":"needs","effects":{"empathy":1,"ownership":1}},{"scene":"needs","choice":0,"target":"honest-repair","effects":{"empathy":1,"honesty":2}},{"scene":"honest-repair","choice":1,"target":"partly","effects":{"honesty":-2,"ownership":-1}}]}"#;
 
@@ -46,10 +46,10 @@ fn a_stored_quiz_state_decodes() {
 
 #[test]
 fn a_stored_step_result_decodes() {
-    let r: StepResult = serde_json::from_str(STEP_RESULT).expect("decodes");
+    let r: StoredStep = serde_json::from_str(STEP_RESULT).expect("decodes");
     assert_eq!(
         r.attempt,
-        AttemptRef { id: 1, step: 4 },
+        StoredAttempt { id: 1, step: 4 },
         "the attempt and the step it moved to"
     );
     assert!(r.finished && !r.replayed);

@@ -5,7 +5,7 @@
 
 use super::content::ItemPreview;
 use super::AppError;
-use crate::domain::course::ItemKind;
+use crate::domain::course::{FileKind, ItemKind};
 use crate::domain::scenario::Outcome;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,11 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct LibraryEntry {
     pub path: String,
     pub folder: String,
-    /// lesson, scenario, quiz, course or unknown.
-    pub kind: String,
+    pub kind: FileKind,
     pub title: String,
-    /// "published", "draft" (never published) or "published, draft pending".
-    pub status: String,
+    pub status: FileStatus,
     /// Published revision of the file (1, 2, …).
     pub revision: Option<i64>,
     /// The version learners get (items only).
@@ -27,6 +25,41 @@ pub struct LibraryEntry {
     pub warnings: usize,
     pub editor: Option<String>,
     pub edited_at: i64,
+}
+
+/// Where a file of the library stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Learners get it; no draft waits.
+    Published,
+    /// Never published.
+    Draft,
+    /// Published, with a draft waiting to be published over it.
+    DraftPending,
+    /// Withdrawn from learners; its last text is kept as a draft.
+    Withdrawn,
+}
+
+impl FileStatus {
+    /// The words the library shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileStatus::Published => "published",
+            FileStatus::Draft => "draft",
+            FileStatus::DraftPending => "published, draft pending",
+            FileStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The CSS class of its tag.
+    pub fn css(self) -> &'static str {
+        match self {
+            FileStatus::Published | FileStatus::DraftPending => "status-tag status-published",
+            FileStatus::Draft => "status-tag status-draft",
+            FileStatus::Withdrawn => "status-tag status-withdrawn",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,7 +190,7 @@ pub struct CoursePreview {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub diagnostics: Vec<DiagnosticView>,
-    pub kind: String,
+    pub kind: FileKind,
     pub preview: Option<ItemPreview>,
     pub course: Option<CoursePreview>,
     pub map: Option<ScenarioMap>,
@@ -272,7 +305,7 @@ pub struct QuestionStats {
 pub struct Analytics {
     pub path: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ItemKind,
     pub attempts: i64,
     pub finished: i64,
     /// Ending label → attempts.

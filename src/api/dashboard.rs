@@ -8,6 +8,7 @@
 //! `server::dashboard::scope`.
 
 use super::AppError;
+use crate::domain::completion::{AttemptStatus, CourseStatus};
 use crate::domain::course::ItemKind;
 use crate::domain::scenario::Outcome;
 use leptos::prelude::*;
@@ -75,20 +76,10 @@ impl DashFilter {
     }
 }
 
-/// The statuses a filter can ask for, with their labels.
-pub const STATUSES: [(&str, &str); 4] = [
-    ("not_started", "Not started"),
-    ("in_progress", "In progress"),
-    ("completed", "Completed"),
-    ("overdue", "Overdue"),
-];
-
+/// The label of a status named in a URL ("Unknown" for anything else: the
+/// server refuses such a filter with a message).
 pub fn status_label(key: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, l)| *l)
-        .unwrap_or("Unknown")
+    CourseStatus::parse(key).map_or("Unknown", CourseStatus::label)
 }
 
 /// People with a course assigned, by where they are. `overdue` counts
@@ -195,8 +186,8 @@ pub struct Overview {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PersonCourse {
-    /// One of the `STATUSES` keys except "overdue".
-    pub status: String,
+    /// Never `Overdue`: that is `overdue`, beside the status.
+    pub status: CourseStatus,
     pub overdue: bool,
     pub due_at: Option<i64>,
     pub completed_at: Option<i64>,
@@ -250,7 +241,7 @@ pub struct AttemptReport {
     pub course: String,
     pub item: String,
     pub kind: ItemKind,
-    pub status: String,
+    pub status: AttemptStatus,
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub outcome: Option<Outcome>,

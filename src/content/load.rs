@@ -4,7 +4,7 @@
 
 use super::source::{Diagnostic, Severity, Source, MAX_FILE_BYTES};
 use super::{parse, FileReport, Library};
-use crate::domain::course::{Course, Item, ItemBody, ItemKind};
+use crate::domain::course::{Course, FileKind, Item, ItemBody, ItemKind};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -33,7 +33,7 @@ pub(super) fn display(path: &Path) -> String {
 
 pub(crate) fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
     let src = Source::new(display(path), "");
-    let mut r = FileReport::new(&src, "unknown");
+    let mut r = FileReport::new(&src, FileKind::Unknown);
     r.diagnostics.push(Diagnostic {
         file: display(path),
         line: 1,
@@ -49,7 +49,7 @@ pub(crate) fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
 /// holds any: saying "checked 0 files" and succeeding would hide the mistake.
 pub(super) fn no_course_report(path: &Path) -> FileReport {
     let src = Source::new(display(path), "");
-    let mut r = FileReport::new(&src, "unknown");
+    let mut r = FileReport::new(&src, FileKind::Unknown);
     let markdown = std::fs::read_dir(path)
         .map(|d| d.flatten().filter(|e| is_markdown(&e.path())).count())
         .unwrap_or(0);
@@ -220,7 +220,7 @@ pub fn load_tree(files: &BTreeMap<String, Vec<u8>>) -> Library {
 
 pub(super) fn no_course_md(dir: &str) -> FileReport {
     let src = Source::new(dir, "");
-    let mut r = FileReport::new(&src, "unknown");
+    let mut r = FileReport::new(&src, FileKind::Unknown);
     r.diagnostics.push(Diagnostic {
         file: dir.to_string(),
         line: 1,
@@ -240,7 +240,7 @@ pub(super) fn add_course(
 ) {
     if let Some(course) = course {
         if let Some(other) = seen.get(&course.id) {
-            if let Some(r) = reports.iter_mut().find(|r| r.kind == "course") {
+            if let Some(r) = reports.iter_mut().find(|r| r.kind == FileKind::Course) {
                 r.diagnostics.push(Diagnostic {
                     file: r.file.clone(),
                     line: 1,
@@ -268,7 +268,7 @@ pub fn build_course(
         Ok(f) => {
             let mut src = Source::from_bytes(f.shown.clone(), &f.bytes);
             let header = parse::parse_course(&mut src);
-            let mut r = FileReport::new(&src, "course");
+            let mut r = FileReport::new(&src, FileKind::Course);
             if let Some(h) = &header {
                 r.id = Some(h.id.clone());
                 r.title = Some(h.title.clone());
@@ -469,7 +469,7 @@ pub fn parse_item(
         Some(ItemKind::Quiz) => parse::parse_quiz(&mut src, fm).map(ItemBody::Quiz),
         None => None,
     };
-    let mut report = FileReport::new(&src, kind.map_or("unknown", ItemKind::as_str));
+    let mut report = FileReport::new(&src, kind.map_or(FileKind::Unknown, FileKind::from));
     if let Some(h) = &header {
         report.id = Some(h.id.clone());
         report.title = Some(h.title.clone());
@@ -519,7 +519,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<FileReport> {
                 load_course(root, parent)
                     .1
                     .into_iter()
-                    .filter(|r| r.file == shown || (is_course_md && r.kind == "course"))
+                    .filter(|r| r.file == shown || (is_course_md && r.kind == FileKind::Course))
                     .collect()
             } else {
                 match read_limited(path) {

@@ -18,7 +18,7 @@ pub mod twee;
 #[cfg(test)]
 mod tests;
 
-use crate::domain::course::Course;
+use crate::domain::course::{Course, FileKind};
 use crate::domain::scenario::ScoreRange;
 pub use load::{
     apply_order, build_course, check_paths, hash_hex, is_item_name, load_course, load_dir,
@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Serialize)]
 pub struct FileReport {
     pub file: String,
-    pub kind: &'static str,
+    pub kind: FileKind,
     pub id: Option<String>,
     pub title: Option<String>,
     pub counts: Counts,
@@ -51,7 +51,7 @@ pub struct Counts {
 }
 
 impl FileReport {
-    pub(crate) fn new(src: &Source, kind: &'static str) -> FileReport {
+    pub(crate) fn new(src: &Source, kind: FileKind) -> FileReport {
         FileReport {
             file: src.file.clone(),
             kind,

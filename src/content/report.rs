@@ -2,6 +2,7 @@
 //! for tools.
 
 use super::FileReport;
+use crate::domain::course::FileKind;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -16,7 +17,7 @@ pub fn text(reports: &[FileReport]) -> String {
     }
     for r in reports
         .iter()
-        .filter(|r| r.kind == "scenario" && r.errors() == 0)
+        .filter(|r| r.kind == FileKind::Scenario && r.errors() == 0)
     {
         let _ = write!(
             out,

@@ -4,6 +4,7 @@
 
 use super::load_item;
 use super::source::{Diagnostic, Severity};
+use crate::domain::course::FileKind;
 
 const COMPS: &[&str] = &["empathy", "ownership", "honesty"];
 
@@ -441,7 +442,7 @@ fn order_in_course_md_comes_before_file_names() {
     let course_report = lib
         .files
         .iter()
-        .find(|f| f.kind == "course")
+        .find(|f| f.kind == FileKind::Course)
         .expect("course report");
     let warnings: Vec<(usize, &str)> = course_report
         .diagnostics

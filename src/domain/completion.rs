@@ -55,6 +55,48 @@ impl CourseStatus {
             CourseStatus::Overdue => "overdue",
         }
     }
+
+    /// Every status, in the order filters list them.
+    pub const ALL: [CourseStatus; 4] = [
+        CourseStatus::NotStarted,
+        CourseStatus::InProgress,
+        CourseStatus::Completed,
+        CourseStatus::Overdue,
+    ];
+
+    pub fn parse(s: &str) -> Option<CourseStatus> {
+        CourseStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Where one attempt at a scenario or quiz stands (`attempts.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    Active,
+    Finished,
+    /// Set aside: the learner started afresh, or the course was renewed.
+    Abandoned,
+}
+
+impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Active => "active",
+            AttemptStatus::Finished => "finished",
+            AttemptStatus::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AttemptStatus> {
+        [
+            AttemptStatus::Active,
+            AttemptStatus::Finished,
+            AttemptStatus::Abandoned,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
 }
 
 /// The items a learner must finish: the course's required list, plus every

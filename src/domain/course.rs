@@ -62,6 +62,61 @@ impl std::fmt::Display for ItemKind {
     }
 }
 
+/// What a file in the content folder holds: a course's `course.md`, one of
+/// its items, or neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Course,
+    Lesson,
+    Scenario,
+    Quiz,
+    /// An item file whose `kind` is missing or not one of the three.
+    Unknown,
+    /// A markdown file that is neither `course.md` nor an item (notes,
+    /// a README): kept, never loaded.
+    Notes,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Course => "course",
+            FileKind::Lesson => "lesson",
+            FileKind::Scenario => "scenario",
+            FileKind::Quiz => "quiz",
+            FileKind::Unknown => "unknown",
+            FileKind::Notes => "notes",
+        }
+    }
+
+    /// The item kind, for the three kinds that are items.
+    pub fn item(self) -> Option<ItemKind> {
+        match self {
+            FileKind::Lesson => Some(ItemKind::Lesson),
+            FileKind::Scenario => Some(ItemKind::Scenario),
+            FileKind::Quiz => Some(ItemKind::Quiz),
+            _ => None,
+        }
+    }
+}
+
+impl From<ItemKind> for FileKind {
+    fn from(k: ItemKind) -> FileKind {
+        match k {
+            ItemKind::Lesson => FileKind::Lesson,
+            ItemKind::Scenario => FileKind::Scenario,
+            ItemKind::Quiz => FileKind::Quiz,
+        }
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub id: String,

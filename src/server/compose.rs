@@ -103,7 +103,7 @@ async fn items(
     let mut out = Vec::new();
     for (path, source) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
         let name = &path[prefix.len()..];
-        if authoring::file_kind(name) != "item" {
+        if !crate::content::is_item_name(name) {
             continue;
         }
         let Some(id) = quick_value(source, "id") else {
@@ -112,6 +112,8 @@ async fn items(
         let draft = drafts.iter().find(|(p, _, _)| p == path);
         // Pass rules are edited in the quiz's draft when it has one.
         let current = draft.map_or(source.as_str(), |(_, s, _)| s.as_str());
+        // A file whose kind cannot be read is not an item of the course:
+        // the course's check (below) names it and says why.
         let Some(kind) = quick_value(source, "kind").and_then(|k| ItemKind::parse(&k)) else {
             continue;
         };
@@ -148,7 +150,7 @@ async fn items(
     let unpublished = drafts
         .iter()
         .filter(|(p, _, _)| p.starts_with(&prefix) && !files.iter().any(|(f, _)| f == p))
-        .filter(|(p, _, _)| authoring::file_kind(&p[prefix.len()..]) == "item")
+        .filter(|(p, _, _)| crate::content::is_item_name(&p[prefix.len()..]))
         .map(|(p, s, _)| (p.clone(), quick_title(s).unwrap_or_else(|| p.clone())))
         .collect();
     Ok((out, unpublished))

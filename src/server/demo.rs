@@ -392,10 +392,10 @@ async fn demo_item(
     finish: bool,
     t: i64,
 ) -> anyhow::Result<bool> {
-    use crate::api::learn::{AttemptRef, StepResult};
     use crate::domain::course::ItemBody;
     use crate::domain::play::ScenarioState;
     use crate::domain::quiz_play::QuizState;
+    use crate::server::learning::stored::StoredStep;
     let progress = |state: &'static str, score: Option<i64>| {
         sqlx::query(
             "INSERT INTO item_progress (user_id, course_id, item_id, state, best_score, updated_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -532,14 +532,7 @@ async fn demo_item(
     .fetch_one(&mut **tx)
     .await?;
     for (n, request) in requests.iter().enumerate() {
-        let result = StepResult {
-            attempt: AttemptRef {
-                id: attempt,
-                step: n as i64 + 1,
-            },
-            finished: finished && n + 1 == requests.len(),
-            replayed: false,
-        };
+        let result = StoredStep::new(attempt, n as i64 + 1, finished && n + 1 == requests.len());
         sqlx::query("INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(attempt)
             .bind(n as i64)

@@ -108,18 +108,36 @@ impl From<&str> for Value {
 }
 
 /// Conditions joined with `AND`, with the values they bind, numbered from
-/// `$1` in the order they were added.
-#[derive(Default, Debug)]
+/// `$1` (or from [`Where::starting_at`]) in the order they were added.
+#[derive(Debug)]
 pub struct Where {
+    /// The number of the first placeholder.
+    start: usize,
     conds: Vec<String>,
     binds: Vec<Value>,
 }
 
+impl Default for Where {
+    fn default() -> Self {
+        Where::starting_at(1)
+    }
+}
+
 impl Where {
+    /// A builder that numbers from `$start` (for conditions appended after
+    /// a statement's `start - 1` fixed placeholders).
+    pub fn starting_at(start: usize) -> Where {
+        Where {
+            start,
+            conds: Vec::new(),
+            binds: Vec::new(),
+        }
+    }
+
     /// Adds a condition; `{}` in it stands for the next placeholder.
     pub fn push(&mut self, cond: &str, value: impl Into<Value>) {
+        let n = self.next();
         self.binds.push(value.into());
-        let n = self.binds.len();
         self.conds.push(cond.replace("{}", &format!("${n}")));
     }
 
@@ -172,7 +190,11 @@ impl Where {
 
     /// The number of the next placeholder.
     pub fn next(&self) -> usize {
-        self.binds.len() + 1
+        self.start + self.binds.len()
+    }
+
+    pub fn conds(&self) -> &[String] {
+        &self.conds
     }
 
     pub fn binds(&self) -> &[Value] {
@@ -182,50 +204,10 @@ impl Where {
     /// Appends `other`'s conditions and values; `other` must have been
     /// numbered from [`Where::next`] of `self`.
     pub fn extend(&mut self, other: Where) {
+        debug_assert_eq!(other.start, self.next(), "numbered from the wrong place");
         self.conds.extend(other.conds);
         self.binds.extend(other.binds);
     }
-
-    /// A builder that numbers from `$start` (for conditions appended after
-    /// a statement's fixed placeholders).
-    pub fn starting_at(start: usize) -> WhereFrom {
-        WhereFrom {
-            start,
-            inner: Where::default(),
-        }
-    }
-}
-
-/// A [`Where`] whose placeholders start after `start - 1` fixed ones.
-#[derive(Debug)]
-pub struct WhereFrom {
-    start: usize,
-    inner: Where,
-}
-
-impl WhereFrom {
-    pub fn push(&mut self, cond: &str, value: impl Into<Value>) {
-        self.inner.binds.push(value.into());
-        let n = self.start + self.inner.binds.len() - 1;
-        self.inner.conds.push(cond.replace("{}", &format!("${n}")));
-    }
-
-    pub fn raw(&mut self, cond: impl Into<String>) {
-        self.inner.raw(cond);
-    }
-
-    pub fn conds(&self) -> &[String] {
-        &self.inner.conds
-    }
-
-    pub fn binds(&self) -> &[Value] {
-        &self.inner.binds
-    }
-}
-
-/// `q` with `values` bound in order.
-pub fn bind_all<Q: BindValues>(q: Q, values: &[Value]) -> Q {
-    q.bind_values(values)
 }
 
 /// Statements that take bound values: `query`, `query_as`, `query_scalar`.

@@ -42,17 +42,31 @@ pub struct TestApp {
     url: String,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
-    _one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
+    _turn: Turn,
 }
 
-/// One app per test binary at a time. In production each server is its own
-/// process; with two Leptos servers rendering in one process, about one run
-/// in eight had a page response stall (never reproduced with one server,
-/// even under 8-way concurrent load: see tests/page_stability.rs).
-fn one_app_at_a_time() -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    static LOCK: OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
-    LOCK.get_or_init(|| std::sync::Arc::new(tokio::sync::Mutex::new(())))
+/// Tests of one binary run in parallel, each with its own server and
+/// database. A test whose assertions measure time, or that drives a limit
+/// shared by the whole process (the export and check semaphores), asks for
+/// the process to itself with [`TestApp::spawn_alone`]: it waits until the
+/// other apps are gone and keeps new ones out until it is done.
+///
+/// (Two servers in one process used to stall about one run in eight: each
+/// server generated the route list, which sets Leptos' process-wide
+/// "suppress resource loads" flag, and a page another server rendered at
+/// that moment waited forever. `server::http::routes` now generates the
+/// list once per process.)
+fn apps() -> std::sync::Arc<tokio::sync::RwLock<()>> {
+    static LOCK: OnceLock<std::sync::Arc<tokio::sync::RwLock<()>>> = OnceLock::new();
+    LOCK.get_or_init(|| std::sync::Arc::new(tokio::sync::RwLock::new(())))
         .clone()
+}
+
+/// Holds a share of the process, or all of it.
+#[allow(dead_code)]
+enum Turn {
+    Shared(tokio::sync::OwnedRwLockReadGuard<()>),
+    Alone(tokio::sync::OwnedRwLockWriteGuard<()>),
 }
 
 fn random_suffix() -> String {
@@ -76,7 +90,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let guard = one_app_at_a_time().lock_owned().await;
+        let turn = Turn::Shared(apps().read_owned().await);
+        Self::start(backend, tweak, turn).await
+    }
+
+    /// An app with the process to itself (see [`apps`]).
+    #[allow(dead_code)]
+    pub async fn spawn_alone(backend: Backend) -> TestApp {
+        Self::spawn_alone_with(backend, |_| {}).await
+    }
+
+    #[allow(dead_code)]
+    pub async fn spawn_alone_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let turn = Turn::Alone(apps().write_owned().await);
+        Self::start(backend, tweak, turn).await
+    }
+
+    async fn start(backend: Backend, tweak: impl FnOnce(&mut Config), turn: Turn) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_database) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/test.db", dir.path().display()), None),
@@ -119,7 +149,7 @@ impl TestApp {
             url,
             server,
             _dir: dir,
-            _one_at_a_time: guard,
+            _turn: turn,
         }
     }
 

@@ -88,7 +88,8 @@ pub async fn import_folder(db: &Db, dir: &std::path::Path) -> Result<Vec<FileRep
         };
         let src = crate::content::source::Source::from_bytes(path.clone(), &bytes);
         if src.unreadable() {
-            let mut r = crate::content::FileReport::new(&src, "unknown");
+            let mut r =
+                crate::content::FileReport::new(&src, crate::domain::course::FileKind::Unknown);
             r.diagnostics = src.diagnostics.clone();
             problems.push(r);
             continue;

@@ -6,6 +6,7 @@ use super::map::MapView;
 use super::AuthorFlash;
 use crate::api::authoring::*;
 use crate::components::{encode, escape_html, loading, ErrorNotice};
+use crate::domain::course::FileKind;
 use crate::domain::time::format_datetime;
 use crate::pages::content::item_body_view;
 use leptos::prelude::*;
@@ -153,10 +154,10 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
         (None, Some(r)) => format!("Published revision {r}; no draft. Saving starts a draft."),
         (None, None) => String::new(),
     };
-    let is_scenario = data.check.kind == "scenario";
-    let is_item = matches!(data.check.kind.as_str(), "scenario" | "quiz");
-    let withdrawable = matches!(data.check.kind.as_str(), "lesson" | "scenario" | "quiz");
-    let is_course = data.check.kind == "course";
+    let is_scenario = data.check.kind == FileKind::Scenario;
+    let is_item = matches!(data.check.kind, FileKind::Scenario | FileKind::Quiz);
+    let withdrawable = data.check.kind.item().is_some();
+    let is_course = data.check.kind == FileKind::Course;
     let arrange = format!(
         "/author/course?folder={}",
         encode(path.split('/').next().unwrap_or(""))

@@ -61,8 +61,8 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                                                         <a href=edit_href(&e.path)>{e.title.clone()}</a>
                                                         <br /><span class="hint">{e.path.clone()}</span>
                                                     </td>
-                                                    <td>{e.kind.clone()}</td>
-                                                    <td><span class=format!("status-tag status-{}", e.status.split(',').next().unwrap_or("draft"))>{e.status.clone()}</span></td>
+                                                    <td>{e.kind.as_str()}</td>
+                                                    <td><span class=e.status.css()>{e.status.label()}</span></td>
                                                     <td>{e.revision.map(|r| r.to_string()).unwrap_or_else(|| "–".into())}</td>
                                                     <td>{e.version.map(|v| format!("version {v}")).unwrap_or_else(|| "–".into())}</td>
                                                     <td class={if e.errors > 0 { "bad" } else { "" }}>{problems}</td>

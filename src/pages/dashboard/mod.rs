@@ -8,8 +8,9 @@ mod overview;
 mod person;
 mod team;
 
-use crate::api::dashboard::{Choice, Counts, DashFilter, TeamCompetencies, STATUSES};
+use crate::api::dashboard::{Choice, Counts, DashFilter, TeamCompetencies};
 use crate::components::charts::{tenths, GroupedBars, StatusBar};
+use crate::domain::completion::CourseStatus;
 pub use assignments::AssignmentsPage;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -213,8 +214,8 @@ fn FilterFields(
             <label for="f-status">"Status"</label>
             <select id="f-status" name="status">
                 <option value="">"Any status"</option>
-                {STATUSES.into_iter().map(|(k, l)| view! {
-                    <option value=k selected=f.status.as_deref() == Some(k)>{l}</option>
+                {CourseStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=f.status.as_deref() == Some(s.as_str())>{s.label()}</option>
                 }).collect_view()}
             </select>
         </div>

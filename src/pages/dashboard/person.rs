@@ -1,8 +1,9 @@
 //! One person: their courses and scenario paths.
 
 use super::team::cell_class;
-use crate::api::dashboard::{dashboard_person, status_label};
+use crate::api::dashboard::dashboard_person;
 use crate::components::{loading, ErrorNotice};
+use crate::domain::completion::AttemptStatus;
 use crate::domain::course::ItemKind;
 use crate::domain::time::{format_date, format_datetime};
 use leptos::prelude::*;
@@ -60,7 +61,7 @@ pub fn PersonDashboardPage() -> impl IntoView {
                                             {p.courses.into_iter().map(|c| view! {
                                                 <tr>
                                                     <th scope="row">{c.course.name.clone()}{(!c.assigned).then_some(" (not assigned)")}</th>
-                                                    <td><span class=cell_class(&c.state)>{status_label(&c.state.status)}{c.state.overdue.then_some(", overdue")}</span></td>
+                                                    <td><span class=cell_class(&c.state)>{c.state.status.label()}{c.state.overdue.then_some(", overdue")}</span></td>
                                                     <td>{c.state.due_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
                                                     <td>{c.started_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
                                                     <td>{c.state.completed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
@@ -88,7 +89,7 @@ pub fn PersonDashboardPage() -> impl IntoView {
                                         {if a.kind == ItemKind::Quiz { "Quiz" } else { "Role-play" }}
                                         {format!(" · started {}", format_datetime(a.started_at))}
                                         {a.finished_at.map(|t| format!(" · finished {}", format_datetime(t)))}
-                                        {match a.status.as_str() { "active" => " · in progress", "abandoned" => " · set aside for a newer attempt", _ => "" }}
+                                        {match a.status { AttemptStatus::Active => " · in progress", AttemptStatus::Abandoned => " · set aside for a newer attempt", AttemptStatus::Finished => "" }}
                                     </p>
                                     <p>
                                         {a.outcome.map(|o| format!("Ending: {}. ", sentence(o.label())))}

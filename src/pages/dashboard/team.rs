@@ -1,16 +1,17 @@
 //! One team: its people by course.
 
 use super::{with_query, CompetencyChart, FilterFields, NudgeForm, NudgedNotice, Summary};
-use crate::api::dashboard::{dashboard_team, status_label, DashFilter};
+use crate::api::dashboard::{dashboard_team, DashFilter};
 use crate::components::charts::ChartPatterns;
 use crate::components::{loading, ErrorNotice, Flash};
+use crate::domain::completion::CourseStatus;
 use crate::domain::time::format_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub(super) fn cell_text(c: &crate::api::dashboard::PersonCourse) -> String {
-    let mut s = status_label(&c.status).to_owned();
+    let mut s = c.status.label().to_owned();
     if c.overdue {
         s.push_str(", overdue");
     }
@@ -27,10 +28,10 @@ pub(super) fn cell_class(c: &crate::api::dashboard::PersonCourse) -> &'static st
     if c.overdue {
         "status status-overdue"
     } else {
-        match c.status.as_str() {
-            "completed" => "status status-done",
-            "in_progress" => "status status-progress",
-            _ => "status status-new",
+        match c.status {
+            CourseStatus::Completed => "status status-done",
+            CourseStatus::InProgress => "status status-progress",
+            CourseStatus::NotStarted | CourseStatus::Overdue => "status status-new",
         }
     }
 }

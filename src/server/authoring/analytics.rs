@@ -76,7 +76,7 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
     let mut out = Analytics {
         path: path.to_string(),
         title: item.title.clone(),
-        kind: item.kind().as_str().to_string(),
+        kind: item.kind(),
         attempts: 0,
         finished: 0,
         endings: Vec::new(),

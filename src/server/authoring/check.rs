@@ -9,7 +9,7 @@ use crate::api::content::ItemPreview;
 use crate::api::AppError;
 use crate::content::source::{Severity, Source, MAX_FILE_BYTES};
 use crate::content::{self, markdown, TreeFile};
-use crate::domain::course::ItemBody;
+use crate::domain::course::{FileKind, ItemBody};
 use crate::server::sql::internal;
 use crate::server::AppState;
 use std::collections::BTreeMap;
@@ -67,7 +67,7 @@ pub(super) async fn check_bytes(
     let path_owned = path.to_string();
     let kind = file_kind(name);
     let folder = folder.to_string();
-    let counts = if kind == "item" && learner_counts {
+    let counts = if kind == FileKind::Unknown && learner_counts {
         scenario_counts(state, path).await?
     } else {
         Counts::default()
@@ -97,7 +97,7 @@ pub(super) fn too_large(len: usize) -> AppError {
 pub(super) fn evaluate(
     folder: &str,
     path: &str,
-    kind: &str,
+    kind: FileKind,
     tree: &BTreeMap<String, Vec<u8>>,
     org: &crate::domain::organisation::Organisation,
     counts: &Counts,
@@ -111,7 +111,7 @@ pub(super) fn evaluate(
         }),
         None => Err({
             let src = Source::new(course_md.clone(), "");
-            let mut r = content::FileReport::new(&src, "course");
+            let mut r = content::FileReport::new(&src, FileKind::Course);
             r.diagnostics.push(content::source::Diagnostic {
                 file: course_md.clone(),
                 line: 1,
@@ -152,7 +152,7 @@ pub(super) fn evaluate(
                 .collect()
         })
         .unwrap_or_default();
-    if kind == "item" && tree.get(&course_md).is_none() {
+    if kind == FileKind::Unknown && tree.get(&course_md).is_none() {
         diagnostics.push(DiagnosticView {
             line: 1,
             col: 1,
@@ -164,13 +164,13 @@ pub(super) fn evaluate(
     let bytes = tree.get(path).cloned().unwrap_or_default();
     let mut result = CheckResult {
         diagnostics,
-        kind: kind.to_string(),
+        kind,
         preview: None,
         course: None,
         map: None,
     };
     match kind {
-        "course" => {
+        FileKind::Course => {
             let mut src = Source::from_bytes(path.to_string(), &bytes);
             if let Some(h) = crate::content::parse::parse_course(&mut src) {
                 result.course = Some(CoursePreview {
@@ -183,10 +183,10 @@ pub(super) fn evaluate(
                 });
             }
         }
-        "item" => {
+        FileKind::Unknown => {
             let competencies = course.as_ref().map(|c| c.competencies.clone());
             let parsed = content::parse_item(path.to_string(), &bytes, competencies.as_deref());
-            result.kind = parsed.report.kind.to_string();
+            result.kind = parsed.report.kind;
             if let (Some(h), Some(body)) = (parsed.header, parsed.body) {
                 let lesson_html = match &body {
                     ItemBody::Lesson(l) => Some(match &l.markdown {

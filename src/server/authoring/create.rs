@@ -19,22 +19,40 @@ pub(super) fn slug(s: &str) -> String {
     out.trim_matches('-').chars().take(60).collect()
 }
 
+/// The starting text of a new file of `kind`, from `templates/*.md` with
+/// `{id}` and `{title}` filled in.
 pub(super) fn template(kind: &str, id: &str, title: &str) -> Option<String> {
-    Some(match kind {
-        "course" => format!(
-            "---\nid: {id}\nkind: course\ntitle: {title}\nsummary: One sentence on what learners will be able to do.\nminutes: 30\ncompetencies: [empathy, ownership, honesty]\nrequired: all\n---\n\n# {title}\n\nWhat this course is about, and what completing it takes.\n"
-        ),
-        "lesson" => format!(
-            "---\nid: {id}\nkind: lesson\ntitle: {title}\nminutes: 5\n---\n\n# {title}\n\nWrite the lesson here.\n"
-        ),
-        "scenario" => format!(
-            "---\nid: {id}\nkind: scenario\ntitle: {title}\npersona: Sam Carter\nsituation: A customer whose order is late.\nmood: frustrated\nchannel: phone\ncompetencies: [empathy]\nscoring: choices\n---\n\nA short introduction for the learner.\n\n## The call {{#start}}\n\n**Sam:** My order was meant to arrive on Friday. Where is it?\n\n- [I'm sorry it hasn't arrived. Let me look it up now.](#resolved)\n  > You acknowledged the problem and took ownership.\n  Effects: empathy +2\n- [Deliveries are often late at the moment.](#lost)\n  > This explains nothing and sounds like an excuse.\n  Effects: empathy -1\n\n## Sorted {{#resolved}}\n\n**Sam:** Thanks, that's all I wanted.\n\nEnding: resolved\n\n## Lost {{#lost}}\n\n**Sam:** I'll take my business elsewhere.\n\nEnding: lost\n"
-        ),
-        "quiz" => format!(
-            "---\nid: {id}\nkind: quiz\ntitle: {title}\npass: 75\n---\n\nA short introduction.\n\n## What does a customer remember most? {{#q1}}\n\n- [x] Whether someone listened\n  > Right: feeling heard stays with people.\n- [ ] The exact wording of the policy\n  > Few customers remember the policy itself.\n"
-        ),
+    let text = match kind {
+        "course" => include_str!("templates/course.md"),
+        "lesson" => include_str!("templates/lesson.md"),
+        "scenario" => include_str!("templates/scenario.md"),
+        "quiz" => include_str!("templates/quiz.md"),
         _ => return None,
-    })
+    };
+    Some(fill(text, id, title))
+}
+
+/// Replaces `{id}` and `{title}` in one pass, so a title that itself
+/// contains `{id}` stays as typed.
+fn fill(text: &str, id: &str, title: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4 * title.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("{id}") {
+            out.push_str(id);
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{title}") {
+            out.push_str(title);
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Starts a new file as a draft. Answers its path.

@@ -102,14 +102,7 @@ pub(super) fn dos_time(at: i64) -> (u16, u16) {
     (date, time)
 }
 
+/// The zip format's checksum (CRC-32, IEEE).
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xedb8_8320 & mask);
-        }
-    }
-    !crc
+    crc32fast::hash(data)
 }

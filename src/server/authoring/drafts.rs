@@ -315,7 +315,7 @@ pub(super) async fn write_revision(
 /// item the course names as required, and for a course's last item.
 pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppError> {
     let (folder, name) = check_path(path)?;
-    if file_kind(name) == "course" {
+    if file_kind(name) == crate::domain::course::FileKind::Course {
         return Err(AppError::Invalid(
             "A course's course.md cannot be withdrawn here: withdrawing a whole course is not available in the browser. Withdraw its items one by one, or remove the folder from content/."
                 .into(),
@@ -327,7 +327,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
         ))
     })?;
     let title = quick_title(&file.source).unwrap_or_else(|| name.to_string());
-    if file_kind(name) == "item" {
+    if crate::content::is_item_name(name) {
         if let Some(id) = quick_value(&file.source, "id") {
             let course = published(state, &format!("{folder}/course.md")).await?;
             let required = course
@@ -346,7 +346,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
             let others = served
                 .iter()
                 .filter_map(|(p,)| p.strip_prefix(&prefix))
-                .filter(|n| file_kind(n) == "item" && format!("{prefix}{n}") != path)
+                .filter(|n| crate::content::is_item_name(n) && format!("{prefix}{n}") != path)
                 .count();
             if others == 0 && course.is_some() {
                 return Err(AppError::Conflict(format!(

@@ -6,6 +6,7 @@ use crate::api::authoring::*;
 use crate::api::AppError;
 use crate::content::front_matter::{quick_title, quick_value};
 use crate::content::{self};
+use crate::domain::course::{FileKind, ItemKind};
 use crate::server::AppState;
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,13 +49,11 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
             LibraryEntry {
                 path: f.path.clone(),
                 folder: folder.to_string(),
-                kind: report
-                    .map(|r| r.kind.to_string())
-                    .unwrap_or_else(|| file_kind(name).to_string()),
+                kind: report.map_or_else(|| file_kind(name), |r| r.kind),
                 title: report
                     .and_then(|r| r.title.clone())
                     .unwrap_or_else(|| name.to_string()),
-                status: "published".into(),
+                status: FileStatus::Published,
                 revision: Some(f.revision),
                 version: item
                     .and_then(|(c, i)| catalog.version(&c, &i))
@@ -71,7 +70,7 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
         let editor = d.updated_by.and_then(|id| who.get(&id).cloned());
         match entries.get_mut(&d.path) {
             Some(e) => {
-                e.status = "published, draft pending".into();
+                e.status = FileStatus::DraftPending;
                 e.editor = editor;
                 e.edited_at = d.updated_at;
             }
@@ -85,9 +84,9 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
                         kind: kind_of(&d.source, name),
                         title,
                         status: if withdrawn.iter().any(|(p,)| p == &d.path) {
-                            "withdrawn".into()
+                            FileStatus::Withdrawn
                         } else {
-                            "draft".into()
+                            FileStatus::Draft
                         },
                         revision: None,
                         version: None,
@@ -102,7 +101,7 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
     }
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
     for e in entries.values() {
-        if e.kind == "course" {
+        if e.kind == FileKind::Course {
             folders.insert(e.folder.clone(), e.title.clone());
         } else {
             folders
@@ -116,6 +115,9 @@ pub async fn library(state: &AppState) -> Result<LibraryData, AppError> {
     })
 }
 
-pub(super) fn kind_of(source: &str, name: &str) -> String {
-    quick_value(source, "kind").unwrap_or_else(|| file_kind(name).to_string())
+/// A draft's kind, from its front matter when it names one.
+pub(super) fn kind_of(source: &str, name: &str) -> FileKind {
+    quick_value(source, "kind")
+        .and_then(|k| ItemKind::parse(&k))
+        .map_or_else(|| file_kind(name), FileKind::from)
 }

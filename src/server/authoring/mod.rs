@@ -25,6 +25,7 @@ mod tests;
 use super::AppState;
 use crate::api::AppError;
 use crate::content::{self};
+use crate::domain::course::FileKind;
 pub use analytics::analytics;
 pub use check::check;
 pub use create::{create, import};
@@ -58,13 +59,15 @@ pub fn check_path(path: &str) -> Result<(&str, &str), AppError> {
     Ok((folder, name))
 }
 
-pub(super) fn file_kind(name: &str) -> &'static str {
+/// What a file holds, by its name alone. An item file is
+/// [`FileKind::Unknown`] until its front matter is read.
+pub(super) fn file_kind(name: &str) -> FileKind {
     if name.eq_ignore_ascii_case("course.md") {
-        "course"
+        FileKind::Course
     } else if content::is_item_name(name) {
-        "item"
+        FileKind::Unknown
     } else {
-        "notes"
+        FileKind::Notes
     }
 }
 

@@ -6,6 +6,7 @@ use super::library::kind_of;
 use super::map::scenario_map;
 use crate::content::front_matter::quick_title;
 use crate::content::markdown;
+use crate::domain::course::FileKind;
 use crate::domain::course::ItemBody;
 use crate::domain::scenario::Outcome;
 
@@ -99,6 +100,34 @@ fn diff_marks_added_and_removed_lines() {
 fn front_matter_is_read_loosely_for_drafts() {
     let src = "---\nid: x\nkind: quiz\ntitle: \"A quiz\"\n---\n";
     assert_eq!(quick_title(src).as_deref(), Some("A quiz"));
-    assert_eq!(kind_of(src, "01-x.md"), "quiz");
-    assert_eq!(kind_of("no front matter", "course.md"), "course");
+    assert_eq!(kind_of(src, "01-x.md"), FileKind::Quiz);
+    assert_eq!(kind_of("no front matter", "course.md"), FileKind::Course);
+}
+
+#[test]
+fn every_template_is_a_clean_file_of_its_kind() {
+    use super::create::template;
+    let course = template("course", "late-parcels", "Late parcels").expect("course");
+    assert!(course.contains("id: late-parcels\n") && course.contains("# Late parcels\n"));
+    let competencies = ["empathy".to_string(), "ownership".into(), "honesty".into()];
+    for kind in ["lesson", "scenario", "quiz"] {
+        let text = template(kind, "the-call", "The call").expect(kind);
+        let parsed = crate::content::parse_item(
+            format!("late-parcels/01-{kind}.md"),
+            text.as_bytes(),
+            Some(&competencies),
+        );
+        assert_eq!(parsed.report.kind.as_str(), kind);
+        assert_eq!(
+            parsed.report.errors(),
+            0,
+            "{kind}: {:?}",
+            parsed.report.diagnostics
+        );
+        assert!(text.contains("id: the-call\n"), "{kind}");
+    }
+    assert!(template("notes", "x", "y").is_none());
+    // A title that contains a placeholder stays as typed.
+    let odd = template("lesson", "x", "About {id} and {title}").expect("lesson");
+    assert!(odd.contains("title: About {id} and {title}\n"), "{odd}");
 }

@@ -9,7 +9,7 @@ use crate::api::AppError;
 use crate::domain::time::format_date;
 use crate::server::accounts;
 use crate::server::now;
-use crate::server::sql::{bind_all, Where};
+use crate::server::sql::{BindValues, Where};
 use crate::server::AppState;
 use sqlx::FromRow;
 
@@ -212,9 +212,8 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
         // The same placeholders serve both lists.
         c.in_any_list(&["a.team_id", "u.team_id"], ids);
     }
-    let rows: Vec<AssignmentDbRow> = bind_all(
-        sqlx::query_as(&format!(
-            "SELECT a.id, a.course_id, a.team_id, a.user_id, t.name AS team_name, u.name AS user_name,
+    let rows: Vec<AssignmentDbRow> = sqlx::query_as(&format!(
+        "SELECT a.id, a.course_id, a.team_id, a.user_id, t.name AS team_name, u.name AS user_name,
                     a.due_at, a.renew_months, b.name AS assigned_by, a.created_at
                FROM assignments a
                LEFT JOIN teams t ON t.id = a.team_id
@@ -222,23 +221,20 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
                LEFT JOIN users b ON b.id = a.assigned_by
               WHERE {}
               ORDER BY a.id DESC LIMIT {MAX_ASSIGNMENT_ROWS}",
-            c.sql()
-        )),
-        c.binds(),
-    )
+        c.sql()
+    ))
+    .bind_values(c.binds())
     .fetch_all(&db.pool)
     .await?;
     let mut sc = Where::default();
     if let Scope::Teams(ids) = scope {
         sc.in_list("id", ids);
     }
-    let teams: Vec<(i64, String)> = bind_all(
-        sqlx::query_as(&format!(
-            "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAM_LIST_MAX}",
-            sc.sql()
-        )),
-        sc.binds(),
-    )
+    let teams: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAM_LIST_MAX}",
+        sc.sql()
+    ))
+    .bind_values(sc.binds())
     .fetch_all(&db.pool)
     .await?;
     let ids: Vec<String> = titles.keys().cloned().collect();

@@ -7,11 +7,12 @@ use super::pairs::{pairs_sql, EFFECTIVE_DUE};
 use super::Scope;
 use crate::api::dashboard::*;
 use crate::api::AppError;
+use crate::domain::completion::{AttemptStatus, CourseStatus};
 use crate::domain::course::ItemKind;
 use crate::domain::scenario::Outcome;
 use crate::server::db::Db;
 use crate::server::now;
-use crate::server::sql::{bind_all, Value, Where};
+use crate::server::sql::{internal, BindValues, Value, Where};
 use crate::server::AppState;
 use sqlx::FromRow;
 use std::collections::HashMap;
@@ -32,24 +33,24 @@ pub(super) fn person_course(
     now: i64,
 ) -> PersonCourse {
     let status = if completed_at.is_some() {
-        "completed"
+        CourseStatus::Completed
     } else if started {
-        "in_progress"
+        CourseStatus::InProgress
     } else {
-        "not_started"
+        CourseStatus::NotStarted
     };
     PersonCourse {
-        status: status.into(),
+        status,
         overdue: completed_at.is_none() && due > 0 && due < now,
         due_at: (due > 0).then_some(due),
         completed_at,
     }
 }
 
-pub(super) fn cell_matches(c: &PersonCourse, status: Option<&str>) -> bool {
+pub(super) fn cell_matches(c: &PersonCourse, status: Option<CourseStatus>) -> bool {
     match status {
         None => true,
-        Some("overdue") => c.overdue,
+        Some(CourseStatus::Overdue) => c.overdue,
         Some(s) => c.status == s,
     }
 }
@@ -58,10 +59,10 @@ pub(super) fn counts_of(cells: &[&PersonCourse]) -> Counts {
     let mut c = Counts::default();
     for p in cells {
         c.assigned += 1;
-        match p.status.as_str() {
-            "completed" => c.completed += 1,
-            "in_progress" => c.in_progress += 1,
-            _ => c.not_started += 1,
+        match p.status {
+            CourseStatus::Completed => c.completed += 1,
+            CourseStatus::InProgress => c.in_progress += 1,
+            CourseStatus::NotStarted | CourseStatus::Overdue => c.not_started += 1,
         }
         if p.overdue {
             c.overdue += 1;
@@ -101,14 +102,12 @@ pub async fn team_report(
     if let Some(c) = &f.course {
         pc.push("a.course_id = {}", Value::Text(c.clone()));
     }
-    let rows: Vec<PairRow> = bind_all(
-        sqlx::query_as(&format!(
+    let rows: Vec<PairRow> = sqlx::query_as(&format!(
             "SELECT p.user_id, p.course_id, {EFFECTIVE_DUE} AS due, e.started_at, e.completed_at
                FROM ({}) p LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id",
             pairs_sql(&pc.sql())
-        )),
-        pc.binds(),
-    )
+        ))
+.bind_values(pc.binds())
     .fetch_all(&db.pool)
     .await?;
     let members: Vec<(i64, String, String)> = sqlx::query_as(
@@ -357,6 +356,8 @@ pub async fn person_report(
             .and_then(|c| c.items.iter().find(|i| i.id == a.item_id))
             .map(|i| i.title.clone())
             .unwrap_or_else(|| a.item_id.clone());
+        let kind = ItemKind::parse(&a.kind)
+            .ok_or_else(|| internal("an attempt has an unknown item kind"))?;
         reports.push(AttemptReport {
             id: a.id,
             course: titles
@@ -364,8 +365,9 @@ pub async fn person_report(
                 .cloned()
                 .unwrap_or_else(|| a.course_id.clone()),
             item: item_title,
-            kind: ItemKind::parse(&a.kind).unwrap_or(ItemKind::Scenario),
-            status: a.status.clone(),
+            kind,
+            status: AttemptStatus::parse(&a.status)
+                .ok_or_else(|| internal("an attempt has an unknown status"))?,
             started_at: a.started_at,
             finished_at: a.finished_at,
             outcome: a.outcome.as_deref().and_then(Outcome::parse),
@@ -376,7 +378,7 @@ pub async fn person_report(
                 .filter(|s| s.0 == a.id)
                 .map(|s| (s.1.clone(), s.2))
                 .collect(),
-            path: if a.kind == "scenario" {
+            path: if kind == ItemKind::Scenario {
                 scenario_path(state, a).await
             } else {
                 Vec::new()

@@ -10,7 +10,7 @@ use crate::api::AppError;
 use crate::domain::time::format_date;
 use crate::server::db::Db;
 use crate::server::now;
-use crate::server::sql::{bind_all, internal, Value};
+use crate::server::sql::{internal, BindValues, Value};
 use crate::server::AppState;
 use sqlx::FromRow;
 use std::collections::BTreeMap;
@@ -136,7 +136,7 @@ pub async fn export_csv(
         // A few exports read the database at a time, each for the query's
         // own time; the others wait here without holding a connection.
         let _turn = EXPORT_READS.acquire().await.map_err(internal)?;
-        let q = bind_all(sqlx::query_as::<_, ExportRow>(&export.sql), &export.binds);
+        let q = sqlx::query_as::<_, ExportRow>(&export.sql).bind_values(&export.binds);
         let mut rows = q.fetch(&db.pool);
         let stamp = |t: Option<i64>| t.map(format_datetime_iso).unwrap_or_default();
         loop {
@@ -174,7 +174,7 @@ pub async fn export_csv(
                     .unwrap_or(&row.course_id),
             );
             buf.push(',');
-            buf.push_str(&pc.status);
+            buf.push_str(pc.status.as_str());
             buf.push(',');
             buf.push_str(if pc.overdue { "yes" } else { "no" });
             buf.push(',');

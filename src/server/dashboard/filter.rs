@@ -5,15 +5,16 @@ use super::pairs::EFFECTIVE_DUE;
 use super::{Scope, DAY};
 use crate::api::dashboard::*;
 use crate::api::AppError;
+use crate::domain::completion::CourseStatus;
 use crate::domain::time::{format_date, parse_date};
-use crate::server::sql::{like_contains, Value, Where, WhereFrom};
+use crate::server::sql::{like_contains, Value, Where};
 use crate::server::AppState;
 use std::collections::BTreeMap;
 
 pub(super) struct Filter {
     pub(super) team: Option<i64>,
     pub(super) course: Option<String>,
-    pub(super) status: Option<&'static str>,
+    pub(super) status: Option<CourseStatus>,
     pub(super) from: Option<i64>,
     pub(super) to: Option<i64>,
     pub(super) q: Option<String>,
@@ -86,10 +87,7 @@ pub(super) fn parse_filter(
     let status = match raw.status.as_deref() {
         None => None,
         Some(s) => Some(
-            STATUSES
-                .iter()
-                .find(|(k, _)| *k == s)
-                .map(|(k, _)| *k)
+            CourseStatus::parse(s)
                 .ok_or_else(|| AppError::Invalid("Choose a status from the list.".into()))?,
         ),
     };
@@ -136,7 +134,7 @@ pub(super) fn echo(f: &Filter, raw: &DashFilter) -> DashFilter {
     DashFilter {
         team: f.team.map(|t| t.to_string()),
         course: f.course.clone(),
-        status: f.status.map(str::to_owned),
+        status: f.status.map(|s| s.as_str().to_owned()),
         from: f.from.map(format_date),
         to: f.to.map(format_date),
         q: raw.q.clone(),
@@ -197,7 +195,7 @@ pub(super) fn pair_conds(scope: &Scope, f: &Filter) -> Where {
 
 /// Conditions on a pair joined with its enrolment (`p`, `e`): due range
 /// and status.
-pub(super) fn pair_status_conds(f: &Filter, start: usize, now: i64) -> WhereFrom {
+pub(super) fn pair_status_conds(f: &Filter, start: usize, now: i64) -> Where {
     let mut w = Where::starting_at(start);
     if let Some(from) = f.from {
         w.push(&format!("{EFFECTIVE_DUE} >= {{}}"), from);
@@ -209,14 +207,14 @@ pub(super) fn pair_status_conds(f: &Filter, start: usize, now: i64) -> WhereFrom
         );
     }
     match f.status {
-        Some("not_started") => w.raw("e.user_id IS NULL"),
-        Some("in_progress") => w.raw("e.user_id IS NOT NULL AND e.completed_at IS NULL"),
-        Some("completed") => w.raw("e.completed_at IS NOT NULL"),
-        Some("overdue") => w.push(
+        Some(CourseStatus::NotStarted) => w.raw("e.user_id IS NULL"),
+        Some(CourseStatus::InProgress) => w.raw("e.user_id IS NOT NULL AND e.completed_at IS NULL"),
+        Some(CourseStatus::Completed) => w.raw("e.completed_at IS NOT NULL"),
+        Some(CourseStatus::Overdue) => w.push(
             &format!("e.completed_at IS NULL AND {EFFECTIVE_DUE} > 0 AND {EFFECTIVE_DUE} < {{}}"),
             now,
         ),
-        _ => {}
+        None => {}
     }
     w
 }

@@ -6,10 +6,11 @@ use super::pairs::{pairs_sql, EFFECTIVE_DUE};
 use super::{Scope, NUDGE_GAP};
 use crate::api::dashboard::*;
 use crate::api::AppError;
+use crate::domain::completion::CourseStatus;
 use crate::domain::time::format_date;
 use crate::server::accounts;
 use crate::server::now;
-use crate::server::sql::bind_all;
+use crate::server::sql::BindValues;
 use crate::server::AppState;
 
 pub async fn nudge(
@@ -21,7 +22,7 @@ pub async fn nudge(
     let db = &state.db;
     let titles = course_titles(state).await?;
     let mut f = parse_filter(scope, &titles, raw)?;
-    f.status = Some("overdue");
+    f.status = Some(CourseStatus::Overdue);
     let t = now();
     let pc = pair_conds(scope, &f);
     let sc = pair_status_conds(&f, pc.next(), t);
@@ -40,7 +41,8 @@ pub async fn nudge(
         pairs_sql(&pc.sql()),
         status.join(" AND ")
     );
-    let targets: Vec<(i64, String, i64, i64)> = bind_all(sqlx::query_as(&sql), &binds)
+    let targets: Vec<(i64, String, i64, i64)> = sqlx::query_as(&sql)
+        .bind_values(&binds)
         .bind(t - NUDGE_GAP)
         .fetch_all(&db.pool)
         .await?;

@@ -7,7 +7,7 @@ use crate::api::dashboard::*;
 use crate::api::AppError;
 use crate::server::db::Db;
 use crate::server::now;
-use crate::server::sql::{bind_all, like_contains, Value, Where};
+use crate::server::sql::{like_contains, BindValues, Value, Where};
 use crate::server::AppState;
 use sqlx::FromRow;
 
@@ -57,7 +57,8 @@ pub(super) async fn stat_rows(
         conds.sql(),
         if group_team { "team_id, " } else { "" }
     );
-    Ok(bind_all(sqlx::query_as::<_, StatRow>(&sql), conds.binds())
+    Ok(sqlx::query_as::<_, StatRow>(&sql)
+        .bind_values(conds.binds())
         .bind(now)
         .fetch_all(&db.pool)
         .await?)
@@ -75,7 +76,8 @@ pub(super) async fn competency_rows(
         team = if group_team { "team_id" } else { "0" },
         group = if group_team { "team_id, " } else { "" },
     );
-    Ok(bind_all(sqlx::query_as(&sql), conds.binds())
+    Ok(sqlx::query_as(&sql)
+        .bind_values(conds.binds())
         .fetch_all(&db.pool)
         .await?)
 }
@@ -117,22 +119,19 @@ pub async fn overview(
             Value::Text(like_contains(q)),
         );
     }
-    let (teams_total,): (i64,) = bind_all(
-        sqlx::query_as(&format!("SELECT COUNT(*) FROM teams WHERE {}", tc.sql())),
-        tc.binds(),
-    )
-    .fetch_one(&db.pool)
-    .await?;
+    let (teams_total,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) FROM teams WHERE {}", tc.sql()))
+            .bind_values(tc.binds())
+            .fetch_one(&db.pool)
+            .await?;
     let pages = ((teams_total + TEAMS_PER_PAGE - 1) / TEAMS_PER_PAGE).max(1);
     let page = f.page.min(pages);
-    let page_teams: Vec<(i64, String)> = bind_all(
-        sqlx::query_as(&format!(
+    let page_teams: Vec<(i64, String)> = sqlx::query_as(&format!(
             "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAMS_PER_PAGE} OFFSET {}",
             tc.sql(),
             (page - 1) * TEAMS_PER_PAGE
-        )),
-        tc.binds(),
-    )
+        ))
+.bind_values(tc.binds())
     .fetch_all(&db.pool)
     .await?;
 
@@ -141,14 +140,12 @@ pub async fn overview(
     if let Scope::Teams(ids) = scope {
         sc.in_list("id", ids);
     }
-    let teams: Vec<(i64, String)> = bind_all(
-        sqlx::query_as(&format!(
-            "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {}",
-            sc.sql(),
-            TEAM_LIST_MAX + 1
-        )),
-        sc.binds(),
-    )
+    let teams: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {}",
+        sc.sql(),
+        TEAM_LIST_MAX + 1
+    ))
+    .bind_values(sc.binds())
     .fetch_all(&db.pool)
     .await?;
     let teams: Vec<Choice> = if teams.len() as i64 > TEAM_LIST_MAX {
@@ -216,13 +213,11 @@ pub async fn overview(
     let this_week = week_of(t);
     let mut wc = stats_conds(scope, &f, false);
     wc.push("week >= {}", Value::Int(this_week - TREND_WEEKS + 1));
-    let weeks: Vec<(i64, i64)> = bind_all(
-        sqlx::query_as(&format!(
+    let weeks: Vec<(i64, i64)> = sqlx::query_as(&format!(
             "SELECT week, CAST(SUM(completed) AS BIGINT) FROM team_course_weekly WHERE {} GROUP BY week",
             wc.sql()
-        )),
-        wc.binds(),
-    )
+        ))
+.bind_values(wc.binds())
     .fetch_all(&db.pool)
     .await?;
     let trend = (this_week - TREND_WEEKS + 1..=this_week)

@@ -38,8 +38,19 @@ pub const MAX_AUTHORING_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The longest any request may take before the server answers 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The page routes, generated once per process.
+///
+/// Generating them renders the app once with Leptos' *process-wide*
+/// `SuppressResourceLoad` flag set: while it is set, every resource that
+/// starts loading anywhere in the process waits forever. A second server
+/// built in the same process (the tests start many) would therefore stall
+/// pages another server was rendering at that moment. Generated once,
+/// before the first server answers anything, the flag is never set while a
+/// page renders. `tests/page_stability.rs` checks this.
 pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
-    generate_route_list(App)
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 pub fn router(state: AppState) -> Router {

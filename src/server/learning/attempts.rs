@@ -4,6 +4,7 @@
 //! [`save_step`], in one transaction guarded by the step number.
 
 use super::progress::{complete_course_if_done, set_item_state, touch_enrolment_tx};
+use super::stored::StoredStep;
 use super::{
     find_course, find_item, item_state, kind_str, AttemptRow, ScenarioAction, ATTEMPT_COLS,
 };
@@ -12,7 +13,7 @@ use crate::api::learn::*;
 use crate::api::AppError;
 use crate::content::store::Catalog;
 use crate::domain::completion::ItemState;
-use crate::domain::course::{Course, Item, ItemBody};
+use crate::domain::course::{Course, Item, ItemBody, ItemKind};
 use crate::domain::play::{PlayError, ScenarioState};
 use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
 use crate::server::db::Db;
@@ -226,9 +227,8 @@ pub(super) async fn check_step(
     .await?;
     match saved {
         Some((r, result)) if r == request => {
-            let mut res: StepResult = decode(&result)?;
-            res.replayed = true;
-            Ok(Some(res))
+            let stored: StoredStep = decode(&result)?;
+            Ok(Some(stored.to_wire(true)))
         }
         _ if attempt.status == "abandoned" => Err(AppError::Conflict(
             "This attempt was replaced by a newer one. The page now shows where you are.".into(),
@@ -265,14 +265,7 @@ pub(super) async fn save_step(
     new_state: String,
     finish: Option<Finish>,
 ) -> Result<StepResult, AppError> {
-    let result = StepResult {
-        attempt: AttemptRef {
-            id: attempt.id,
-            step: step + 1,
-        },
-        finished: finish.is_some(),
-        replayed: false,
-    };
+    let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
     let t = now();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
@@ -282,7 +275,7 @@ pub(super) async fn save_step(
     .bind(attempt.id)
     .bind(step)
     .bind(request)
-    .bind(encode(&result)?)
+    .bind(encode(&stored)?)
     .bind(t)
     .execute(&mut *tx)
     .await;
@@ -357,7 +350,7 @@ pub(super) async fn save_step(
         }
     }
     tx.commit().await?;
-    Ok(result)
+    Ok(stored.to_wire(false))
 }
 
 pub(super) fn play_error(e: PlayError) -> AppError {
@@ -385,6 +378,51 @@ pub(super) async fn attempt_content(
         .await
 }
 
+/// A step that is not a replay: the learner's own attempt and the content
+/// version it was started on.
+struct StepContext {
+    attempt: AttemptRow,
+    catalog: Arc<Catalog>,
+    item: Arc<Item>,
+}
+
+impl StepContext {
+    fn course(&self) -> Result<&Course, AppError> {
+        find_course(&self.catalog, &self.attempt.course_id)
+    }
+}
+
+/// The common start of every step: the caller's own attempt at an item of
+/// `kind`, and the step number checked. `Err(Ok(result))`: a replay of a
+/// step already saved, answered as it was then.
+async fn begin_step(
+    state: &AppState,
+    user: &SessionUser,
+    attempt_id: i64,
+    step: i64,
+    kind: ItemKind,
+    request: &str,
+) -> Result<Result<StepContext, StepResult>, AppError> {
+    let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
+    if attempt.kind != kind.as_str() {
+        return Err(AppError::Invalid(match kind {
+            ItemKind::Quiz => "This attempt is not a quiz.".into(),
+            _ => "This attempt is not a scenario.".into(),
+        }));
+    }
+    if let Some(replay) = check_step(&state.db, &attempt, step, request).await? {
+        return Ok(Err(replay));
+    }
+    let catalog = state.content.get();
+    find_course(&catalog, &attempt.course_id)?;
+    let item = attempt_content(state, &catalog, &attempt).await?;
+    Ok(Ok(StepContext {
+        attempt,
+        catalog,
+        item,
+    }))
+}
+
 pub async fn scenario_step(
     state: &AppState,
     user: &SessionUser,
@@ -392,23 +430,17 @@ pub async fn scenario_step(
     step: i64,
     action: ScenarioAction,
 ) -> Result<StepResult, AppError> {
-    let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
-    if attempt.kind != "scenario" {
-        return Err(AppError::Invalid("This attempt is not a scenario.".into()));
-    }
     let request = action.request();
-    if let Some(replay) = check_step(&state.db, &attempt, step, &request).await? {
-        return Ok(replay);
-    }
-    let catalog = state.content.get();
-    let course = find_course(&catalog, &attempt.course_id)?;
-    let item = attempt_content(state, &catalog, &attempt).await?;
-    let ItemBody::Scenario(scenario) = &item.body else {
+    let cx = match begin_step(state, user, attempt_id, step, ItemKind::Scenario, &request).await? {
+        Ok(cx) => cx,
+        Err(replay) => return Ok(replay),
+    };
+    let ItemBody::Scenario(scenario) = &cx.item.body else {
         return Err(internal(
             "a scenario attempt points at an item that is not a scenario",
         ));
     };
-    let mut play: ScenarioState = decode(&attempt.state)?;
+    let mut play: ScenarioState = decode(&cx.attempt.state)?;
     match action {
         ScenarioAction::Choose(i) => {
             play.choose(scenario, i).map_err(play_error)?;
@@ -429,8 +461,8 @@ pub async fn scenario_step(
     save_step(
         state,
         user,
-        course,
-        &attempt,
+        cx.course()?,
+        &cx.attempt,
         step,
         &request,
         encode(&play)?,
@@ -447,10 +479,6 @@ pub async fn quiz_step(
     question: &str,
     picked: &[usize],
 ) -> Result<StepResult, AppError> {
-    let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
-    if attempt.kind != "quiz" {
-        return Err(AppError::Invalid("This attempt is not a quiz.".into()));
-    }
     let mut sorted = picked.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
@@ -462,17 +490,16 @@ pub async fn quiz_step(
             .collect::<Vec<_>>()
             .join(",")
     );
-    if let Some(replay) = check_step(&state.db, &attempt, step, &request).await? {
-        return Ok(replay);
-    }
-    let catalog = state.content.get();
-    let course = find_course(&catalog, &attempt.course_id)?;
-    let item = attempt_content(state, &catalog, &attempt).await?;
-    let ItemBody::Quiz(quiz) = &item.body else {
+    let cx = match begin_step(state, user, attempt_id, step, ItemKind::Quiz, &request).await? {
+        Ok(cx) => cx,
+        Err(replay) => return Ok(replay),
+    };
+    let ItemBody::Quiz(quiz) = &cx.item.body else {
         return Err(internal(
             "a quiz attempt points at an item that is not a quiz",
         ));
     };
+    let attempt = &cx.attempt;
     let mut play: QuizState = decode(&attempt.state)?;
     let index = quiz
         .questions
@@ -511,8 +538,8 @@ pub async fn quiz_step(
     save_step(
         state,
         user,
-        course,
-        &attempt,
+        cx.course()?,
+        attempt,
         step,
         &request,
         encode(&play)?,

@@ -14,6 +14,7 @@ mod certificates;
 mod progress;
 mod quiz;
 mod scenario;
+pub mod stored;
 #[cfg(test)]
 mod tests;
 mod views;
