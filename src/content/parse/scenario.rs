@@ -26,7 +26,63 @@ pub fn parse_scenario(
     mut fm: FrontMatter,
     course_competencies: Option<&[String]>,
 ) -> Option<Scenario> {
-    let persona_name = fm.text(src, "persona", "Dana Whitfield");
+    let header = read_header(src, &mut fm, course_competencies);
+    let text = src.text.clone();
+    let mut b = Builder::new(&header);
+    for block in &top_level(&text, fm.body_start) {
+        b.block(
+            src,
+            &text[block.range.clone()],
+            block.range.start,
+            &block.kind,
+        );
+    }
+    if b.scenes.is_empty() {
+        src.error_hint(
+            fm.body_start,
+            "the scenario has no scenes",
+            "each scene is a `##` heading with an id, e.g. `## The call comes in {#start}`",
+        );
+        return None;
+    }
+    b.check_conditions(src);
+    b.check_scenes(src);
+    let (graph, intro_html) = b.into_graph(src);
+    let score_ranges = graph.score_ranges();
+    Some(Scenario {
+        persona: Persona {
+            name: header.persona?,
+            situation: header.situation?,
+            mood: header.mood?,
+        },
+        channel: header.channel?,
+        competencies: header.competencies,
+        scoring: header.scoring?,
+        back: header.back,
+        intro_html,
+        graph,
+        score_ranges,
+    })
+}
+
+/// What the front matter says. `None`: a required value is missing or
+/// wrong (the error is already reported).
+struct Header {
+    persona: Option<String>,
+    situation: Option<String>,
+    mood: Option<String>,
+    channel: Option<Channel>,
+    scoring: Option<Scoring>,
+    back: bool,
+    competencies: Vec<String>,
+}
+
+fn read_header(
+    src: &mut Source,
+    fm: &mut FrontMatter,
+    course_competencies: Option<&[String]>,
+) -> Header {
+    let persona = fm.text(src, "persona", "Dana Whitfield");
     let situation = fm.text(
         src,
         "situation",
@@ -59,6 +115,40 @@ pub fn parse_scenario(
         None => Some(Scoring::Choices),
     };
     let back = fm.flag(src, "back").unwrap_or(false);
+    let competencies = read_competencies(src, fm, course_competencies);
+    fm.warn_unused(
+        src,
+        &[
+            "id",
+            "kind",
+            "title",
+            "minutes",
+            "persona",
+            "situation",
+            "mood",
+            "channel",
+            "competencies",
+            "scoring",
+            "back",
+        ],
+    );
+    Header {
+        persona: persona.map(|p| p.0),
+        situation: situation.map(|s| s.0),
+        mood: mood.map(|m| m.0),
+        channel,
+        scoring,
+        back,
+        competencies,
+    }
+}
+
+/// The scenario's competencies, each one the course trains.
+fn read_competencies(
+    src: &mut Source,
+    fm: &mut FrontMatter,
+    course_competencies: Option<&[String]>,
+) -> Vec<String> {
     let mut competencies: Vec<String> = Vec::new();
     match fm.list("competencies") {
         Some(list) if !list.is_empty() => {
@@ -85,79 +175,55 @@ pub fn parse_scenario(
             "add e.g. `competencies: [empathy, ownership]`",
         ),
     }
-    fm.warn_unused(
-        src,
-        &[
-            "id",
-            "kind",
-            "title",
-            "minutes",
-            "persona",
-            "situation",
-            "mood",
-            "channel",
-            "competencies",
-            "scoring",
-            "back",
-        ],
-    );
-    let text = src.text.clone();
-    let blocks = top_level(&text, fm.body_start);
-    let mut intro = String::new();
-    let mut scenes: Vec<Scene> = Vec::new();
-    let mut scene_at: Vec<usize> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut choice_ids: HashMap<String, usize> = HashMap::new();
-    let mut used_competencies: HashSet<String> = HashSet::new();
+    competencies
+}
 
-    for block in &blocks {
-        let slice = &text[block.range.clone()];
-        let at = block.range.start;
-        match &block.kind {
-            Kind::Heading { level: 1, .. } if scenes.is_empty() => {}
+/// The scenes as the body's blocks are read, top to bottom.
+struct Builder<'h> {
+    competencies: &'h [String],
+    scoring: Option<Scoring>,
+    intro: String,
+    scenes: Vec<Scene>,
+    /// Where each scene's heading starts, for messages.
+    scene_at: Vec<usize>,
+    /// Conditions, checked once every scene and choice id is known.
+    pending: Vec<Pending>,
+    choice_ids: HashMap<String, usize>,
+    used_competencies: HashSet<String>,
+}
+
+impl<'h> Builder<'h> {
+    fn new(header: &'h Header) -> Self {
+        Builder {
+            competencies: &header.competencies,
+            scoring: header.scoring,
+            intro: String::new(),
+            scenes: Vec::new(),
+            scene_at: Vec::new(),
+            pending: Vec::new(),
+            choice_ids: HashMap::new(),
+            used_competencies: HashSet::new(),
+        }
+    }
+
+    fn block(&mut self, src: &mut Source, slice: &str, at: usize, kind: &Kind) {
+        match kind {
+            Kind::Heading { level: 1, .. } if self.scenes.is_empty() => {}
             Kind::Heading {
                 level: 2,
                 id,
                 text: title,
                 ..
-            } => {
-                let id = match id {
-                    Some(id) if is_id(id) => id.clone(),
-                    Some(id) => {
-                        check_id(src, id, at, "scene");
-                        id.clone()
-                    }
-                    None => {
-                        src.error_hint(
-                            at,
-                            format!("scene `{}` has no id", title.trim()),
-                            &format!(
-                                "add an id after the title: `## {} {{#{}}}`",
-                                title.trim(),
-                                slug(title)
-                            ),
-                        );
-                        slug(title)
-                    }
-                };
-                let (line, _) = src.line_col(at);
-                scenes.push(Scene {
-                    id,
-                    title: title.trim().to_string(),
-                    line,
-                    ..Scene::default()
-                });
-                scene_at.push(at);
-            }
-            _ if scenes.is_empty() => {
-                if matches!(block.kind, Kind::List(_)) && is_choice_list(slice) {
+            } => self.scene(src, at, id.as_deref(), title),
+            _ if self.scenes.is_empty() => {
+                if matches!(kind, Kind::List(_)) && is_choice_list(slice) {
                     src.error_hint(
                         at,
                         "choices before the first scene",
                         "start a scene with a heading such as `## The call comes in {#start}`",
                     );
                 }
-                intro.push_str(&render(slice));
+                self.intro.push_str(&render(slice));
             }
             Kind::Heading { level: 1, .. } => {
                 src.error_hint(
@@ -166,210 +232,239 @@ pub fn parse_scenario(
                     "scenes are `##` headings; use `###` inside a scene",
                 );
             }
-            Kind::Paragraph => {
-                let scene = scenes.len() - 1;
-                let trimmed = slice.trim();
-                if let Some(rest) = strip_label(trimmed, "ending:") {
-                    let rest_at = at
-                        + (trimmed.len() - rest.len())
-                        + (slice.len() - slice.trim_start().len());
-                    if scenes[scene].ending.is_some() {
-                        src.error(at, "a scene has at most one `Ending:` line");
-                    }
-                    scenes[scene].ending = parse_ending(src, rest, rest_at, scoring);
-                    if scenes[scene].ending.is_none() {
-                        // Keep it an ending so the graph checks do not pile
-                        // follow-up errors on the one already reported.
-                        scenes[scene].ending = Some(Ending {
-                            outcome: Outcome::Lost,
-                            score: 0,
-                        });
-                    }
-                    continue;
-                }
-                let (condition, rest, _) = leading_condition(src, trimmed, at);
-                if let Some(c) = &condition {
-                    pending.push(Pending {
-                        condition: c.clone(),
-                        at,
-                    });
-                }
-                let (speaker, said) = speaker_line(rest);
-                scenes[scene].blocks.push(SceneBlock {
-                    speaker,
-                    html: render(said),
-                    condition,
-                });
-            }
+            Kind::Paragraph => self.paragraph(src, slice, at),
             Kind::List(items) if is_choice_list(slice) => {
-                let scene = scenes.len() - 1;
                 for range in items {
-                    let parts = split_item(src, range.clone());
-                    let link = match parse_link(&parts.head) {
-                        Ok(l) => l,
-                        Err((off, msg)) => {
-                            src.error_hint(
-                                parts.head_at + off,
-                                msg,
-                                "write a choice as `- [What you say](#scene-id)`",
-                            );
-                            continue;
-                        }
-                    };
-                    let target_at = parts.head_at + link.target_at;
-                    if link.target.is_empty() {
-                        src.error(target_at, "the choice links to `#` with no scene id");
-                    }
-                    let id = match link.title {
-                        Some(t) if check_id(src, t, parts.head_at + link.target_at, "choice") => {
-                            if let Some(first) = choice_ids.insert(t.to_string(), target_at) {
-                                let (l, _) = src.line_col(first);
-                                src.error(
-                                    target_at,
-                                    format!("choice id `{t}` is used twice (first on line {l})"),
-                                );
-                            }
-                            Some(t.to_string())
-                        }
-                        _ => None,
-                    };
-                    let (condition, _) =
-                        trailing_condition(src, link.rest, parts.head_at + link.rest_at);
-                    if let Some(c) = &condition {
-                        pending.push(Pending {
-                            condition: c.clone(),
-                            at: parts.head_at + link.rest_at,
-                        });
-                    }
-                    let effects = match &parts.effects {
-                        Some((e, e_at)) => parse_effects(src, e, *e_at, &competencies),
-                        None => BTreeMap::new(),
-                    };
-                    used_competencies.extend(effects.keys().cloned());
-                    if parts.feedback.is_empty() {
-                        src.warning_hint(
-                            parts.head_at,
-                            format!(
-                                "the choice `{}` has no feedback",
-                                shorten(&plain_text(link.text))
-                            ),
-                            "add a line `> …` under the choice saying what it did for the customer",
-                        );
-                    }
-                    let (line, col) = src.line_col(target_at);
-                    scenes[scene].choices.push(Choice {
-                        text: plain_text(link.text),
-                        target: link.target.to_string(),
-                        effects,
-                        line,
-                        col,
-                        id,
-                        condition,
-                        feedback_html: render(&parts.feedback),
-                    });
+                    self.choice(src, range.clone());
                 }
             }
-            _ => {
-                let scene = scenes.len() - 1;
-                scenes[scene].blocks.push(SceneBlock {
-                    speaker: None,
-                    html: render(slice),
-                    condition: None,
-                });
-            }
+            _ => self.current().blocks.push(SceneBlock {
+                speaker: None,
+                html: render(slice),
+                condition: None,
+            }),
         }
     }
 
-    if scenes.is_empty() {
-        src.error_hint(
-            fm.body_start,
-            "the scenario has no scenes",
-            "each scene is a `##` heading with an id, e.g. `## The call comes in {#start}`",
-        );
-        return None;
+    /// The scene being read; there is one (blocks before the first scene
+    /// are the introduction).
+    fn current(&mut self) -> &mut Scene {
+        let last = self.scenes.len() - 1;
+        &mut self.scenes[last]
     }
 
-    // Conditions may name anything in the file, so they are checked last.
-    let scene_ids: HashSet<&str> = scenes.iter().map(|s| s.id.as_str()).collect();
-    for p in &pending {
-        for r in p.condition.references() {
-            let problem = match r {
-                Reference::Competency(c) if !competencies.iter().any(|k| k == c) => Some(format!(
-                    "the condition names `{c}`, which is not a competency of this scenario"
-                )),
-                Reference::Scene(s) if !scene_ids.contains(s) => Some(format!(
-                    "the condition names scene `{s}`, which does not exist"
-                )),
-                Reference::Choice(c) if !choice_ids.contains_key(c) => Some(format!(
-                    "the condition names choice `{c}`, but no choice has that id"
-                )),
-                _ => None,
-            };
-            if let Some(msg) = problem {
+    fn scene(&mut self, src: &mut Source, at: usize, id: Option<&str>, title: &str) {
+        let id = match id {
+            Some(id) if is_id(id) => id.to_string(),
+            Some(id) => {
+                check_id(src, id, at, "scene");
+                id.to_string()
+            }
+            None => {
                 src.error_hint(
-                    p.at,
-                    msg,
-                    "give a choice an id in its link: `[text](#scene \"choice-id\")`",
-                );
-            }
-        }
-    }
-
-    for (scene, &at) in scenes.iter().zip(&scene_at) {
-        if !scene.choices.is_empty() && scene.choices.iter().all(|c| c.condition.is_some()) {
-            src.warning_hint(
-                at,
-                format!("every choice in scene `{}` has a condition; when none holds the learner is stuck", scene.id),
-                "leave at least one choice without a condition",
-            );
-        }
-        if let Some(e) = &scene.ending {
-            if scoring != Some(Scoring::Ending) && e.score != 0 {
-                src.warning(
                     at,
-                    format!(
-                        "scene `{}` gives a score, but this scenario is scored by choices",
-                        scene.id
+                    format!("scene `{}` has no id", title.trim()),
+                    &format!(
+                        "add an id after the title: `## {} {{#{}}}`",
+                        title.trim(),
+                        slug(title)
                     ),
                 );
+                slug(title)
+            }
+        };
+        let (line, _) = src.line_col(at);
+        self.scenes.push(Scene {
+            id,
+            title: title.trim().to_string(),
+            line,
+            ..Scene::default()
+        });
+        self.scene_at.push(at);
+    }
+
+    /// A line someone says, narration, or the scene's `Ending:`.
+    fn paragraph(&mut self, src: &mut Source, slice: &str, at: usize) {
+        let trimmed = slice.trim();
+        if let Some(rest) = strip_label(trimmed, "ending:") {
+            let rest_at =
+                at + (trimmed.len() - rest.len()) + (slice.len() - slice.trim_start().len());
+            if self.current().ending.is_some() {
+                src.error(at, "a scene has at most one `Ending:` line");
+            }
+            let ending = parse_ending(src, rest, rest_at, self.scoring);
+            // A broken ending stays an ending, so that the graph checks do
+            // not pile follow-up errors on the one already reported.
+            self.current().ending = Some(ending.unwrap_or(Ending {
+                outcome: Outcome::Lost,
+                score: 0,
+            }));
+            return;
+        }
+        let (condition, rest, _) = leading_condition(src, trimmed, at);
+        if let Some(c) = &condition {
+            self.pending.push(Pending {
+                condition: c.clone(),
+                at,
+            });
+        }
+        let (speaker, said) = speaker_line(rest);
+        self.current().blocks.push(SceneBlock {
+            speaker,
+            html: render(said),
+            condition,
+        });
+    }
+
+    /// One item of a choice list: `- [What you say](#target "id") if …`,
+    /// its feedback and its effects.
+    fn choice(&mut self, src: &mut Source, range: std::ops::Range<usize>) {
+        let parts = split_item(src, range);
+        let link = match parse_link(&parts.head) {
+            Ok(l) => l,
+            Err((off, msg)) => {
+                src.error_hint(
+                    parts.head_at + off,
+                    msg,
+                    "write a choice as `- [What you say](#scene-id)`",
+                );
+                return;
+            }
+        };
+        let target_at = parts.head_at + link.target_at;
+        if link.target.is_empty() {
+            src.error(target_at, "the choice links to `#` with no scene id");
+        }
+        let id = match link.title {
+            Some(t) if check_id(src, t, target_at, "choice") => {
+                if let Some(first) = self.choice_ids.insert(t.to_string(), target_at) {
+                    let (l, _) = src.line_col(first);
+                    src.error(
+                        target_at,
+                        format!("choice id `{t}` is used twice (first on line {l})"),
+                    );
+                }
+                Some(t.to_string())
+            }
+            _ => None,
+        };
+        let (condition, _) = trailing_condition(src, link.rest, parts.head_at + link.rest_at);
+        if let Some(c) = &condition {
+            self.pending.push(Pending {
+                condition: c.clone(),
+                at: parts.head_at + link.rest_at,
+            });
+        }
+        let effects = match &parts.effects {
+            Some((e, e_at)) => parse_effects(src, e, *e_at, self.competencies),
+            None => BTreeMap::new(),
+        };
+        self.used_competencies.extend(effects.keys().cloned());
+        if parts.feedback.is_empty() {
+            src.warning_hint(
+                parts.head_at,
+                format!(
+                    "the choice `{}` has no feedback",
+                    shorten(&plain_text(link.text))
+                ),
+                "add a line `> …` under the choice saying what it did for the customer",
+            );
+        }
+        let (line, col) = src.line_col(target_at);
+        let choice = Choice {
+            text: plain_text(link.text),
+            target: link.target.to_string(),
+            effects,
+            line,
+            col,
+            id,
+            condition,
+            feedback_html: render(&parts.feedback),
+        };
+        self.current().choices.push(choice);
+    }
+
+    /// Conditions may name anything in the file, so they are checked last.
+    fn check_conditions(&self, src: &mut Source) {
+        let scene_ids: HashSet<&str> = self.scenes.iter().map(|s| s.id.as_str()).collect();
+        for p in &self.pending {
+            for r in p.condition.references() {
+                let problem = match r {
+                    Reference::Competency(c) if !self.competencies.iter().any(|k| k == c) => {
+                        Some(format!(
+                            "the condition names `{c}`, which is not a competency of this scenario"
+                        ))
+                    }
+                    Reference::Scene(s) if !scene_ids.contains(s) => Some(format!(
+                        "the condition names scene `{s}`, which does not exist"
+                    )),
+                    Reference::Choice(c) if !self.choice_ids.contains_key(c) => Some(format!(
+                        "the condition names choice `{c}`, but no choice has that id"
+                    )),
+                    _ => None,
+                };
+                if let Some(msg) = problem {
+                    src.error_hint(
+                        p.at,
+                        msg,
+                        "give a choice an id in its link: `[text](#scene \"choice-id\")`",
+                    );
+                }
             }
         }
     }
-    for c in &competencies {
-        if !used_competencies.contains(c) && scoring == Some(Scoring::Choices) {
-            src.warning_hint(
-                0,
-                format!("no choice changes competency `{c}`"),
-                "add effects such as `Effects: {c} +1`, or remove it from `competencies`",
-            );
+
+    /// Scenes where a learner would be stuck, scores that would not count,
+    /// competencies nothing changes.
+    fn check_scenes(&self, src: &mut Source) {
+        for (scene, &at) in self.scenes.iter().zip(&self.scene_at) {
+            if !scene.choices.is_empty() && scene.choices.iter().all(|c| c.condition.is_some()) {
+                src.warning_hint(
+                    at,
+                    format!("every choice in scene `{}` has a condition; when none holds the learner is stuck", scene.id),
+                    "leave at least one choice without a condition",
+                );
+            }
+            if let Some(e) = &scene.ending {
+                if self.scoring != Some(Scoring::Ending) && e.score != 0 {
+                    src.warning(
+                        at,
+                        format!(
+                            "scene `{}` gives a score, but this scenario is scored by choices",
+                            scene.id
+                        ),
+                    );
+                }
+            }
+        }
+        for c in self.competencies {
+            if !self.used_competencies.contains(c) && self.scoring == Some(Scoring::Choices) {
+                src.warning_hint(
+                    0,
+                    format!("no choice changes competency `{c}`"),
+                    "add effects such as `Effects: {c} +1`, or remove it from `competencies`",
+                );
+            }
         }
     }
 
-    let graph = ScenarioGraph { scenes };
-    for issue in graph.issues() {
-        let off = src.line_start(issue.line);
-        let at = if issue.col > 1 {
-            src.advance_chars(off, issue.col - 1)
-        } else {
-            off
+    /// The scenes as a graph, with the graph's own checks reported
+    /// (reachability, dead ends, loops), and the introduction.
+    fn into_graph(self, src: &mut Source) -> (ScenarioGraph, String) {
+        let graph = ScenarioGraph {
+            scenes: self.scenes,
         };
-        src.error(at, issue.message);
+        for issue in graph.issues() {
+            let off = src.line_start(issue.line);
+            let at = if issue.col > 1 {
+                src.advance_chars(off, issue.col - 1)
+            } else {
+                off
+            };
+            src.error(at, issue.message);
+        }
+        (graph, self.intro)
     }
-    let score_ranges = graph.score_ranges();
-    Some(Scenario {
-        persona: Persona {
-            name: persona_name?.0,
-            situation: situation?.0,
-            mood: mood?.0,
-        },
-        channel: channel?,
-        competencies,
-        scoring: scoring?,
-        back,
-        intro_html: intro,
-        graph,
-        score_ranges,
-    })
 }
 
 pub(super) fn is_choice_list(slice: &str) -> bool {

@@ -1,8 +1,10 @@
 //! The editor page: a plain form that saves and publishes without
 //! JavaScript; with it, a live check and preview as you type.
 
-use super::backup;
+use super::backup::UnsavedText;
+use super::live_check::live_check;
 use super::map::MapView;
+use super::problems::{jump_to_line, Problems};
 use super::AuthorFlash;
 use crate::api::authoring::*;
 use crate::components::{encode, escape_html, loading, ErrorNotice};
@@ -43,22 +45,6 @@ pub fn AuthorEditPage() -> impl IntoView {
     }
 }
 
-/// Moves the text cursor of the editor to the start of `line` (1-based).
-pub(super) fn jump_to_line(area: &NodeRef<leptos::html::Textarea>, line: usize) {
-    if let Some(el) = area.get_untracked() {
-        let text = el.value();
-        let offset: usize = text
-            .split_inclusive('\n')
-            .take(line.saturating_sub(1))
-            .map(|l| l.encode_utf16().count())
-            .sum();
-        let _ = el.focus();
-        let _ = el.set_selection_range(offset as u32, offset as u32);
-        let line_height = 20.0;
-        el.set_scroll_top(((line.saturating_sub(5)) as f64 * line_height) as i32);
-    }
-}
-
 #[component]
 pub(super) fn Editor(data: EditorData) -> impl IntoView {
     let query = use_query_map();
@@ -67,76 +53,14 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
     let live: RwSignal<Option<CheckResult>> = RwSignal::new(None);
     let status = RwSignal::new(String::new());
     let area = NodeRef::<leptos::html::Textarea>::new();
-    let generation = StoredValue::new(0u64);
-    let timer: StoredValue<Option<leptos::prelude::TimeoutHandle>> = StoredValue::new(None);
-    let path_for_input = path.clone();
     let backup_key = format!("rapport-editor:{path}");
-    let key_for_input = backup_key.clone();
-    let on_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        // A copy in this browser, so nothing typed is lost if a save cannot
-        // reach the server.
-        backup::store(&key_for_input, &text);
-        let path = path_for_input.clone();
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        if let Some(t) = timer.get_value() {
-            t.clear();
-        }
-        status.set("Checking…".into());
-        let handle = set_timeout_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    let result = author_check(path, text).await;
-                    if generation.get_value() != mine {
-                        return;
-                    }
-                    match result {
-                        Ok(r) => {
-                            live.set(Some(r));
-                            status.set("Preview up to date (not saved yet).".into());
-                        }
-                        Err(crate::api::AppError::Invalid(msg)) => status.set(msg),
-                        Err(_) => status.set(
-                            "The server could not be reached, so the preview is paused. Your text is safe here; keep typing, or save when the connection is back."
-                                .into(),
-                        ),
-                    }
-                });
-            },
-            std::time::Duration::from_millis(400),
-        );
-        timer.set_value(handle.ok());
-    };
+    let on_input = live_check(path.clone(), backup_key.clone(), live, status);
     // A link from the scenario map (`?line=N`) puts the cursor there.
     Effect::new(move |_| {
         if let Some(line) = query.with(|q| q.get("line").and_then(|l| l.parse::<usize>().ok())) {
             jump_to_line(&area, line);
         }
     });
-    // Text typed here earlier that the server does not have (a save that
-    // never arrived): offer it back. Once the server has it, forget it.
-    let unsaved: RwSignal<Option<String>> = RwSignal::new(None);
-    let server_text = StoredValue::new(data.text.clone());
-    let key_for_mount = backup_key.clone();
-    Effect::new(move |_| match backup::load(&key_for_mount) {
-        Some(t) if t != server_text.get_value() => unsaved.set(Some(t)),
-        Some(_) => backup::clear(&key_for_mount),
-        None => {}
-    });
-    let key = StoredValue::new(backup_key);
-    let restore = move |_| {
-        if let (Some(text), Some(el)) = (unsaved.get_untracked(), area.get_untracked()) {
-            el.set_value(&text);
-            backup::store(&key.get_value(), &text);
-            unsaved.set(None);
-            status.set("Your unsaved text is back in the editor. Save it to keep it.".into());
-        }
-    };
-    let forget = move |_| {
-        backup::clear(&key.get_value());
-        unsaved.set(None);
-    };
     let check = move || live.get().unwrap_or_else(|| initial.get_value());
     let published = data.published;
     let has_draft = data.draft.is_some();
@@ -182,7 +106,6 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
             </section>
         }
     });
-    let diagnostics_area = area;
     view! {
         <div class="page-heading">
             <h1>{format!("Edit {}", data.path)}</h1>
@@ -196,15 +119,7 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
             </p>
         </div>
         {conflict}
-        {move || unsaved.get().map(|_| view! {
-            <div class="flash flash-error" role="alert">
-                <p>"This browser has text for this file that was never saved (perhaps the server could not be reached)."</p>
-                <p class="actions-row">
-                    <button type="button" class="button primary" on:click=restore>"Put my unsaved text back"</button>
-                    <button type="button" class="button" on:click=forget>"Discard it"</button>
-                </p>
-            </div>
-        })}
+        <UnsavedText key=backup_key server_text=data.text.clone() area status />
         <div class="editor-layout">
             <section class="editor-pane" aria-labelledby="source-title">
                 <h2 id="source-title">"Source"</h2>
@@ -237,35 +152,7 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
                         </form>
                     </details>
                 })}
-                <section aria-labelledby="problems-title">
-                    <h2 id="problems-title">"Problems"</h2>
-                    {move || {
-                        let c = check();
-                        if c.diagnostics.is_empty() {
-                            view! { <p class="ok-text">"No errors or warnings."</p> }.into_any()
-                        } else {
-                            let errors = c.errors();
-                            view! {
-                                <p>{format!("{errors} errors, {} warnings. Errors must be fixed before publishing.", c.diagnostics.len() - errors)}</p>
-                                <ul class="problems">
-                                    {c.diagnostics.into_iter().map(|d| {
-                                        let kind = if d.error { "error" } else { "warning" };
-                                        let line = d.line;
-                                        view! {
-                                            <li class=format!("problem problem-{kind}")>
-                                                <a href="#source" on:click=move |ev| { ev.prevent_default(); jump_to_line(&diagnostics_area, line); }>
-                                                    {format!("Line {}, column {}", d.line, d.col)}
-                                                </a>
-                                                " "<strong>{kind}</strong>": "{d.message.clone()}
-                                                {d.hint.clone().map(|h| view! { <br /><span class="hint">{format!("Hint: {h}")}</span> })}
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }
-                    }}
-                </section>
+                <Problems check=Signal::derive(check) area />
             </section>
             <section class="preview-pane" aria-labelledby="preview-title">
                 <h2 id="preview-title">"Preview: what learners will see"</h2>

@@ -9,8 +9,10 @@ mod course;
 mod editor;
 mod history;
 mod library;
+mod live_check;
 mod map;
 mod playtest;
+mod problems;
 
 use crate::components::encode;
 pub use analytics::AuthorAnalyticsPage;
