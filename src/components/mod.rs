@@ -205,3 +205,29 @@ pub fn PageHeading(title: String, #[prop(optional, into)] lead: Option<String>) 
 pub fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
 }
+
+/// One `<select>` of a filter form, with its label. The first option
+/// (`any`, value "") means no filter; `selected` is the value in the URL.
+#[component]
+pub fn FilterSelect(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    any: &'static str,
+    /// (value, label)
+    options: Vec<(String, String)>,
+    selected: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">{any}</option>
+                {options.into_iter().map(|(value, text)| {
+                    let chosen = selected.as_deref() == Some(value.as_str());
+                    view! { <option value=value selected=chosen>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}

@@ -240,6 +240,21 @@ pub fn is_id(s: &str) -> bool {
     crate::domain::condition::is_name(s)
 }
 
+/// `s` in lower-case ASCII words joined by `-`: "The late parcel!" →
+/// "the-late-parcel". Anything else between words becomes one `-`.
+pub fn kebab(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.truncate(out.trim_end_matches('-').len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

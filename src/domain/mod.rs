@@ -8,6 +8,7 @@ pub mod course;
 pub mod organisation;
 pub mod play;
 pub mod quiz_play;
+pub mod rng;
 pub mod roles;
 pub mod scenario;
 pub mod time;

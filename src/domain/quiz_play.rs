@@ -5,6 +5,7 @@
 //! the same questions in the same order on every device and after a restart.
 
 use super::course::Quiz;
+use super::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,35 +50,10 @@ impl std::fmt::Display for QuizError {
     }
 }
 
-/// A small, fast, well-mixed generator (SplitMix64): plenty for shuffling
-/// questions, and reproducible from the stored seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
-}
-
 impl QuizState {
     /// Draws and orders the questions of a new attempt.
     pub fn start(quiz: &Quiz, seed: u64) -> QuizState {
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64::new(seed);
         let mut bank: Vec<usize> = (0..quiz.questions.len()).collect();
         let n = quiz.questions_per_attempt();
         if n < bank.len() {

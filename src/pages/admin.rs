@@ -4,7 +4,7 @@ use crate::api::admin::{
     get_team, get_user, list_teams, list_users, TeamSummary, UserFilter, UserSummary,
 };
 use crate::api::AppError;
-use crate::components::{loading, ErrorNotice, Flash};
+use crate::components::{loading, ErrorNotice, FilterSelect, Flash};
 use crate::domain::time::format_datetime;
 use crate::domain::{Role, Roles};
 use leptos::prelude::*;
@@ -130,32 +130,15 @@ pub fn UsersPage() -> impl IntoView {
                                 <label for="f-q">"Name or email"</label>
                                 <input id="f-q" name="q" type="search" value=f.q.clone().unwrap_or_default() />
                             </div>
-                            <div class="field">
-                                <label for="f-team">"Team"</label>
-                                <select id="f-team" name="team">
-                                    <option value="">"All teams"</option>
-                                    {teams.iter().map(|t| view! {
-                                        <option value=t.id.to_string() selected=f.team.as_deref() == Some(t.id.to_string().as_str())>{t.name.clone()}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="f-role">"Role"</label>
-                                <select id="f-role" name="role">
-                                    <option value="">"Any role"</option>
-                                    {Role::ALL.into_iter().map(|r| view! {
-                                        <option value=r.as_str() selected=f.role.as_deref() == Some(r.as_str())>{r.label()}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="f-status">"Status"</label>
-                                <select id="f-status" name="status">
-                                    {[("", "Any status"), ("active", "Active"), ("invited", "Invited"), ("disabled", "Disabled")].into_iter().map(|(v, l)| view! {
-                                        <option value=v selected=f.status.as_deref().unwrap_or("") == v>{l}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <FilterSelect id="f-team" name="team" label="Team" any="All teams"
+                                options=teams.iter().map(|t| (t.id.to_string(), t.name.clone())).collect()
+                                selected=f.team.clone() />
+                            <FilterSelect id="f-role" name="role" label="Role" any="Any role"
+                                options=Role::ALL.into_iter().map(|r| (r.as_str().to_owned(), r.label().to_owned())).collect()
+                                selected=f.role.clone() />
+                            <FilterSelect id="f-status" name="status" label="Status" any="Any status"
+                                options=[("active", "Active"), ("invited", "Invited"), ("disabled", "Disabled")].into_iter().map(|(v, l)| (v.to_owned(), l.to_owned())).collect()
+                                selected=f.status.clone() />
                             <button type="submit" class="button">"Filter"</button>
                         </form>
                         <p role="status">{format!("{} {} found.", list.total, if list.total == 1 { "person" } else { "people" })}</p>

@@ -11,6 +11,7 @@
 
 use super::db::{Backend, Db};
 use super::now;
+use crate::domain::rng::SplitMix64;
 use anyhow::{bail, Context};
 
 pub struct Options {
@@ -35,27 +36,6 @@ pub struct Generated {
 }
 
 pub const DOMAIN: &str = "scale.test";
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as u64) as i64
-    }
-}
 
 const FIRST: [&str; 24] = [
     "Ada", "Bea", "Carl", "Dana", "Emil", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Mo",
@@ -155,7 +135,7 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
     if exists.is_some() {
         bail!("this database already holds a generated organisation (@{DOMAIN}); use a new one");
     }
-    let mut rng = Rng(o.seed);
+    let mut rng = SplitMix64::new(o.seed);
     let mut g = Generated::default();
     let t0 = now();
     const DAY: i64 = 86_400;

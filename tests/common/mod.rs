@@ -235,6 +235,11 @@ impl TestApp {
     }
 
     pub async fn team(&self, name: &str) -> i64 {
+        // Like the app's own writes: on SQLite a transaction that reads and
+        // then writes must hold the write turn, or a write the server makes
+        // meanwhile (it starts background work at once) fails it with
+        // SQLITE_BUSY.
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await.expect("tx");
         let id = accounts::insert_team(&mut tx, &TeamName::parse(name).expect("name"))
             .await
@@ -245,6 +250,11 @@ impl TestApp {
 
     /// Creates a person with `PASSWORD` directly in the database.
     pub async fn user(&self, email: &str, roles: &[Role], team: Option<i64>) -> i64 {
+        // Like the app's own writes: on SQLite a transaction that reads and
+        // then writes must hold the write turn, or a write the server makes
+        // meanwhile (it starts background work at once) fails it with
+        // SQLITE_BUSY.
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await.expect("tx");
         let name = email
             .split('@')

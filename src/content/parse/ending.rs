@@ -57,16 +57,9 @@ pub(super) fn parse_ending(
     })
 }
 
+/// An id made from a title: its words, starting with a letter.
 pub fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
+    let out = crate::content::source::kebab(s);
     if out.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         out
     } else {

@@ -10,6 +10,7 @@ mod team;
 
 use crate::api::dashboard::{Choice, Counts, DashFilter, TeamCompetencies};
 use crate::components::charts::{tenths, GroupedBars, StatusBar};
+use crate::components::FilterSelect;
 use crate::domain::completion::CourseStatus;
 pub use assignments::AssignmentsPage;
 use leptos::prelude::*;
@@ -189,36 +190,17 @@ fn FilterFields(
                 </div>
             }.into_any()
         } else {
+            let options = teams.into_iter().map(|t| (t.id, t.name)).collect();
             view! {
-                <div class="field">
-                    <label for="f-team">"Team"</label>
-                    <select id="f-team" name="team">
-                        <option value="">"All my teams"</option>
-                        {teams.into_iter().map(|t| view! {
-                            <option value=t.id.clone() selected=f.team.as_deref() == Some(t.id.as_str())>{t.name}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <FilterSelect id="f-team" name="team" label="Team" any="All my teams" options selected=f.team.clone() />
             }.into_any()
         })}
-        <div class="field">
-            <label for="f-course">"Course"</label>
-            <select id="f-course" name="course">
-                <option value="">"All courses"</option>
-                {courses.into_iter().map(|c| view! {
-                    <option value=c.id.clone() selected=f.course.as_deref() == Some(c.id.as_str())>{c.name}</option>
-                }).collect_view()}
-            </select>
-        </div>
-        <div class="field">
-            <label for="f-status">"Status"</label>
-            <select id="f-status" name="status">
-                <option value="">"Any status"</option>
-                {CourseStatus::ALL.into_iter().map(|s| view! {
-                    <option value=s.as_str() selected=f.status.as_deref() == Some(s.as_str())>{s.label()}</option>
-                }).collect_view()}
-            </select>
-        </div>
+        <FilterSelect id="f-course" name="course" label="Course" any="All courses"
+            options=courses.into_iter().map(|c| (c.id, c.name)).collect()
+            selected=f.course.clone() />
+        <FilterSelect id="f-status" name="status" label="Status" any="Any status"
+            options=CourseStatus::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())).collect()
+            selected=f.status.clone() />
         <div class="field">
             <label for="f-from">"Due from"</label>
             <input id="f-from" name="from" type="date" value=f.from.clone().unwrap_or_default() />

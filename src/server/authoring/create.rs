@@ -7,15 +7,10 @@ use crate::content::front_matter::quick_title;
 use crate::server::sql::internal;
 use crate::server::AppState;
 
+/// A file or folder name from what a trainer typed (at most 60
+/// characters).
 pub(super) fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
+    let out = crate::content::source::kebab(s);
     out.trim_matches('-').chars().take(60).collect()
 }
 

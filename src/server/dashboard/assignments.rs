@@ -3,7 +3,7 @@
 use super::aggregates::refresh;
 use super::drilldown::team_name;
 use super::filter::{course_titles, parse_day, sorted_choices};
-use super::{Scope, DAY, MAX_ASSIGNMENT_ROWS, TEAM_LIST_MAX};
+use super::{teams_in_scope, Scope, DAY, MAX_ASSIGNMENT_ROWS, TEAM_LIST_MAX};
 use crate::api::dashboard::*;
 use crate::api::AppError;
 use crate::domain::time::format_date;
@@ -226,17 +226,7 @@ pub async fn assignments(state: &AppState, scope: &Scope) -> Result<AssignmentsD
     .bind_values(c.binds())
     .fetch_all(&db.pool)
     .await?;
-    let mut sc = Where::default();
-    if let Scope::Teams(ids) = scope {
-        sc.in_list("id", ids);
-    }
-    let teams: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAM_LIST_MAX}",
-        sc.sql()
-    ))
-    .bind_values(sc.binds())
-    .fetch_all(&db.pool)
-    .await?;
+    let teams = teams_in_scope(db, scope, TEAM_LIST_MAX).await?;
     let ids: Vec<String> = titles.keys().cloned().collect();
     Ok(AssignmentsData {
         rows: rows

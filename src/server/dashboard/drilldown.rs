@@ -102,14 +102,15 @@ pub async fn team_report(
     if let Some(c) = &f.course {
         pc.push("a.course_id = {}", Value::Text(c.clone()));
     }
-    let rows: Vec<PairRow> = sqlx::query_as(&format!(
-            "SELECT p.user_id, p.course_id, {EFFECTIVE_DUE} AS due, e.started_at, e.completed_at
-               FROM ({}) p LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id",
-            pairs_sql(&pc.sql())
-        ))
-.bind_values(pc.binds())
-    .fetch_all(&db.pool)
-    .await?;
+    let rows_sql = format!(
+        "SELECT p.user_id, p.course_id, {EFFECTIVE_DUE} AS due, e.started_at, e.completed_at
+           FROM ({}) p LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id",
+        pairs_sql(&pc.sql())
+    );
+    let rows: Vec<PairRow> = sqlx::query_as(&rows_sql)
+        .bind_values(pc.binds())
+        .fetch_all(&db.pool)
+        .await?;
     let members: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, name, email FROM users WHERE team_id = $1 AND disabled = 0 ORDER BY LOWER(name), id",
     )

@@ -2,7 +2,7 @@
 //! in chunks, with at most two exports reading at a time.
 
 use super::drilldown::person_course;
-use super::filter::{course_titles, pair_conds, pair_status_conds, parse_filter};
+use super::filter::{course_titles, parse_filter, PairFilter};
 use super::pairs::{pairs_sql, EFFECTIVE_DUE};
 use super::{Scope, DAY};
 use crate::api::dashboard::*;
@@ -70,16 +70,8 @@ pub async fn export_query(
     let titles = course_titles(state).await?;
     let f = parse_filter(scope, &titles, raw)?;
     let t = now();
-    let pc = pair_conds(scope, &f);
-    let sc = pair_status_conds(&f, pc.next(), t);
-    let status = sc.conds();
-    let mut binds = pc.binds().to_vec();
-    binds.extend_from_slice(sc.binds());
-    let where_status = if status.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", status.join(" AND "))
-    };
+    let pf = PairFilter::new(scope, &f, t);
+    let where_status = pf.status.clause();
     let sql = format!(
         "SELECT tm.name AS team, u.name AS name, u.email AS email, p.course_id AS course_id,
                 {EFFECTIVE_DUE} AS due, e.started_at AS started_at, e.completed_at AS completed_at
@@ -89,11 +81,11 @@ pub async fn export_query(
            LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id
            {where_status}
           ORDER BY tm.name, tm.id, u.name, u.id, p.course_id",
-        pairs_sql(&pc.sql())
+        pairs_sql(&pf.pairs.sql())
     );
     Ok(Export {
         sql,
-        binds,
+        binds: pf.binds(),
         titles,
         now: t,
     })

@@ -173,7 +173,7 @@ pub(super) fn stats_conds(scope: &Scope, f: &Filter, with_due: bool) -> Where {
 }
 
 /// Conditions for `pairs_sql` (over `u` and `a`).
-pub(super) fn pair_conds(scope: &Scope, f: &Filter) -> Where {
+fn pair_conds(scope: &Scope, f: &Filter) -> Where {
     let mut c = Where::default();
     if let Scope::Teams(ids) = scope {
         c.in_list("u.team_id", ids);
@@ -193,9 +193,32 @@ pub(super) fn pair_conds(scope: &Scope, f: &Filter) -> Where {
     c
 }
 
+/// A filter on (person, course) pairs as two numbered sets: `pairs` goes
+/// inside [`pairs_sql`](super::pairs::pairs_sql), `status` on the pair
+/// joined with its enrolment (`p`, `e`). `binds` has the values of both, in
+/// placeholder order.
+pub(super) struct PairFilter {
+    pub(super) pairs: Where,
+    pub(super) status: Where,
+}
+
+impl PairFilter {
+    pub(super) fn new(scope: &Scope, f: &Filter, now: i64) -> PairFilter {
+        let pairs = pair_conds(scope, f);
+        let status = pair_status_conds(f, pairs.next(), now);
+        PairFilter { pairs, status }
+    }
+
+    pub(super) fn binds(&self) -> Vec<Value> {
+        let mut binds = self.pairs.binds().to_vec();
+        binds.extend_from_slice(self.status.binds());
+        binds
+    }
+}
+
 /// Conditions on a pair joined with its enrolment (`p`, `e`): due range
 /// and status.
-pub(super) fn pair_status_conds(f: &Filter, start: usize, now: i64) -> Where {
+fn pair_status_conds(f: &Filter, start: usize, now: i64) -> Where {
     let mut w = Where::starting_at(start);
     if let Some(from) = f.from {
         w.push(&format!("{EFFECTIVE_DUE} >= {{}}"), from);

@@ -93,3 +93,24 @@ pub async fn scope(db: &Db, me: &SessionUser) -> Result<Scope, AppError> {
         Err(AppError::Forbidden)
     }
 }
+
+/// The teams in scope by name, at most `limit` of them (the filters' team
+/// lists, and the choice of whom to assign a course to).
+async fn teams_in_scope(
+    db: &Db,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let mut w = super::sql::Where::default();
+    if let Scope::Teams(ids) = scope {
+        w.in_list("id", ids);
+    }
+    use super::sql::BindValues;
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {limit}",
+        w.sql()
+    ))
+    .bind_values(w.binds())
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -1,7 +1,7 @@
 //! Reminding the overdue: an in-app notice per person and course, at most
 //! once a day.
 
-use super::filter::{course_titles, pair_conds, pair_status_conds, parse_filter};
+use super::filter::{course_titles, parse_filter, PairFilter};
 use super::pairs::{pairs_sql, EFFECTIVE_DUE};
 use super::{Scope, NUDGE_GAP};
 use crate::api::dashboard::*;
@@ -24,11 +24,8 @@ pub async fn nudge(
     let mut f = parse_filter(scope, &titles, raw)?;
     f.status = Some(CourseStatus::Overdue);
     let t = now();
-    let pc = pair_conds(scope, &f);
-    let sc = pair_status_conds(&f, pc.next(), t);
-    let status = sc.conds();
-    let mut binds = pc.binds().to_vec();
-    binds.extend_from_slice(sc.binds());
+    let pf = PairFilter::new(scope, &f, t);
+    let binds = pf.binds();
     let gap_ph = binds.len() + 1;
     let sql = format!(
         "SELECT p.user_id, p.course_id, {EFFECTIVE_DUE},
@@ -38,8 +35,8 @@ pub async fn nudge(
            FROM ({}) p
            LEFT JOIN enrolments e ON e.user_id = p.user_id AND e.course_id = p.course_id
           WHERE {}",
-        pairs_sql(&pc.sql()),
-        status.join(" AND ")
+        pairs_sql(&pf.pairs.sql()),
+        pf.status.sql()
     );
     let targets: Vec<(i64, String, i64, i64)> = sqlx::query_as(&sql)
         .bind_values(&binds)

@@ -2,7 +2,9 @@
 //! competency scores and the weekly trend, all summed from the aggregates.
 
 use super::filter::{course_titles, echo, parse_filter, sorted_choices, stats_conds};
-use super::{week_of, week_start, Scope, TEAMS_PER_PAGE, TEAM_LIST_MAX, TREND_WEEKS};
+use super::{
+    teams_in_scope, week_of, week_start, Scope, TEAMS_PER_PAGE, TEAM_LIST_MAX, TREND_WEEKS,
+};
 use crate::api::dashboard::*;
 use crate::api::AppError;
 use crate::server::db::Db;
@@ -126,28 +128,18 @@ pub async fn overview(
             .await?;
     let pages = ((teams_total + TEAMS_PER_PAGE - 1) / TEAMS_PER_PAGE).max(1);
     let page = f.page.min(pages);
-    let page_teams: Vec<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAMS_PER_PAGE} OFFSET {}",
-            tc.sql(),
-            (page - 1) * TEAMS_PER_PAGE
-        ))
-.bind_values(tc.binds())
-    .fetch_all(&db.pool)
-    .await?;
+    let page_teams_sql = format!(
+        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {TEAMS_PER_PAGE} OFFSET {}",
+        tc.sql(),
+        (page - 1) * TEAMS_PER_PAGE
+    );
+    let page_teams: Vec<(i64, String)> = sqlx::query_as(&page_teams_sql)
+        .bind_values(tc.binds())
+        .fetch_all(&db.pool)
+        .await?;
 
     // The filter's team list: every team in scope, unless there are too many.
-    let mut sc = Where::default();
-    if let Scope::Teams(ids) = scope {
-        sc.in_list("id", ids);
-    }
-    let teams: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, name FROM teams WHERE {} ORDER BY LOWER(name), id LIMIT {}",
-        sc.sql(),
-        TEAM_LIST_MAX + 1
-    ))
-    .bind_values(sc.binds())
-    .fetch_all(&db.pool)
-    .await?;
+    let teams = teams_in_scope(db, scope, TEAM_LIST_MAX + 1).await?;
     let teams: Vec<Choice> = if teams.len() as i64 > TEAM_LIST_MAX {
         Vec::new()
     } else {
@@ -213,13 +205,14 @@ pub async fn overview(
     let this_week = week_of(t);
     let mut wc = stats_conds(scope, &f, false);
     wc.push("week >= {}", Value::Int(this_week - TREND_WEEKS + 1));
-    let weeks: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT week, CAST(SUM(completed) AS BIGINT) FROM team_course_weekly WHERE {} GROUP BY week",
-            wc.sql()
-        ))
-.bind_values(wc.binds())
-    .fetch_all(&db.pool)
-    .await?;
+    let weeks_sql = format!(
+        "SELECT week, CAST(SUM(completed) AS BIGINT) FROM team_course_weekly WHERE {} GROUP BY week",
+        wc.sql()
+    );
+    let weeks: Vec<(i64, i64)> = sqlx::query_as(&weeks_sql)
+        .bind_values(wc.binds())
+        .fetch_all(&db.pool)
+        .await?;
     let trend = (this_week - TREND_WEEKS + 1..=this_week)
         .map(|w| TrendPoint {
             week_start: week_start(w),
