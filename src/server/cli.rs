@@ -380,7 +380,7 @@ async fn admin_create(email: &str, name: &str, db: &DbArgs) -> anyhow::Result<()
     let password = read_password()?;
     let db = db::connect(&db.database_url).await?;
     let hash = Hasher::new()?.hash(password.expose().to_owned()).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id = accounts::insert_user(
         &mut tx,
         &email,

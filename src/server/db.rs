@@ -166,6 +166,19 @@ impl Db {
         }
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`, queueing behind other writers for up
+    /// to the busy timeout): a deferred transaction that reads first and
+    /// writes later fails with `SQLITE_BUSY` at once when another
+    /// connection wrote in between, and no timeout helps it. On PostgreSQL a
+    /// plain `BEGIN`.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")

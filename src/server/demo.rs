@@ -270,7 +270,7 @@ pub async fn seed_learning(
             .fetch_optional(&db.pool)
             .await?;
     let offsets = [-10, 21, -3, 14, 30, 7];
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for (i, (team,)) in teams.iter().enumerate() {
         for (j, course) in courses.iter().enumerate() {
             sqlx::query(
@@ -295,7 +295,7 @@ pub async fn seed_learning(
     .fetch_all(&db.pool)
     .await?;
     for (k, (user, name)) in people.iter().enumerate() {
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         for (j, course) in courses.iter().enumerate() {
             let mut rng = Seeded((k as u64 + 1) * 1_000_003 + j as u64 * 7_919);
             let profile = rng.below(10);

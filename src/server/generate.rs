@@ -141,7 +141,7 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
     const DAY: i64 = 86_400;
     let hash = q(&o.password_hash);
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // Courses (titles for the dashboards) and one scenario version each,
     // which generated attempts point at.
     let course_ids: Vec<String> = (1..=o.courses).map(|i| format!("scale-{i:03}")).collect();
@@ -279,7 +279,7 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
     let mut next_assignment = assign0;
     let mut next_attempt = attempt0;
     for chunk in teams.chunks(200) {
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         let mut assignments = Vec::new();
         let mut enrol = Vec::new();
         let mut certs = Vec::new();

@@ -107,6 +107,12 @@ impl TestApp {
     }
 
     async fn start(backend: Backend, tweak: impl FnOnce(&mut Config), turn: Turn) -> TestApp {
+        // Warnings and errors (an `Internal` answer logs its cause) go to
+        // the test's captured output, so a failing test shows why.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_max_level(tracing::Level::WARN)
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_database) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/test.db", dir.path().display()), None),
@@ -235,12 +241,7 @@ impl TestApp {
     }
 
     pub async fn team(&self, name: &str) -> i64 {
-        // Like the app's own writes: on SQLite a transaction that reads and
-        // then writes must hold the write turn, or a write the server makes
-        // meanwhile (it starts background work at once) fails it with
-        // SQLITE_BUSY.
-        let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await.expect("tx");
+        let mut tx = self.db.begin_write().await.expect("tx");
         let id = accounts::insert_team(&mut tx, &TeamName::parse(name).expect("name"))
             .await
             .expect("team");
@@ -250,12 +251,7 @@ impl TestApp {
 
     /// Creates a person with `PASSWORD` directly in the database.
     pub async fn user(&self, email: &str, roles: &[Role], team: Option<i64>) -> i64 {
-        // Like the app's own writes: on SQLite a transaction that reads and
-        // then writes must hold the write turn, or a write the server makes
-        // meanwhile (it starts background work at once) fails it with
-        // SQLITE_BUSY.
-        let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await.expect("tx");
+        let mut tx = self.db.begin_write().await.expect("tx");
         let name = email
             .split('@')
             .next()

@@ -126,7 +126,7 @@ pub(super) async fn import_file(
     text: &str,
     hash: &str,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let at = now();
     // Only a file that changed in the folder since its last import.
     let updated: Option<(i64,)> = sqlx::query_as(

@@ -49,7 +49,7 @@ pub async fn save_organisation(
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, mission = excluded.mission, vision = excluded.vision,
             values_md = excluded.values_md, updated_at = excluded.updated_at, updated_by = excluded.updated_by"
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // A later save in the same second must still look new to the cache.
     let previous: Option<(i64,)> =
         sqlx::query_as("SELECT updated_at FROM organisation WHERE id = 1")

@@ -102,7 +102,7 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
             "file": course.file,
         })
         .to_string();
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         sqlx::query(
             "INSERT INTO courses (id, title, body, active, updated_at) VALUES ($1, $2, $3, 1, $4)
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, active = 1, updated_at = excluded.updated_at",

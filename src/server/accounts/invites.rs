@@ -49,7 +49,7 @@ pub async fn redeem_invite(
     token: &str,
     password_hash: &str,
 ) -> Result<Option<i64>, AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "DELETE FROM invites WHERE token_hash = $1 AND expires_at > $2 \
          AND user_id IN (SELECT id FROM users WHERE disabled = 0) RETURNING user_id",
@@ -80,7 +80,7 @@ pub async fn set_password(
     hash: &str,
     keep: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)

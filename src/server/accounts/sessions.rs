@@ -29,7 +29,7 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Ap
 }
 
 pub async fn create_session(db: &Db, hash: &str, user_id: i64, t: i64) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(hash)
         .bind(user_id)

@@ -96,7 +96,7 @@ pub async fn team_detail(db: &Db, id: i64) -> Result<Option<TeamDetail>, AppErro
 
 pub async fn create_team(db: &Db, actor: i64, name: &str) -> Result<i64, AppError> {
     let name = TeamName::parse(name)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id = insert_team(&mut tx, &name).await?;
     audit(&mut tx, Some(actor), "team.created", name.as_str()).await?;
     tx.commit().await?;
@@ -114,7 +114,7 @@ pub async fn insert_team(tx: &mut Transaction<'_, Any>, name: &TeamName) -> Resu
 
 pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(), AppError> {
     let name = TeamName::parse(name)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let n = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
         .bind(name.as_str())
         .bind(id)
@@ -137,7 +137,7 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
 
 pub async fn add_manager(db: &Db, actor: i64, team_id: i64, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
         .bind(team_id)
         .fetch_optional(&mut *tx)
@@ -190,7 +190,7 @@ pub async fn remove_manager(
     team_id: i64,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let n = sqlx::query("DELETE FROM team_managers WHERE team_id = $1 AND user_id = $2")
         .bind(team_id)
         .bind(user_id)

@@ -19,7 +19,7 @@ pub async fn reserve_attempt(
     at: i64,
     since: i64,
 ) -> Result<(Vec<i64>, bool), AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // Always in the order given (account before address), so two attempts
     // never wait for each other's locks in a cycle.
     for (b, _) in buckets {

@@ -93,7 +93,7 @@ pub async fn create_user_with_invite(
             "Give the person at least one role.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
     audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
@@ -121,7 +121,7 @@ pub async fn update_user(
             "You cannot remove your own administrator role. Ask another administrator.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     check_team_exists(&mut tx, team_id).await?;
     let old_team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
         .bind(id)
@@ -164,7 +164,7 @@ pub async fn set_disabled(
             "You cannot disable your own account.".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(id)
@@ -194,7 +194,7 @@ pub async fn set_disabled(
 }
 
 pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)

@@ -115,7 +115,7 @@ pub(super) async fn save_draft(
     text: &str,
     base: Option<i64>,
 ) -> Result<Saved, AppError> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let at = now();
     let saved: Option<(i64,)> = match base {
         Some(b) => sqlx::query_as(
@@ -224,7 +224,7 @@ pub async fn publish(
         })?;
     let result = check(state, path, &d.source).await?;
     refuse_errors(&result, "Not published")?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let new_revision = write_revision(&mut tx, me, path, &d.source, "browser", "").await?;
     let deleted = sqlx::query("DELETE FROM content_drafts WHERE path = $1 AND revision = $2")
         .bind(path)
@@ -355,7 +355,7 @@ pub async fn withdraw(state: &AppState, me: i64, path: &str) -> Result<(), AppEr
             }
         }
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let at = now();
     // The text stays editable as a draft (an existing draft is kept).
     sqlx::query(
@@ -400,7 +400,7 @@ pub async fn discard(state: &AppState, me: i64, path: &str, base: &str) -> Resul
     check_path(path)?;
     let base = parse_base(Some(base))?
         .ok_or_else(|| AppError::Invalid("There is no draft to discard.".into()))?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let done = sqlx::query("DELETE FROM content_drafts WHERE path = $1 AND revision = $2")
         .bind(path)
         .bind(base)

@@ -188,7 +188,7 @@ pub async fn rollback(
         row.ok_or_else(|| AppError::NotFound(format!("`{path}` has no revision {revision}.")))?;
     let result = check(state, path, &source).await?;
     refuse_errors(&result, "Not rolled back")?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let new_revision = write_revision(
         &mut tx,
         me,

@@ -116,7 +116,7 @@ pub async fn build_if_missing(db: &Db) -> Result<(), AppError> {
 /// generator). Pages never call this.
 pub async fn rebuild_all(db: &Db) -> Result<(), AppError> {
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for table in [
         "team_course_stats",
         "team_course_weekly",
@@ -157,7 +157,7 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
         let sql = format!("SELECT {cols} FROM {table} ORDER BY {key}",);
         let kept = dump(db, &sql).await?;
         // Recount into a scratch copy inside a transaction that is rolled back.
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;
@@ -182,7 +182,7 @@ pub async fn aggregate_differences(db: &Db) -> Result<Vec<String>, AppError> {
 }
 
 pub(super) async fn dump(db: &Db, sql: &str) -> Result<Vec<String>, AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let out = dump_tx(&mut tx, sql).await;
     let _ = tx.rollback().await;
     out

@@ -99,7 +99,7 @@ pub async fn assign(
         }
     };
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM assignments WHERE course_id = $1
            AND ((team_id = $2 AND $2 IS NOT NULL) OR (user_id = $3 AND $3 IS NOT NULL))",
@@ -172,7 +172,7 @@ pub async fn unassign(
         return Err(missing());
     }
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM assignments WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

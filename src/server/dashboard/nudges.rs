@@ -54,7 +54,7 @@ pub async fn nudge(
         .await?
         .unwrap_or_else(|| "your manager".into());
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for chunk in send.chunks(200) {
         let mut nudges =
             String::from("INSERT INTO nudges (user_id, course_id, sent_by, sent_at) VALUES ");

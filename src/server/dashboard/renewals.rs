@@ -40,7 +40,7 @@ pub async fn renew_expired(db: &Db, at: i64) -> Result<usize, AppError> {
         }
         let due = expiry.max(at) + RENEWAL_GRACE;
         let _turn = db.write_turn().await;
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         let n = sqlx::query(
             "UPDATE enrolments SET completed_at = NULL, last_item = NULL, due_override = $4,
                     renewals = renewals + 1, renewed_at = $5, updated_at = $5

@@ -145,7 +145,7 @@ pub async fn start_attempt(
     };
     let t = now();
     let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE attempts SET status = 'abandoned', updated_at = $4
          WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'active'",
@@ -268,7 +268,7 @@ pub(super) async fn save_step(
     let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
     let t = now();
     let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

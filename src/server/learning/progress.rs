@@ -182,7 +182,7 @@ pub async fn complete_lesson(
     }
     let t = now();
     let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
     set_item_state(
         &mut tx,
