@@ -8,6 +8,8 @@
 //! - `attempt_steps.result`: a `StoredStep` (the answer a replayed step
 //!   gets again; a type of its own, not the wire's `StepResult`).
 
+#![cfg(feature = "ssr")]
+
 use rapport::domain::play::ScenarioState;
 use rapport::domain::quiz_play::QuizState;
 use rapport::server::learning::stored::{StoredAttempt, StoredStep};
