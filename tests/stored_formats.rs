@@ -57,3 +57,15 @@ fn a_stored_step_result_decodes() {
     assert!(r.finished && !r.replayed);
     assert_eq!(serde_json::to_string(&r).expect("encodes"), STEP_RESULT);
 }
+
+#[test]
+fn a_stored_step_answers_a_replay_on_the_wire() {
+    use rapport::api::learn::AttemptRef;
+    let stored: StoredStep = serde_json::from_str(STEP_RESULT).expect("decodes");
+    let wire = stored.to_wire(true);
+    assert_eq!(wire.attempt, AttemptRef { id: 1, step: 4 });
+    assert!(wire.finished && wire.replayed);
+    // What a new step stores is the same shape as the frozen sample.
+    let fresh = StoredStep::new(1, 4, true);
+    assert_eq!(serde_json::to_string(&fresh).expect("encodes"), STEP_RESULT);
+}
