@@ -296,3 +296,72 @@ async fn a_broken_file_is_skipped_not_fatal_sqlite() {
 async fn a_broken_file_is_skipped_not_fatal_postgres() {
     a_broken_file_is_skipped_not_fatal(Backend::Postgres).await;
 }
+
+/// A scene that accepts typed replies, in a version without the language
+/// model: the learner gets the list of replies with a note saying so, and
+/// plays on by choosing (never a broken page, never a silent guess).
+async fn typed_replies_fall_back_to_the_list(backend: Backend) {
+    use common::learner::{choose, json, scenario, COURSE, SCENARIO};
+    use rapport::api::learn::StepResult;
+    let dir = tempfile::tempdir().expect("dir");
+    let course = dir.path().join("listening");
+    copy_course(Path::new("content/empathetic-listening"), &course);
+    let file = course.join("03-the-third-call.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(text.contains("\nkind: scenario\n"));
+    std::fs::write(
+        &file,
+        text.replacen(
+            "\nkind: scenario\n",
+            "\nkind: scenario\nreplies: typed\n",
+            1,
+        ),
+    )
+    .expect("write");
+    let content = dir.path().to_path_buf();
+    let app = TestApp::spawn_with(backend, move |cfg| cfg.content_dir = content).await;
+    app.user("dana@example.com", &[Role::Employee], None).await;
+    let dana = app.login_as("dana@example.com").await;
+    let started: StepResult = json(
+        &app,
+        &dana,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    let s = scenario(&app, &dana, SCENARIO).await;
+    assert!(s.typed_unavailable, "the first scene accepts typed replies");
+    assert!(!s.choices.is_empty(), "and the list is there");
+    let page = app
+        .get(&dana, &format!("/learn/{COURSE}/{SCENARIO}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("not available here yet"), "{page}");
+    assert!(page.contains("class=\"choice\""));
+    // Choosing works as in any scenario.
+    let res = choose(
+        &app,
+        &dana,
+        SCENARIO,
+        started.attempt.id,
+        0,
+        s.choices[0].index,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let next = scenario(&app, &dana, SCENARIO).await;
+    assert_eq!(next.attempt.map(|a| a.step), Some(1));
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_replies_fall_back_to_the_list_sqlite() {
+    typed_replies_fall_back_to_the_list(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_replies_fall_back_to_the_list_postgres() {
+    typed_replies_fall_back_to_the_list(Backend::Postgres).await;
+}

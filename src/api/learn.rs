@@ -165,6 +165,9 @@ pub struct ScenarioData {
     pub meters: Vec<Meter>,
     pub choices: Vec<ChoiceView>,
     pub can_go_back: bool,
+    /// The scene accepts typed replies, but this version cannot understand
+    /// them yet: the page says so above the list.
+    pub typed_unavailable: bool,
     pub ending: Option<EndingView>,
     /// Finished attempts so far (including this one if it ended).
     pub finished_attempts: i64,

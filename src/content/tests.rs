@@ -461,3 +461,56 @@ fn order_in_course_md_comes_before_file_names() {
         "{warnings:?}"
     );
 }
+
+/// `replies: typed`, `Replies:` per scene and `Also:` phrasings.
+#[test]
+fn typed_replies_want_phrasings_where_they_are_accepted() {
+    let typed_head = HEAD.replace("channel: phone\n", "channel: phone\nreplies: typed\n");
+    let three = "## Start {#start}\n\n- [Listen](#end)\n  > Good.\n  Effects: empathy +1\n  Also: \"I hear you\"\n  Also: “tell me more”\n  Also: sorry, go on\n\n## End {#end}\n\nEnding: resolved\n";
+    // Enough phrasings: only the word that this version has no model.
+    let d = check(&format!("{typed_head}{three}"));
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(at(&d, "does not include yet"), (9, 10));
+    assert_eq!(d[0].severity, Severity::Warning);
+    let comps: Vec<String> = COMPS.iter().map(|s| s.to_string()).collect();
+    let text = format!("{typed_head}{three}");
+    let item = load_item("t.md".into(), "t.md".into(), text.as_bytes(), Some(&comps))
+        .0
+        .expect("an item");
+    let crate::domain::course::ItemBody::Scenario(s) = &item.body else {
+        panic!("a scenario")
+    };
+    let start = &s.graph.scenes[0];
+    assert!(start.typed);
+    assert_eq!(
+        start.choices[0].phrasings,
+        ["I hear you", "tell me more", "sorry, go on"]
+    );
+    // Too few in a typed scene: at the reply's link target.
+    let d = check(&format!("{typed_head}{GOOD}"));
+    assert_eq!(at(&d, "the reply `Listen` has 0 other phrasings"), (14, 13));
+    // A single scene can ask for typed replies, and the line is checked.
+    let one = GOOD.replace(
+        "## Start {#start}\n\n",
+        "## Start {#start}\n\nReplies: typed\n\n",
+    );
+    let d = scenario(&one);
+    assert_eq!(at(&d, "has 0 other phrasings"), (15, 13));
+    assert_eq!(at(&d, "does not include yet"), (13, 10));
+    let d = scenario(&GOOD.replace(
+        "## Start {#start}\n\n",
+        "## Start {#start}\n\nReplies: shouted\n\n",
+    ));
+    assert_eq!(at(&d, "unknown replies `shouted`"), (13, 10));
+    let d = check(&HEAD.replace("channel: phone\n", "channel: phone\nreplies: maybe\n"));
+    assert_eq!(at(&d, "unknown replies `maybe`"), (9, 10));
+    // Phrasings where nobody can type are unused.
+    let d = scenario(three);
+    assert_eq!(at(&d, "are not used"), (13, 13));
+    // An empty `Also:` line.
+    let d = scenario(&GOOD.replace(
+        "  Effects: empathy +1\n",
+        "  Effects: empathy +1\n  Also: \"\"\n",
+    ));
+    assert_eq!(at(&d, "an `Also:` line has no words"), (16, 9));
+}

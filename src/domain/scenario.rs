@@ -32,6 +32,10 @@ pub struct Choice {
     /// Sanitised HTML shown after the choice is made.
     #[serde(default)]
     pub feedback_html: String,
+    /// Other ways a learner might say the same (`Also: "…"` lines), for
+    /// scenes that accept typed replies.
+    #[serde(default)]
+    pub phrasings: Vec<String>,
 }
 
 /// How a conversation can end.
@@ -107,6 +111,9 @@ pub struct Scene {
     /// What happens in the scene; for an ending, the debrief.
     #[serde(default)]
     pub blocks: Vec<Block>,
+    /// The learner may type a reply in their own words here.
+    #[serde(default)]
+    pub typed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -13,10 +13,13 @@ pub(super) struct ItemParts {
     pub(super) feedback: String,
     pub(super) feedback_at: Option<usize>,
     pub(super) effects: Option<(String, usize)>,
+    /// `Also: "…"` lines: other phrasings of a reply, with where each
+    /// phrasing starts.
+    pub(super) also: Vec<(String, usize)>,
 }
 
-/// Reads a list item line by line: the head, `>` feedback lines and an
-/// `Effects:` line, in any order after the head.
+/// Reads a list item line by line: the head, `>` feedback lines, an
+/// `Effects:` line and `Also:` lines, in any order after the head.
 pub(super) fn split_item(src: &mut Source, range: std::ops::Range<usize>) -> ItemParts {
     let text = src.text[range.clone()].to_string();
     let mut lines = line_spans(&text);
@@ -34,6 +37,7 @@ pub(super) fn split_item(src: &mut Source, range: std::ops::Range<usize>) -> Ite
         feedback: String::new(),
         feedback_at: None,
         effects: None,
+        also: Vec::new(),
     };
     #[derive(PartialEq)]
     enum In {
@@ -66,6 +70,17 @@ pub(super) fn split_item(src: &mut Source, range: std::ops::Range<usize>) -> Ite
             let e_at = abs + (trimmed.len() - e.len());
             parts.effects = Some((e.to_string(), e_at));
             state = In::Other;
+        } else if let Some(a) = strip_label(trimmed, "also:") {
+            let a_at = abs + (trimmed.len() - a.len());
+            match unquote(a) {
+                Some(p) => parts.also.push((p.to_string(), a_at)),
+                None => src.error_hint(
+                    a_at,
+                    "an `Also:` line has no words",
+                    "write another way to say the reply: `Also: \"Sorry, that's not good enough\"`",
+                ),
+            }
+            state = In::Other;
         } else if state == In::Head {
             parts.head.push(' ');
             parts.head.push_str(trimmed);
@@ -83,6 +98,19 @@ pub(super) fn split_item(src: &mut Source, range: std::ops::Range<usize>) -> Ite
     }
     parts.feedback = parts.feedback.trim().to_string();
     parts
+}
+
+/// The words of an `Also:` line without the quotes around them
+/// (straight or curly), or `None` when nothing is left.
+fn unquote(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| t.strip_prefix('“').and_then(|r| r.strip_suffix('”')))
+        .unwrap_or(t)
+        .trim();
+    (!t.is_empty()).then_some(t)
 }
 
 pub(super) fn strip_label<'a>(s: &'a str, label: &str) -> Option<&'a str> {

@@ -120,6 +120,12 @@ pub fn parse_quiz(src: &mut Source, mut fm: FrontMatter) -> Option<Quiz> {
                             "quiz options have no effects",
                         );
                     }
+                    if let Some((_, at)) = parts.also.first() {
+                        src.error(
+                            *at,
+                            "quiz options have no `Also:` phrasings: they are for scenario replies",
+                        );
+                    }
                     if parts.feedback.is_empty() {
                         src.warning_hint(
                             parts.head_at,

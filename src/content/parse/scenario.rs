@@ -75,6 +75,9 @@ struct Header {
     scoring: Option<Scoring>,
     back: bool,
     competencies: Vec<String>,
+    /// `replies: typed`: every scene accepts typed replies (where it was
+    /// said, for messages).
+    typed: Option<usize>,
 }
 
 fn read_header(
@@ -115,6 +118,17 @@ fn read_header(
         None => Some(Scoring::Choices),
     };
     let back = fm.flag(src, "back").unwrap_or(false);
+    let typed = match fm.optional_text(src, "replies") {
+        Some((r, at)) => match replies_mode(&r) {
+            Some(true) => Some(at),
+            Some(false) => None,
+            None => {
+                src.error_hint(at, format!("unknown replies `{r}`"), REPLIES_HINT);
+                None
+            }
+        },
+        None => None,
+    };
     let competencies = read_competencies(src, fm, course_competencies);
     fm.warn_unused(
         src,
@@ -130,6 +144,7 @@ fn read_header(
             "competencies",
             "scoring",
             "back",
+            "replies",
         ],
     );
     Header {
@@ -140,6 +155,19 @@ fn read_header(
         scoring,
         back,
         competencies,
+        typed,
+    }
+}
+
+const REPLIES_HINT: &str =
+    "use `typed` (the learner may type a reply in their own words) or `choose` (the list only)";
+
+/// `typed` → true, `choose` → false.
+fn replies_mode(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "typed" => Some(true),
+        "choose" => Some(false),
+        _ => None,
     }
 }
 
@@ -182,6 +210,10 @@ fn read_competencies(
 struct Builder<'h> {
     competencies: &'h [String],
     scoring: Option<Scoring>,
+    /// Scenes accept typed replies unless they say otherwise.
+    typed_default: bool,
+    /// The first place typed replies were asked for.
+    typed_at: Option<usize>,
     intro: String,
     scenes: Vec<Scene>,
     /// Where each scene's heading starts, for messages.
@@ -197,6 +229,8 @@ impl<'h> Builder<'h> {
         Builder {
             competencies: &header.competencies,
             scoring: header.scoring,
+            typed_default: header.typed.is_some(),
+            typed_at: header.typed,
             intro: String::new(),
             scenes: Vec::new(),
             scene_at: Vec::new(),
@@ -278,6 +312,7 @@ impl<'h> Builder<'h> {
             id,
             title: title.trim().to_string(),
             line,
+            typed: self.typed_default,
             ..Scene::default()
         });
         self.scene_at.push(at);
@@ -299,6 +334,24 @@ impl<'h> Builder<'h> {
                 outcome: Outcome::Lost,
                 score: 0,
             }));
+            return;
+        }
+        if let Some(rest) = strip_label(trimmed, "replies:") {
+            let rest_at =
+                at + (trimmed.len() - rest.len()) + (slice.len() - slice.trim_start().len());
+            match replies_mode(rest) {
+                Some(typed) => {
+                    self.current().typed = typed;
+                    if typed {
+                        self.typed_at.get_or_insert(rest_at);
+                    }
+                }
+                None => src.error_hint(
+                    rest_at,
+                    format!("unknown replies `{}`", shorten(rest)),
+                    REPLIES_HINT,
+                ),
+            }
             return;
         }
         let (condition, rest, _) = leading_condition(src, trimmed, at);
@@ -380,6 +433,7 @@ impl<'h> Builder<'h> {
             id,
             condition,
             feedback_html: render(&parts.feedback),
+            phrasings: parts.also.into_iter().map(|(p, _)| p).collect(),
         };
         self.current().choices.push(choice);
     }
@@ -437,6 +491,7 @@ impl<'h> Builder<'h> {
                 }
             }
         }
+        self.check_typed(src);
         for c in self.competencies {
             if !self.used_competencies.contains(c) && self.scoring == Some(Scoring::Choices) {
                 src.warning_hint(
@@ -445,6 +500,45 @@ impl<'h> Builder<'h> {
                     "add effects such as `Effects: {c} +1`, or remove it from `competencies`",
                 );
             }
+        }
+    }
+
+    /// Typed replies: enough phrasings per reply where they are accepted,
+    /// none where they would go unused, and a word that this version
+    /// cannot understand typed text yet (learners get the list).
+    fn check_typed(&self, src: &mut Source) {
+        for scene in &self.scenes {
+            for c in &scene.choices {
+                let at = choice_at(src, c);
+                if scene.typed && c.phrasings.len() < MIN_PHRASINGS {
+                    src.warning_hint(
+                        at,
+                        format!(
+                            "the reply `{}` has {} other phrasing{}; where typed replies are accepted, give each reply at least {MIN_PHRASINGS}",
+                            shorten(&c.text),
+                            c.phrasings.len(),
+                            if c.phrasings.len() == 1 { "" } else { "s" }
+                        ),
+                        "add lines such as `Also: \"…\"` under the reply, in the words staff would really type",
+                    );
+                } else if !scene.typed && !c.phrasings.is_empty() {
+                    src.warning_hint(
+                        at,
+                        format!(
+                            "scene `{}` does not accept typed replies, so the `Also:` phrasings of `{}` are not used",
+                            scene.id,
+                            shorten(&c.text)
+                        ),
+                        "add `replies: typed` to the front matter, or a line `Replies: typed` to the scene",
+                    );
+                }
+            }
+        }
+        if let Some(at) = self.typed_at {
+            src.warning(
+                at,
+                "typed replies need Rapport's language model, which this version does not include yet: learners choose from the replies",
+            );
         }
     }
 
@@ -464,6 +558,20 @@ impl<'h> Builder<'h> {
             src.error(at, issue.message);
         }
         (graph, self.intro)
+    }
+}
+
+/// Where typed replies are accepted, each reply wants this many `Also:`
+/// phrasings.
+const MIN_PHRASINGS: usize = 3;
+
+/// Where a choice's messages point: its link target.
+fn choice_at(src: &Source, c: &Choice) -> usize {
+    let off = src.line_start(c.line);
+    if c.col > 1 {
+        src.advance_chars(off, c.col - 1)
+    } else {
+        off
     }
 }
 

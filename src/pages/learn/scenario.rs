@@ -133,6 +133,9 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
         view! {
             <section class="choices" aria-labelledby="choices-title">
                 <h2 id="choices-title" class="small-heading">"What do you say?"</h2>
+                {v.typed_unavailable.then(|| view! {
+                    <p class="hint typed-notice">"This conversation lets you answer in your own words, but that is not available here yet. Choose the reply closest to what you would say."</p>
+                })}
                 <ul>
                     {v.choices.into_iter().map(|c| {
                         let place = place.clone();

@@ -168,6 +168,7 @@ pub async fn scenario_view(
         meters: Vec::new(),
         choices: Vec::new(),
         can_go_back: false,
+        typed_unavailable: false,
         ending: None,
         finished_attempts,
         done: item_done == Some(ItemState::Done),
@@ -195,6 +196,7 @@ pub async fn scenario_view(
         })
     });
     if let Some(scene) = play.current(scenario) {
+        view.typed_unavailable = scene.typed && scene.ending.is_none();
         view.choices = play
             .offered(scenario)
             .into_iter()
