@@ -231,3 +231,28 @@ pub fn FilterSelect(
         </div>
     }
 }
+
+/// A card with a heading and a table that scrolls sideways on a narrow
+/// screen (a focusable region, so keyboard users can scroll it too), or
+/// the `empty` message instead of the table.
+#[component]
+pub fn TableCard(
+    id: &'static str,
+    title: &'static str,
+    empty: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby=id>
+            <h2 id=id>{title}</h2>
+            {match empty {
+                Some(message) => view! { <p>{message}</p> }.into_any(),
+                None => view! {
+                    <div class="table-wrap" tabindex="0" role="region" aria-labelledby=id>
+                        {children()}
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

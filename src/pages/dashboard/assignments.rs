@@ -1,7 +1,7 @@
 //! Assigning courses to teams and people.
 
 use crate::api::dashboard::list_assignments;
-use crate::components::{loading, ErrorNotice, Flash};
+use crate::components::{loading, ErrorNotice, Flash, TableCard};
 use crate::domain::time::format_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -74,48 +74,39 @@ pub fn AssignmentsPage() -> impl IntoView {
                             <button type="submit" class="button">"Assign"</button>
                         </form>
                     </section>
-                    <section class="card" aria-labelledby="list-assign">
-                        <h2 id="list-assign">"Current assignments"</h2>
-                        {if d.rows.is_empty() {
-                            view! { <p>"Nothing is assigned yet."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap" tabindex="0" role="region" aria-labelledby="list-assign">
-                                    <table>
-                                        <thead><tr>
-                                            <th scope="col">"Course"</th><th scope="col">"Assigned to"</th><th scope="col">"Due"</th>
-                                            <th scope="col">"Renews"</th><th scope="col">"By"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {d.rows.into_iter().map(|r| {
-                                                let overdue = r.due_at.is_some_and(|t| t < d.now);
-                                                let label = format!("Remove {} for {}", r.course.name, r.target);
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">{r.course.name.clone()}</th>
-                                                        <td>{match (r.team_id, r.user_id) {
-                                                            (Some(t), _) => view! { <a href=format!("/dashboard/teams/{t}")>{r.target.clone()}</a> }.into_any(),
-                                                            (None, Some(u)) => view! { <a href=format!("/dashboard/people/{u}")>{r.target.clone()}</a> }.into_any(),
-                                                            _ => view! { <span>{r.target.clone()}</span> }.into_any(),
-                                                        }}</td>
-                                                        <td>{r.due_at.map(format_date).unwrap_or_else(|| "No due date".into())}{overdue.then_some(" (passed)")}</td>
-                                                        <td>{r.renew_months.map(|m| format!("every {m} months")).unwrap_or_else(|| "—".into())}</td>
-                                                        <td>{r.assigned_by.clone().unwrap_or_else(|| "—".into())}</td>
-                                                        <td>
-                                                            <form method="post" action="/api/dashboard_unassign" class="inline-form">
-                                                                <input type="hidden" name="id" value=r.id.to_string() />
-                                                                <button type="submit" class="link-button" aria-label=label>"Remove"</button>
-                                                            </form>
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                    </section>
+                    <TableCard id="list-assign" title="Current assignments" empty=(d.rows.is_empty()).then_some("Nothing is assigned yet.")>
+                        <table>
+                            <thead><tr>
+                                <th scope="col">"Course"</th><th scope="col">"Assigned to"</th><th scope="col">"Due"</th>
+                                <th scope="col">"Renews"</th><th scope="col">"By"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {d.rows.into_iter().map(|r| {
+                                    let overdue = r.due_at.is_some_and(|t| t < d.now);
+                                    let label = format!("Remove {} for {}", r.course.name, r.target);
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{r.course.name.clone()}</th>
+                                            <td>{match (r.team_id, r.user_id) {
+                                                (Some(t), _) => view! { <a href=format!("/dashboard/teams/{t}")>{r.target.clone()}</a> }.into_any(),
+                                                (None, Some(u)) => view! { <a href=format!("/dashboard/people/{u}")>{r.target.clone()}</a> }.into_any(),
+                                                _ => view! { <span>{r.target.clone()}</span> }.into_any(),
+                                            }}</td>
+                                            <td>{r.due_at.map(format_date).unwrap_or_else(|| "No due date".into())}{overdue.then_some(" (passed)")}</td>
+                                            <td>{r.renew_months.map(|m| format!("every {m} months")).unwrap_or_else(|| "—".into())}</td>
+                                            <td>{r.assigned_by.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>
+                                                <form method="post" action="/api/dashboard_unassign" class="inline-form">
+                                                    <input type="hidden" name="id" value=r.id.to_string() />
+                                                    <button type="submit" class="link-button" aria-label=label>"Remove"</button>
+                                                </form>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </TableCard>
                 }.into_any()
             })}}
         </Suspense>

@@ -2,7 +2,7 @@
 
 use super::team::cell_class;
 use crate::api::dashboard::dashboard_person;
-use crate::components::{loading, ErrorNotice};
+use crate::components::{loading, ErrorNotice, TableCard};
 use crate::domain::completion::AttemptStatus;
 use crate::domain::course::ItemKind;
 use crate::domain::time::{format_date, format_datetime};
@@ -45,36 +45,27 @@ pub fn PersonDashboardPage() -> impl IntoView {
                         <h1>{p.name.clone()}</h1>
                         <p class="lead">{p.email.clone()}{p.disabled.then_some(" (account disabled)")}</p>
                     </div>
-                    <section class="card" aria-labelledby="pc-title">
-                        <h2 id="pc-title">"Courses"</h2>
-                        {if p.courses.is_empty() {
-                            view! { <p>"No course assigned or started."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap" tabindex="0" role="region" aria-labelledby="pc-title">
-                                    <table>
-                                        <thead><tr>
-                                            <th scope="col">"Course"</th><th scope="col">"Status"</th><th scope="col">"Due"</th>
-                                            <th scope="col">"Started"</th><th scope="col">"Completed"</th><th scope="col">"Renewed"</th><th scope="col">"Last reminder"</th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {p.courses.into_iter().map(|c| view! {
-                                                <tr>
-                                                    <th scope="row">{c.course.name.clone()}{(!c.assigned).then_some(" (not assigned)")}</th>
-                                                    <td><span class=cell_class(&c.state)>{c.state.status.label()}{c.state.overdue.then_some(", overdue")}</span></td>
-                                                    <td>{c.state.due_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{c.started_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{c.state.completed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{if c.renewals == 0 { "—".to_owned() } else { format!("{} times", c.renewals) }}</td>
-                                                    <td>{c.last_nudged_at.map(format_datetime).unwrap_or_else(|| "—".into())}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                    </section>
+                    <TableCard id="pc-title" title="Courses" empty=(p.courses.is_empty()).then_some("No course assigned or started.")>
+                        <table>
+                            <thead><tr>
+                                <th scope="col">"Course"</th><th scope="col">"Status"</th><th scope="col">"Due"</th>
+                                <th scope="col">"Started"</th><th scope="col">"Completed"</th><th scope="col">"Renewed"</th><th scope="col">"Last reminder"</th>
+                            </tr></thead>
+                            <tbody>
+                                {p.courses.into_iter().map(|c| view! {
+                                    <tr>
+                                        <th scope="row">{c.course.name.clone()}{(!c.assigned).then_some(" (not assigned)")}</th>
+                                        <td><span class=cell_class(&c.state)>{c.state.status.label()}{c.state.overdue.then_some(", overdue")}</span></td>
+                                        <td>{c.state.due_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{c.started_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{c.state.completed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{if c.renewals == 0 { "—".to_owned() } else { format!("{} times", c.renewals) }}</td>
+                                        <td>{c.last_nudged_at.map(format_datetime).unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </TableCard>
                     <section aria-labelledby="pa-title">
                         <h2 id="pa-title">"Attempts"</h2>
                         {p.attempts.is_empty().then(|| view! { <p>"No role-play or quiz attempt yet."</p> })}

@@ -3,7 +3,7 @@
 use super::{with_query, CompetencyChart, FilterFields, NudgeForm, NudgedNotice, Summary};
 use crate::api::dashboard::{dashboard_team, DashFilter};
 use crate::components::charts::ChartPatterns;
-use crate::components::{loading, ErrorNotice, Flash};
+use crate::components::{loading, ErrorNotice, Flash, TableCard};
 use crate::domain::completion::CourseStatus;
 use crate::domain::time::format_date;
 use leptos::prelude::*;
@@ -87,35 +87,26 @@ pub fn TeamDashboardPage() -> impl IntoView {
                         <h2 id="team-sum">"Where people are"</h2>
                         <Summary totals=r.totals />
                     </section>
-                    <section class="card" aria-labelledby="people-title">
-                        <h2 id="people-title">"People"</h2>
-                        {if r.people.is_empty() {
-                            view! { <p>"Nobody in this team matches the filters."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap" tabindex="0" role="region" aria-labelledby="people-title">
-                                    <table>
-                                        <caption class="visually-hidden">"Each person's status per assigned course"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"Person"</th>
-                                            {r.courses.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view()}
-                                        </tr></thead>
-                                        <tbody>
-                                            {r.people.into_iter().map(|p| view! {
-                                                <tr>
-                                                    <th scope="row"><a href=format!("/dashboard/people/{}", p.id)>{p.name.clone()}</a><br /><span class="meta">{p.email.clone()}</span></th>
-                                                    {p.cells.into_iter().map(|c| match c {
-                                                        Some(c) => view! { <td><span class=cell_class(&c)>{cell_text(&c)}</span></td> }.into_any(),
-                                                        None => view! { <td>"—"</td> }.into_any(),
-                                                    }).collect_view()}
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }}
-                    </section>
+                    <TableCard id="people-title" title="People" empty=(r.people.is_empty()).then_some("Nobody in this team matches the filters.")>
+                        <table>
+                            <caption class="visually-hidden">"Each person's status per assigned course"</caption>
+                            <thead><tr>
+                                <th scope="col">"Person"</th>
+                                {r.courses.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {r.people.into_iter().map(|p| view! {
+                                    <tr>
+                                        <th scope="row"><a href=format!("/dashboard/people/{}", p.id)>{p.name.clone()}</a><br /><span class="meta">{p.email.clone()}</span></th>
+                                        {p.cells.into_iter().map(|c| match c {
+                                            Some(c) => view! { <td><span class=cell_class(&c)>{cell_text(&c)}</span></td> }.into_any(),
+                                            None => view! { <td>"—"</td> }.into_any(),
+                                        }).collect_view()}
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </TableCard>
                     <section class="card" aria-labelledby="team-comp">
                         <h2 id="team-comp">"Competencies"</h2>
                         <CompetencyChart rows=vec![r.competencies.clone()] />
