@@ -309,6 +309,14 @@ async fn typed_replies_fall_back_to_the_list(backend: Backend) {
     let file = course.join("03-the-third-call.md");
     let text = std::fs::read_to_string(&file).expect("read");
     assert!(text.contains("\nkind: scenario\n"));
+    // One phrasing under the first reply that has effects.
+    let effects = text.find("\n  Effects:").expect("a reply with effects");
+    let line_end = effects + 1 + text[effects + 1..].find('\n').expect("line end");
+    let text = format!(
+        "{}\n  Also: \"so sorry you've had to call three times\"{}",
+        &text[..line_end],
+        &text[line_end..]
+    );
     std::fs::write(
         &file,
         text.replacen(
@@ -340,6 +348,23 @@ async fn typed_replies_fall_back_to_the_list(backend: Backend) {
         .expect("page");
     assert!(page.contains("not available here yet"), "{page}");
     assert!(page.contains("class=\"choice\""));
+    // The trainer's preview shows where typed replies are accepted and the
+    // phrasings, as text.
+    app.user("trainer@example.com", &[Role::Trainer], None)
+        .await;
+    let trainer = app.login_as("trainer@example.com").await;
+    let editor = app
+        .get(&trainer, "/author/edit?path=listening/03-the-third-call.md")
+        .await
+        .text()
+        .await
+        .expect("editor");
+    assert!(editor.contains("· typed replies"), "{editor}");
+    assert!(
+        editor.contains("Also: so sorry you&#x27;ve had to call three times")
+            || editor.contains("Also: so sorry you've had to call three times"),
+        "{editor}"
+    );
     // Choosing works as in any scenario.
     let res = choose(
         &app,

@@ -217,7 +217,7 @@ fn scene_view(n: usize, scene: Scene) -> impl IntoView {
         <section class="card scene" id=heading aria-labelledby=labelled_by>
             <h2 id=title_id>
                 {scene.title.clone()}
-                " "<span class="hint">{format!("#{}{}", scene.id, if n == 0 { " · start" } else { "" })}</span>
+                " "<span class="hint">{format!("#{}{}{}", scene.id, if n == 0 { " · start" } else { "" }, if scene.typed && scene.ending.is_none() { " · typed replies" } else { "" })}</span>
             </h2>
             {ending}
             {blocks_view(scene.blocks)}
@@ -234,6 +234,9 @@ fn scene_view(n: usize, scene: Scene) -> impl IntoView {
                                     {c.condition.map(|cond| format!(" · only if {cond}"))}
                                     {(!effects.is_empty()).then(|| format!(" · {effects}"))}
                                 </p>
+                                {(!c.phrasings.is_empty()).then(|| view! {
+                                    <p class="hint phrasings">{format!("Also: {}", c.phrasings.join(" · "))}</p>
+                                })}
                                 <blockquote class="feedback prose" inner_html=c.feedback_html></blockquote>
                             </li>
                         }
