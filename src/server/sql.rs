@@ -193,20 +193,8 @@ impl Where {
         self.start + self.binds.len()
     }
 
-    pub fn conds(&self) -> &[String] {
-        &self.conds
-    }
-
     pub fn binds(&self) -> &[Value] {
         &self.binds
-    }
-
-    /// Appends `other`'s conditions and values; `other` must have been
-    /// numbered from [`Where::next`] of `self`.
-    pub fn extend(&mut self, other: Where) {
-        debug_assert_eq!(other.start, self.next(), "numbered from the wrong place");
-        self.conds.extend(other.conds);
-        self.binds.extend(other.binds);
     }
 }
 
@@ -285,7 +273,8 @@ mod tests {
         let mut tail = Where::starting_at(5);
         tail.push("a = {}", 1i64);
         tail.push("b = {}", 2i64);
-        assert_eq!(tail.conds(), &["a = $5".to_owned(), "b = $6".to_owned()]);
+        assert_eq!(tail.sql(), "a = $5 AND b = $6");
+        assert_eq!(tail.next(), 7);
     }
 
     #[test]

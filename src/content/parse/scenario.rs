@@ -509,7 +509,7 @@ impl<'h> Builder<'h> {
     fn check_typed(&self, src: &mut Source) {
         for scene in &self.scenes {
             for c in &scene.choices {
-                let at = choice_at(src, c);
+                let at = offset_of(src, c.line, c.col);
                 if scene.typed && c.phrasings.len() < MIN_PHRASINGS {
                     src.warning_hint(
                         at,
@@ -549,12 +549,7 @@ impl<'h> Builder<'h> {
             scenes: self.scenes,
         };
         for issue in graph.issues() {
-            let off = src.line_start(issue.line);
-            let at = if issue.col > 1 {
-                src.advance_chars(off, issue.col - 1)
-            } else {
-                off
-            };
+            let at = offset_of(src, issue.line, issue.col);
             src.error(at, issue.message);
         }
         (graph, self.intro)
@@ -565,11 +560,12 @@ impl<'h> Builder<'h> {
 /// phrasings.
 const MIN_PHRASINGS: usize = 3;
 
-/// Where a choice's messages point: its link target.
-fn choice_at(src: &Source, c: &Choice) -> usize {
-    let off = src.line_start(c.line);
-    if c.col > 1 {
-        src.advance_chars(off, c.col - 1)
+/// The byte offset of a 1-based line and column (the positions the graph
+/// and its choices keep).
+fn offset_of(src: &Source, line: usize, col: usize) -> usize {
+    let off = src.line_start(line);
+    if col > 1 {
+        src.advance_chars(off, col - 1)
     } else {
         off
     }

@@ -392,9 +392,15 @@ impl StepContext {
     }
 }
 
+/// How a step begins: fresh, or as a replay of a step already saved
+/// (answered as it was then).
+enum Begun {
+    Fresh(StepContext),
+    Replay(StepResult),
+}
+
 /// The common start of every step: the caller's own attempt at an item of
-/// `kind`, and the step number checked. `Err(Ok(result))`: a replay of a
-/// step already saved, answered as it was then.
+/// `kind`, and the step number checked.
 async fn begin_step(
     state: &AppState,
     user: &SessionUser,
@@ -402,7 +408,7 @@ async fn begin_step(
     step: i64,
     kind: ItemKind,
     request: &str,
-) -> Result<Result<StepContext, StepResult>, AppError> {
+) -> Result<Begun, AppError> {
     let attempt = own_attempt(&state.db, user.id, attempt_id).await?;
     if attempt.kind != kind.as_str() {
         return Err(AppError::Invalid(match kind {
@@ -411,12 +417,12 @@ async fn begin_step(
         }));
     }
     if let Some(replay) = check_step(&state.db, &attempt, step, request).await? {
-        return Ok(Err(replay));
+        return Ok(Begun::Replay(replay));
     }
     let catalog = state.content.get();
     find_course(&catalog, &attempt.course_id)?;
     let item = attempt_content(state, &catalog, &attempt).await?;
-    Ok(Ok(StepContext {
+    Ok(Begun::Fresh(StepContext {
         attempt,
         catalog,
         item,
@@ -432,8 +438,8 @@ pub async fn scenario_step(
 ) -> Result<StepResult, AppError> {
     let request = action.request();
     let cx = match begin_step(state, user, attempt_id, step, ItemKind::Scenario, &request).await? {
-        Ok(cx) => cx,
-        Err(replay) => return Ok(replay),
+        Begun::Fresh(cx) => cx,
+        Begun::Replay(replay) => return Ok(replay),
     };
     let ItemBody::Scenario(scenario) = &cx.item.body else {
         return Err(internal(
@@ -491,8 +497,8 @@ pub async fn quiz_step(
             .join(",")
     );
     let cx = match begin_step(state, user, attempt_id, step, ItemKind::Quiz, &request).await? {
-        Ok(cx) => cx,
-        Err(replay) => return Ok(replay),
+        Begun::Fresh(cx) => cx,
+        Begun::Replay(replay) => return Ok(replay),
     };
     let ItemBody::Quiz(quiz) = &cx.item.body else {
         return Err(internal(
