@@ -125,6 +125,10 @@ pub struct ChoiceView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeedbackView {
     pub said: String,
+    /// When the learner typed their reply: the authored reply it was
+    /// understood as (and `said` is their own words).
+    #[serde(default)]
+    pub understood_as: Option<String>,
     pub html: String,
 }
 
@@ -132,6 +136,10 @@ pub struct FeedbackView {
 pub struct ReviewRow {
     pub scene: String,
     pub chosen: String,
+    /// What the learner typed, when they answered in their own words
+    /// (`chosen` is the reply it was understood as).
+    #[serde(default)]
+    pub typed: Option<String>,
     /// The better reply, when this one lost points.
     pub better: Option<String>,
     pub lost: i32,
@@ -168,6 +176,10 @@ pub struct ScenarioData {
     /// The scene accepts typed replies, but this version cannot understand
     /// them yet: the page says so above the list.
     pub typed_unavailable: bool,
+    /// The scene accepts typed replies and they can be understood: the page
+    /// shows the text box (and the list one click away).
+    #[serde(default)]
+    pub typed: Option<TypedBox>,
     pub ending: Option<EndingView>,
     /// Finished attempts so far (including this one if it ended).
     pub finished_attempts: i64,
@@ -249,6 +261,55 @@ pub enum ItemData {
     Lesson(LessonData),
     Scenario(ScenarioData),
     Quiz(QuizData),
+}
+
+/// The text box of a typed-reply scene.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypedBox {
+    /// The learner's last reply at this step, when it was not taken: it
+    /// stays in the box to be reworded.
+    pub retry: Option<String>,
+    pub why: Option<TryVerdict>,
+    /// The longest reply, in characters.
+    pub max_chars: usize,
+}
+
+/// What became of one typed reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TryVerdict {
+    /// Matched an authored reply: the step was taken.
+    Understood,
+    /// Not close enough to any reply, or as close to two: nothing saved.
+    Unsure,
+    /// Too many replies waiting to be understood: nothing saved.
+    Busy,
+}
+
+impl TryVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TryVerdict::Understood => "understood",
+            TryVerdict::Unsure => "unsure",
+            TryVerdict::Busy => "busy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TryVerdict> {
+        [TryVerdict::Understood, TryVerdict::Unsure, TryVerdict::Busy]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// The answer to a typed reply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SayResult {
+    pub verdict: TryVerdict,
+    /// Where the attempt now stands (moved on only when understood).
+    pub step: StepResult,
+    /// The try's number, so the page reloads to show it.
+    pub try_id: i64,
 }
 
 /// The answer to a step: where the attempt now stands.
@@ -356,6 +417,31 @@ pub async fn choose(
     )
     .await;
     after_step(&course, &item, &result);
+    result
+}
+
+/// A reply in the learner's own words for the scene shown at `step`:
+/// taken as the authored reply it means, or (nothing saved) a request to
+/// say it another way.
+#[server(endpoint = "say")]
+pub async fn say(
+    course: String,
+    item: String,
+    attempt: i64,
+    step: i64,
+    said: String,
+) -> Result<SayResult, AppError> {
+    use crate::server::{guard, learning};
+    let state = guard::state()?;
+    let user = guard::require_user()?;
+    let result = learning::scenario_say(&state, &user, attempt, step, &said).await;
+    let course = guard::path_segment(&course);
+    let item = guard::path_segment(&item);
+    let back = item_url(&course, &item);
+    guard::redirect_result(&back, &result, |r| match r.verdict {
+        TryVerdict::Understood => format!("{back}?s={}#now", r.step.attempt.step),
+        _ => format!("{back}?s={}&t={}#say", r.step.attempt.step, r.try_id),
+    });
     result
 }
 

@@ -467,11 +467,10 @@ fn order_in_course_md_comes_before_file_names() {
 fn typed_replies_want_phrasings_where_they_are_accepted() {
     let typed_head = HEAD.replace("channel: phone\n", "channel: phone\nreplies: typed\n");
     let three = "## Start {#start}\n\n- [Listen](#end)\n  > Good.\n  Effects: empathy +1\n  Also: \"I hear you\"\n  Also: “tell me more”\n  Also: sorry, go on\n\n## End {#end}\n\nEnding: resolved\n";
-    // Enough phrasings: only the word that this version has no model.
+    // Enough phrasings: nothing to say (whether the replies can be told
+    // apart is the model's check, in `server::understanding`).
     let d = check(&format!("{typed_head}{three}"));
-    assert_eq!(d.len(), 1, "{d:#?}");
-    assert_eq!(at(&d, "does not include yet"), (9, 10));
-    assert_eq!(d[0].severity, Severity::Warning);
+    assert!(d.is_empty(), "{d:#?}");
     let comps: Vec<String> = COMPS.iter().map(|s| s.to_string()).collect();
     let text = format!("{typed_head}{three}");
     let item = load_item("t.md".into(), "t.md".into(), text.as_bytes(), Some(&comps))
@@ -496,7 +495,6 @@ fn typed_replies_want_phrasings_where_they_are_accepted() {
     );
     let d = scenario(&one);
     assert_eq!(at(&d, "has 0 other phrasings"), (15, 13));
-    assert_eq!(at(&d, "does not include yet"), (13, 10));
     let d = scenario(&GOOD.replace(
         "## Start {#start}\n\n",
         "## Start {#start}\n\nReplies: shouted\n\n",

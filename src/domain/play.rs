@@ -19,6 +19,10 @@ pub struct Move {
     pub choice: usize,
     pub target: String,
     pub effects: BTreeMap<String, i32>,
+    /// What the learner typed, when they answered in their own words
+    /// (the choice is the reply it was understood as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<String>,
 }
 
 /// Where an attempt stands.
@@ -96,6 +100,8 @@ pub struct ReviewStep {
     pub best: usize,
     /// Points lost against the best choice here (0 when it was the best).
     pub lost: i32,
+    /// What the learner typed, when they answered in their own words.
+    pub said: Option<String>,
 }
 
 impl ScenarioState {
@@ -186,6 +192,7 @@ impl ScenarioState {
             choice: index,
             target: choice.target.clone(),
             effects: choice.effects.clone(),
+            said: None,
         });
         self.scene = choice.target.clone();
         Ok(self.moves.last().expect("just pushed"))
@@ -259,6 +266,7 @@ impl ScenarioState {
                     chosen: m.choice,
                     best,
                     lost: (best_value - mine).max(0),
+                    said: m.said.clone(),
                 })
             })
             .collect()

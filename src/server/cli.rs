@@ -1,6 +1,7 @@
 //! The `rapport` command line.
 
 use super::config::{Config, DEFAULT_DATABASE_URL};
+use super::understanding::{self, Understanding};
 use super::{accounts, db, demo, password::Hasher, Server};
 use crate::domain::{Email, Password, PersonName, Role, Roles};
 use anyhow::{bail, Context};
@@ -121,6 +122,13 @@ pub struct ServeArgs {
     /// --trust-proxy): the client address is this many entries from the right.
     #[arg(long, env = "RAPPORT_PROXY_HOPS", value_parser = clap::value_parser!(u8).range(1..=16))]
     pub proxy_hops: Option<u8>,
+    /// Folder of the sentence-embedding model for typed replies (installed
+    /// by scripts/setup; default: ~/.cache/rapport/models/all-MiniLM-L6-v2).
+    #[arg(long, env = "RAPPORT_MODEL_DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// Do not load the model: typed-reply scenes offer their list of replies.
+    #[arg(long)]
+    pub no_model: bool,
 }
 
 /// `rapport` with no subcommand serves with the defaults (and environment).
@@ -195,7 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin_create(&email, &name, &db).await
         }
         Command::User(cmd) => user_command(cmd).await,
-        Command::Check { paths, format } => check(&paths, format),
+        Command::Check { paths, format } => check(&paths, format).await,
         Command::Import(ImportCommand::Twee { file, out }) => import_twee(&file, out.as_deref()),
         Command::Generate {
             employees,
@@ -237,8 +245,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<()> {
-    let reports = crate::content::check_paths(paths);
+async fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<()> {
+    let mut reports = crate::content::check_paths(paths);
+    let understanding = Understanding::load(&understanding::default_dir()).await;
+    for r in &mut reports {
+        if r.kind == crate::domain::course::FileKind::Scenario {
+            check_typed(&understanding, r).await;
+        }
+    }
     let out = match format {
         CheckFormat::Text => crate::content::report::text(&reports),
         CheckFormat::Json => crate::content::report::json(&reports) + "\n",
@@ -253,6 +267,32 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Adds the model's checks of typed replies to a scenario's report.
+async fn check_typed(u: &Understanding, report: &mut crate::content::FileReport) {
+    let Ok(bytes) = std::fs::read(&report.file) else {
+        return;
+    };
+    let (Some(item), _) =
+        crate::content::load_item(report.file.clone(), report.file.clone(), &bytes, None)
+    else {
+        return;
+    };
+    let crate::domain::course::ItemBody::Scenario(s) = &item.body else {
+        return;
+    };
+    for f in understanding::check::check_scenario(u, s).await {
+        report.diagnostics.push(crate::content::source::Diagnostic {
+            file: report.file.clone(),
+            line: f.line,
+            col: f.col,
+            severity: crate::content::source::Severity::Warning,
+            message: f.message,
+            hint: Some(f.hint),
+        });
+    }
+    report.diagnostics.sort_by_key(|d| (d.line, d.col));
 }
 
 fn import_twee(file: &std::path::Path, out: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -293,6 +333,11 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
     let mut cfg = Config::new(args.addr, args.db.database_url.clone());
     cfg.content_dir = args.content.clone();
     cfg.site_root = args.site_root.clone();
+    cfg.model_dir = (!args.no_model).then(|| {
+        args.model_dir
+            .clone()
+            .unwrap_or_else(crate::server::understanding::default_dir)
+    });
     cfg.proxy_hops = match (args.proxy_hops, args.trust_proxy) {
         (Some(n), _) => usize::from(n),
         (None, true) => 1,

@@ -25,6 +25,9 @@ pub struct Config {
     /// Failed sign-ins allowed per client address in the throttle window.
     pub max_failures_per_ip: i64,
     pub throttle_window_secs: i64,
+    /// The sentence-embedding model for typed replies; `None`: typed-reply
+    /// scenes offer their list of replies.
+    pub model_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -41,6 +44,7 @@ impl Config {
             max_failures_per_account: 10,
             max_failures_per_ip: 100,
             throttle_window_secs: 15 * 60,
+            model_dir: None,
         }
     }
 

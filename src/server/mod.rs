@@ -16,6 +16,7 @@ pub mod http;
 pub mod learning;
 pub mod password;
 pub mod sql;
+pub mod understanding;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub routes: Vec<leptos_axum::AxumRouteListing>,
     /// The loaded courses; see `crate::content::store`.
     pub content: crate::content::store::Content,
+    /// The model for typed replies, when it could be loaded.
+    pub understanding: understanding::Understanding,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -85,7 +88,12 @@ impl Server {
         dashboard::build_if_missing(&db)
             .await
             .map_err(|e| anyhow::anyhow!("cannot count the dashboards: {e}"))?;
+        let understanding = match &config.model_dir {
+            Some(dir) => understanding::Understanding::load(dir).await,
+            None => understanding::Understanding::default(),
+        };
         let state = AppState {
+            understanding,
             db,
             config: Arc::new(config),
             passwords,

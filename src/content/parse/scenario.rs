@@ -212,8 +212,6 @@ struct Builder<'h> {
     scoring: Option<Scoring>,
     /// Scenes accept typed replies unless they say otherwise.
     typed_default: bool,
-    /// The first place typed replies were asked for.
-    typed_at: Option<usize>,
     intro: String,
     scenes: Vec<Scene>,
     /// Where each scene's heading starts, for messages.
@@ -230,7 +228,6 @@ impl<'h> Builder<'h> {
             competencies: &header.competencies,
             scoring: header.scoring,
             typed_default: header.typed.is_some(),
-            typed_at: header.typed,
             intro: String::new(),
             scenes: Vec::new(),
             scene_at: Vec::new(),
@@ -340,12 +337,7 @@ impl<'h> Builder<'h> {
             let rest_at =
                 at + (trimmed.len() - rest.len()) + (slice.len() - slice.trim_start().len());
             match replies_mode(rest) {
-                Some(typed) => {
-                    self.current().typed = typed;
-                    if typed {
-                        self.typed_at.get_or_insert(rest_at);
-                    }
-                }
+                Some(typed) => self.current().typed = typed,
                 None => src.error_hint(
                     rest_at,
                     format!("unknown replies `{}`", shorten(rest)),
@@ -504,8 +496,8 @@ impl<'h> Builder<'h> {
     }
 
     /// Typed replies: enough phrasings per reply where they are accepted,
-    /// none where they would go unused, and a word that this version
-    /// cannot understand typed text yet (learners get the list).
+    /// none where they would go unused. (Whether replies can be told apart
+    /// needs the model: `server::understanding::check`.)
     fn check_typed(&self, src: &mut Source) {
         for scene in &self.scenes {
             for c in &scene.choices {
@@ -533,12 +525,6 @@ impl<'h> Builder<'h> {
                     );
                 }
             }
-        }
-        if let Some(at) = self.typed_at {
-            src.warning(
-                at,
-                "typed replies need Rapport's language model, which this version does not include yet: learners choose from the replies",
-            );
         }
     }
 

@@ -23,9 +23,12 @@ pub fn LearnItemPage() -> impl IntoView {
                 p.get("item").unwrap_or_default(),
                 q.get("s").unwrap_or_default(),
                 q.get("error").unwrap_or_default(),
+                // A typed reply that was not taken: its try, so the page
+                // reloads to give it back.
+                q.get("t").unwrap_or_default(),
             )
         },
-        |(course, item, _, _)| learn_item(course, item),
+        |(course, item, _, _, _)| learn_item(course, item),
     );
     view! {
         <Transition fallback=loading>

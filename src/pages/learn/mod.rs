@@ -12,6 +12,7 @@ mod item;
 mod my_learning;
 mod quiz;
 mod scenario;
+mod typed;
 
 use crate::domain::completion::{CourseStatus, ItemState};
 use crate::domain::course::ItemKind;

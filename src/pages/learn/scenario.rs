@@ -2,6 +2,7 @@
 
 use super::item::{focus_on_arrival, next_link, ItemHeader, StepFields};
 use super::row_class;
+use super::typed::TypedReply;
 use crate::api::learn::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -90,6 +91,7 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
             <section class="feedback-panel" id="now" node_ref=now aria-labelledby="feedback-title" tabindex="-1">
                 <h2 id="feedback-title" class="small-heading">"How your reply landed"</h2>
                 <p class="said">{format!("You said: “{}”", f.said)}</p>
+                {f.understood_as.map(|u| view! { <p class="understood-as">{format!("We understood this as: “{u}”")}</p> })}
                 <div class="prose" inner_html=f.html></div>
             </section>
         }
@@ -115,7 +117,10 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
                         {e.review.into_iter().map(|r| view! {
                             <tr class=row_class(r.lost)>
                                 <th scope="row">{r.scene}</th>
-                                <td>{r.chosen}</td>
+                                <td>{match r.typed {
+                                    Some(t) => view! { {format!("“{t}”")}<br /><span class="hint">{format!("understood as: {}", r.chosen)}</span> }.into_any(),
+                                    None => view! { {r.chosen} }.into_any(),
+                                }}</td>
                                 <td>{r.better.unwrap_or_else(|| "Yours was the best reply here.".into())}</td>
                                 <td>{r.lost}</td>
                             </tr>
@@ -130,26 +135,32 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
     let finished = v.ending.is_some();
     let choices = (!finished).then(|| {
         let place = place.clone();
+        let list = view! {
+            <ul>
+                {v.choices.into_iter().map(|c| {
+                    let place = place.clone();
+                    view! {
+                        <li>
+                            <ActionForm action=choose attr:class="choice-form">
+                                <StepFields place=place attempt=attempt />
+                                <input type="hidden" name="choice" value=c.index />
+                                <button type="submit" class="choice">{c.text}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        };
         view! {
             <section class="choices" aria-labelledby="choices-title">
                 <h2 id="choices-title" class="small-heading">"What do you say?"</h2>
                 {v.typed_unavailable.then(|| view! {
                     <p class="hint typed-notice">"This conversation lets you answer in your own words, but that is not available here yet. Choose the reply closest to what you would say."</p>
                 })}
-                <ul>
-                    {v.choices.into_iter().map(|c| {
-                        let place = place.clone();
-                        view! {
-                            <li>
-                                <ActionForm action=choose attr:class="choice-form">
-                                    <StepFields place=place attempt=attempt />
-                                    <input type="hidden" name="choice" value=c.index />
-                                    <button type="submit" class="choice">{c.text}</button>
-                                </ActionForm>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
+                {match v.typed {
+                    Some(typed) => view! { <TypedReply place=place.clone() attempt=attempt typed=typed list=list.into_any() /> }.into_any(),
+                    None => list.into_any(),
+                }}
                 {v.can_go_back.then(|| {
                     let place = place.clone();
                     view! {

@@ -13,7 +13,7 @@ use crate::api::learn::*;
 use crate::api::AppError;
 use crate::content::store::Catalog;
 use crate::domain::completion::ItemState;
-use crate::domain::course::{Course, Item, ItemBody, ItemKind};
+use crate::domain::course::{Course, Item, ItemBody, ItemKind, Scenario};
 use crate::domain::play::{PlayError, ScenarioState};
 use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
 use crate::server::db::Db;
@@ -380,28 +380,28 @@ pub(super) async fn attempt_content(
 
 /// A step that is not a replay: the learner's own attempt and the content
 /// version it was started on.
-struct StepContext {
-    attempt: AttemptRow,
+pub(super) struct StepContext {
+    pub(super) attempt: AttemptRow,
     catalog: Arc<Catalog>,
-    item: Arc<Item>,
+    pub(super) item: Arc<Item>,
 }
 
 impl StepContext {
-    fn course(&self) -> Result<&Course, AppError> {
+    pub(super) fn course(&self) -> Result<&Course, AppError> {
         find_course(&self.catalog, &self.attempt.course_id)
     }
 }
 
 /// How a step begins: fresh, or as a replay of a step already saved
 /// (answered as it was then).
-enum Begun {
+pub(super) enum Begun {
     Fresh(StepContext),
     Replay(StepResult),
 }
 
 /// The common start of every step: the caller's own attempt at an item of
 /// `kind`, and the step number checked.
-async fn begin_step(
+pub(super) async fn begin_step(
     state: &AppState,
     user: &SessionUser,
     attempt_id: i64,
@@ -429,6 +429,21 @@ async fn begin_step(
     }))
 }
 
+/// What the attempt records when `play` has reached an ending.
+pub(super) fn scenario_finish(scenario: &Scenario, play: &ScenarioState) -> Option<Finish> {
+    play.result(scenario).map(|r| Finish {
+        outcome: Some(r.outcome.key().into()),
+        score: r.score.map(i64::from),
+        passed: None,
+        competencies: r
+            .competencies
+            .iter()
+            .map(|(c, v)| (c.clone(), i64::from(*v)))
+            .collect(),
+        item_state: ItemState::Done,
+    })
+}
+
 pub async fn scenario_step(
     state: &AppState,
     user: &SessionUser,
@@ -453,17 +468,7 @@ pub async fn scenario_step(
         }
         ScenarioAction::Back => play.back(scenario).map_err(play_error)?,
     }
-    let finish = play.result(scenario).map(|r| Finish {
-        outcome: Some(r.outcome.key().into()),
-        score: r.score.map(i64::from),
-        passed: None,
-        competencies: r
-            .competencies
-            .iter()
-            .map(|(c, v)| (c.clone(), i64::from(*v)))
-            .collect(),
-        item_state: ItemState::Done,
-    });
+    let finish = scenario_finish(scenario, &play);
     save_step(
         state,
         user,

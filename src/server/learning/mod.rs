@@ -15,6 +15,7 @@ mod progress;
 mod quiz;
 mod scenario;
 pub mod stored;
+mod typed;
 #[cfg(test)]
 mod tests;
 mod views;
@@ -30,6 +31,7 @@ pub use certificates::{certificate, dismiss_notices};
 pub use progress::complete_lesson;
 pub use quiz::quiz_view;
 pub use scenario::scenario_view;
+pub use typed::scenario_say;
 use sqlx::FromRow;
 use std::collections::HashMap;
 pub use views::{course_view, item_data, lesson_view, my_learning};

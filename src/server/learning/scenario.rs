@@ -59,7 +59,7 @@ pub(super) fn transcript(scenario: &Scenario, play: &ScenarioState) -> Vec<Turn>
         {
             out.push(Turn {
                 speaker: None,
-                html: crate::content::markdown::escape(&c.text),
+                html: crate::content::markdown::escape(m.said.as_deref().unwrap_or(&c.text)),
                 mine: true,
             });
         }
@@ -113,6 +113,7 @@ pub(super) fn ending_view(scenario: &Scenario, play: &ScenarioState) -> Option<E
                 .map(|s| s.title.clone())
                 .unwrap_or_default(),
             chosen: text(&r.scene, r.chosen),
+            typed: r.said.clone(),
             better: (r.lost > 0).then(|| text(&r.scene, r.best)),
             lost: r.lost,
         })
@@ -169,6 +170,7 @@ pub async fn scenario_view(
         choices: Vec::new(),
         can_go_back: false,
         typed_unavailable: false,
+        typed: None,
         ending: None,
         finished_attempts,
         done: item_done == Some(ItemState::Done),
@@ -190,13 +192,27 @@ pub async fn scenario_view(
     view.meters = meters(scenario, &play);
     view.feedback = play.moves.last().and_then(|m| {
         let c = scenario.graph.scene(&m.scene)?.choices.get(m.choice)?;
-        Some(FeedbackView {
-            said: c.text.clone(),
-            html: c.feedback_html.clone(),
+        Some(match &m.said {
+            Some(words) => FeedbackView {
+                said: words.clone(),
+                understood_as: Some(c.text.clone()),
+                html: c.feedback_html.clone(),
+            },
+            None => FeedbackView {
+                said: c.text.clone(),
+                understood_as: None,
+                html: c.feedback_html.clone(),
+            },
         })
     });
     if let Some(scene) = play.current(scenario) {
-        view.typed_unavailable = scene.typed && scene.ending.is_none();
+        if scene.typed && scene.ending.is_none() {
+            if state.understanding.available() {
+                view.typed = Some(super::typed::typed_box(db, a.id, a.step).await?);
+            } else {
+                view.typed_unavailable = true;
+            }
+        }
         view.choices = play
             .offered(scenario)
             .into_iter()

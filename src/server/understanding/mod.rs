@@ -1,0 +1,400 @@
+//! Typed replies: what a learner typed, matched to the scene's authored
+//! replies by meaning. See ARCHITECTURE.md ("Understanding typed replies").
+//!
+//! A sentence-embedding model turns text into unit vectors; the closeness
+//! of two texts is the dot product of their vectors (cosine similarity).
+//! Each authored reply is its text plus its `Also:` phrasings; a typed reply
+//! is as close to an authored reply as to the nearest of those. It is
+//! understood when the best is close enough and clearly ahead of the next
+//! reply; otherwise the learner is asked to say more, and nothing is saved.
+//!
+//! Authored phrasings are embedded once per model and stored
+//! (`reply_vectors`); a learner's reply costs one embedding and a few dot
+//! products, on the blocking pool, one at a time per instance.
+
+pub mod check;
+mod model;
+mod store;
+
+pub use model::{default_dir, MiniLm};
+
+use crate::api::AppError;
+use crate::domain::scenario::Scene;
+use crate::server::db::Db;
+use crate::server::sql::internal;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// A sentence-embedding model.
+pub trait Embed: Send + Sync {
+    /// Names the model and its weights; stored beside every vector.
+    fn id(&self) -> &str;
+    /// One unit-length vector per text.
+    fn embed(&self, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>>;
+}
+
+/// The longest reply a learner may type, in characters.
+pub const MAX_CHARS: usize = 1000;
+
+/// When a typed reply counts as understood.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Thresholds {
+    /// The best reply must be at least this close (cosine similarity).
+    pub min_similarity: f32,
+    /// …and at least this much closer than the second-best reply.
+    pub min_margin: f32,
+}
+
+impl Thresholds {
+    /// Calibrated on the labelled set (`cargo bench --bench understanding`).
+    pub const DEFAULT: Thresholds = Thresholds {
+        min_similarity: 0.50,
+        min_margin: 0.04,
+    };
+}
+
+/// How close a typed reply came to one authored reply.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Closeness {
+    /// The reply's index in its scene.
+    pub choice: usize,
+    /// Cosine similarity to its nearest phrasing, -1..=1.
+    pub score: f32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Verdict {
+    Understood(usize),
+    /// Not close enough to any reply, or as close to two of them.
+    Unsure,
+}
+
+/// Decides from the closeness to each offered reply.
+pub fn decide(scores: &[Closeness], t: Thresholds) -> Verdict {
+    let mut sorted: Vec<&Closeness> = scores.iter().collect();
+    sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
+    match sorted.as_slice() {
+        [] => Verdict::Unsure,
+        [best] if best.score >= t.min_similarity => Verdict::Understood(best.choice),
+        [best, second, ..]
+            if best.score >= t.min_similarity && best.score - second.score >= t.min_margin =>
+        {
+            Verdict::Understood(best.choice)
+        }
+        _ => Verdict::Unsure,
+    }
+}
+
+/// The text a learner typed, made fit to store: control characters go
+/// (line breaks become spaces), runs of spaces become one, ends trimmed.
+/// Errors say what to change.
+pub fn clean_reply(raw: &str) -> Result<String, AppError> {
+    let mut out = String::with_capacity(raw.len().min(4 * MAX_CHARS + 4));
+    let mut chars = 0usize;
+    let mut space = false;
+    for c in raw.chars() {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
+        if c == ' ' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        out.push(c);
+        chars += 1;
+        if chars > MAX_CHARS {
+            let total = raw.chars().count();
+            return Err(AppError::Invalid(format!(
+                "Your reply is too long ({total} characters): keep it under {MAX_CHARS}, as you would say it."
+            )));
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::Invalid(
+            "Type what you would say to the customer, or choose one of the replies.".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Format characters that change nothing a reader sees (zero-width spaces,
+/// direction marks, byte-order marks).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// The phrasings of a reply: its text and its `Also:` lines.
+pub fn phrasings_of(scene: &Scene, choice: usize) -> Vec<String> {
+    scene
+        .choices
+        .get(choice)
+        .map(|c| {
+            std::iter::once(c.text.clone())
+                .chain(c.phrasings.iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The model of a running server, or none (then typed-reply scenes offer
+/// the list of replies).
+#[derive(Clone, Default)]
+pub struct Understanding {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    model: Arc<dyn Embed>,
+    /// One inference at a time per instance: the other core stays free.
+    gate: Semaphore,
+    /// Phrasing vectors already read or computed, by text.
+    cache: Mutex<HashMap<String, Arc<[f32]>>>,
+}
+
+/// Vectors kept in memory per instance (1.5 KB each).
+const CACHE_ENTRIES: usize = 20_000;
+/// A reply waits at most this long for its turn; then the learner is
+/// offered the list rather than a spinner.
+const QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// Why a reply could not be matched right now.
+#[derive(Debug)]
+pub enum Unavailable {
+    NoModel,
+    Busy,
+}
+
+impl Understanding {
+    pub fn new(model: Arc<dyn Embed>) -> Understanding {
+        Understanding {
+            inner: Some(Arc::new(Inner {
+                model,
+                gate: Semaphore::new(1),
+                cache: Mutex::new(HashMap::new()),
+            })),
+        }
+    }
+
+    /// Loads the model in `dir`, once per process (tests start many
+    /// servers). `None`, logged once, when it cannot be loaded.
+    pub async fn load(dir: &Path) -> Understanding {
+        static LOADED: OnceLock<Mutex<HashMap<std::path::PathBuf, Option<Arc<MiniLm>>>>> =
+            OnceLock::new();
+        let loaded = LOADED.get_or_init(Default::default);
+        if let Some(found) = loaded.lock().map(|m| m.get(dir).cloned()).ok().flatten() {
+            return found.map_or_else(Understanding::default, |m| Understanding::new(m));
+        }
+        let path = dir.to_path_buf();
+        let started = std::time::Instant::now();
+        let model = tokio::task::spawn_blocking(move || MiniLm::load(&path))
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r);
+        let model = match model {
+            Ok(m) => {
+                tracing::info!(
+                    "typed replies: model {} loaded in {} ms",
+                    m.id(),
+                    started.elapsed().as_millis()
+                );
+                Some(Arc::new(m))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "typed replies are off: the model in {} cannot be loaded ({e:#}); scenes offer their list of replies",
+                    dir.display()
+                );
+                None
+            }
+        };
+        if let Ok(mut m) = loaded.lock() {
+            m.insert(dir.to_path_buf(), model.clone());
+        }
+        model.map_or_else(Understanding::default, |m| Understanding::new(m))
+    }
+
+    pub fn available(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    pub fn model_id(&self) -> Option<&str> {
+        self.inner.as_ref().map(|i| i.model.id())
+    }
+
+    /// Embeds `texts` on the blocking pool, in turn with other requests.
+    pub async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let inner = self
+            .inner
+            .clone()
+            .ok_or(EmbedError::Unavailable(Unavailable::NoModel))?;
+        let permit = tokio::time::timeout(QUEUE_WAIT, inner.gate.acquire())
+            .await
+            .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?
+            .map_err(internal)?;
+        let model = inner.model.clone();
+        let out = tokio::task::spawn_blocking(move || model.embed(&texts))
+            .await
+            .map_err(internal)?;
+        drop(permit);
+        out.map_err(|e| EmbedError::Failed(internal(format!("the model failed: {e:#}"))))
+    }
+
+    /// The vectors of `texts` (authored phrasings): from memory, then the
+    /// database, then the model (and stored for next time).
+    pub async fn phrasing_vectors(
+        &self,
+        db: Option<&Db>,
+        texts: &[String],
+    ) -> Result<Vec<Arc<[f32]>>, EmbedError> {
+        let inner = self
+            .inner
+            .as_ref()
+            .ok_or(EmbedError::Unavailable(Unavailable::NoModel))?;
+        let model = inner.model.id().to_string();
+        let mut found: HashMap<String, Arc<[f32]>> = HashMap::new();
+        if let Ok(cache) = inner.cache.lock() {
+            for t in texts {
+                if let Some(v) = cache.get(t) {
+                    found.insert(t.clone(), v.clone());
+                }
+            }
+        }
+        let missing: Vec<String> = unique(texts.iter().filter(|t| !found.contains_key(*t)));
+        if !missing.is_empty() {
+            let stored = match db {
+                Some(db) => store::read(db, &model, &missing).await?,
+                None => HashMap::new(),
+            };
+            let to_embed: Vec<String> = missing
+                .iter()
+                .filter(|t| !stored.contains_key(*t))
+                .cloned()
+                .collect();
+            found.extend(stored);
+            if !to_embed.is_empty() {
+                let vectors = self.embed(to_embed.clone()).await?;
+                if let Some(db) = db {
+                    store::write(db, &model, &to_embed, &vectors).await?;
+                }
+                for (t, v) in to_embed.into_iter().zip(vectors) {
+                    found.insert(t, v.into());
+                }
+            }
+            if let Ok(mut cache) = inner.cache.lock() {
+                if cache.len() + missing.len() > CACHE_ENTRIES {
+                    cache.clear();
+                }
+                for t in &missing {
+                    if let Some(v) = found.get(t) {
+                        cache.insert(t.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        texts
+            .iter()
+            .map(|t| {
+                found
+                    .get(t)
+                    .cloned()
+                    .ok_or_else(|| EmbedError::Failed(internal("a phrasing has no vector")))
+            })
+            .collect()
+    }
+
+    /// How close `said` comes to each of the `offered` replies of `scene`.
+    pub async fn closeness(
+        &self,
+        db: &Db,
+        scene: &Scene,
+        offered: &[usize],
+        said: &str,
+    ) -> Result<Vec<Closeness>, EmbedError> {
+        let groups: Vec<(usize, Vec<String>)> = offered
+            .iter()
+            .map(|&i| (i, phrasings_of(scene, i)))
+            .collect();
+        let all: Vec<String> = groups.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
+        let vectors = self.phrasing_vectors(Some(db), &all).await?;
+        let said = self
+            .embed(vec![said.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| EmbedError::Failed(internal("the model returned no vector")))?;
+        let mut at = 0;
+        Ok(groups
+            .into_iter()
+            .map(|(choice, p)| {
+                let score = vectors[at..at + p.len()]
+                    .iter()
+                    .map(|v| dot(&said, v))
+                    .fold(f32::MIN, f32::max);
+                at += p.len();
+                Closeness { choice, score }
+            })
+            .collect())
+    }
+}
+
+fn unique<'a>(texts: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    texts.filter(|t| seen.insert(*t)).cloned().collect()
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[derive(Debug)]
+pub enum EmbedError {
+    /// No model, or too many replies waiting: offer the list.
+    Unavailable(Unavailable),
+    Failed(AppError),
+}
+
+impl From<AppError> for EmbedError {
+    fn from(e: AppError) -> Self {
+        EmbedError::Failed(e)
+    }
+}
+
+/// A small deterministic stand-in for the model, for unit tests: words
+/// hashed into 256 buckets. Texts that share words are close.
+pub struct HashedWords;
+
+impl Embed for HashedWords {
+    fn id(&self) -> &str {
+        "hashed-words/256"
+    }
+
+    fn embed(&self, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0f32; 256];
+                for w in t
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                {
+                    let h = crc32fast::hash(w.to_lowercase().as_bytes());
+                    v[(h % 256) as usize] += 1.0;
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+                v.iter_mut().for_each(|x| *x /= n);
+                v
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests;
