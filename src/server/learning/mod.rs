@@ -15,9 +15,9 @@ mod progress;
 mod quiz;
 mod scenario;
 pub mod stored;
-mod typed;
 #[cfg(test)]
 mod tests;
+mod typed;
 mod views;
 
 use super::db::Db;
@@ -31,9 +31,9 @@ pub use certificates::{certificate, dismiss_notices};
 pub use progress::complete_lesson;
 pub use quiz::quiz_view;
 pub use scenario::scenario_view;
-pub use typed::scenario_say;
 use sqlx::FromRow;
 use std::collections::HashMap;
+pub use typed::scenario_say;
 pub use views::{course_view, item_data, lesson_view, my_learning};
 
 pub enum ScenarioAction {

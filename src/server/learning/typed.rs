@@ -8,9 +8,7 @@
 //! give it back to be reworded, and so trainers see, without names, what
 //! was not understood.
 
-use super::attempts::{
-    begin_step, decode, encode, play_error, save_step, scenario_finish, Begun,
-};
+use super::attempts::{begin_step, decode, encode, play_error, save_step, scenario_finish, Begun};
 use super::AttemptRow;
 use crate::api::auth::SessionUser;
 use crate::api::learn::{AttemptRef, SayResult, StepResult, TryVerdict, TypedBox};
@@ -100,7 +98,12 @@ pub async fn scenario_say(
             let try_id = if result.replayed {
                 0
             } else {
-                let t = Try { scene: &scene_id, said: &said, verdict: TryVerdict::Understood, choice: Some(choice) };
+                let t = Try {
+                    scene: &scene_id,
+                    said: &said,
+                    verdict: TryVerdict::Understood,
+                    choice: Some(choice),
+                };
                 record_try(&state.db, &cx.attempt, step, t).await?
             };
             Ok(SayResult {
@@ -110,7 +113,12 @@ pub async fn scenario_say(
             })
         }
         Err(verdict) => {
-            let t = Try { scene: &scene_id, said: &said, verdict, choice: None };
+            let t = Try {
+                scene: &scene_id,
+                said: &said,
+                verdict,
+                choice: None,
+            };
             let try_id = record_try(&state.db, &cx.attempt, step, t).await?;
             Ok(SayResult {
                 verdict,

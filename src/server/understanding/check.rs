@@ -97,7 +97,9 @@ pub async fn check_scenario(u: &Understanding, s: &Scenario) -> Vec<Finding> {
                         .clone()
                         .map(|j| dot(&vectors[i], &vectors[j]))
                         .fold(f32::MIN, f32::max);
-                    if other + margin > own && worst.as_ref().is_none_or(|w| other - own > w.other - w.own) {
+                    if other + margin > own
+                        && worst.as_ref().is_none_or(|w| other - own > w.other - w.own)
+                    {
                         worst = Some(Clash {
                             phrasing: all[i].clone(),
                             own,

@@ -64,10 +64,7 @@ pub(super) async fn write(
     vectors: &[Vec<f32>],
 ) -> Result<(), EmbedError> {
     let _turn = db.write_turn().await;
-    let mut tx = db
-        .begin_write()
-        .await
-        .map_err(crate::api::AppError::from)?;
+    let mut tx = db.begin_write().await.map_err(crate::api::AppError::from)?;
     for (t, v) in texts.iter().zip(vectors) {
         sqlx::query(
             "INSERT INTO reply_vectors (model, text_hash, vector, created_at) VALUES ($1, $2, $3, $4)

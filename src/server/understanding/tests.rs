@@ -11,8 +11,14 @@ const T: Thresholds = Thresholds {
 
 #[test]
 fn a_clear_best_reply_is_understood() {
-    assert_eq!(decide(&[c(0, 0.8), c(1, 0.4), c(2, 0.1)], T), Verdict::Understood(0));
-    assert_eq!(decide(&[c(2, 0.1), c(1, 0.71), c(0, 0.6)], T), Verdict::Understood(1));
+    assert_eq!(
+        decide(&[c(0, 0.8), c(1, 0.4), c(2, 0.1)], T),
+        Verdict::Understood(0)
+    );
+    assert_eq!(
+        decide(&[c(2, 0.1), c(1, 0.71), c(0, 0.6)], T),
+        Verdict::Understood(1)
+    );
     assert_eq!(decide(&[c(3, 0.6)], T), Verdict::Understood(3));
 }
 
@@ -30,14 +36,26 @@ fn replies_are_cleaned_and_bounded() {
         clean_reply("  I'm\tso\u{200B} sorry\n\nabout  that\u{7}  ").unwrap(),
         "I'm so sorry about that"
     );
-    assert_eq!(clean_reply("日本語で　すみません").unwrap(), "日本語で すみません");
+    assert_eq!(
+        clean_reply("日本語で　すみません").unwrap(),
+        "日本語で すみません"
+    );
     for empty in ["", "   ", "\n\t", "\u{200B}\u{FEFF}", "\u{0}\u{1b}"] {
         let e = clean_reply(empty).unwrap_err();
-        assert!(matches!(e, AppError::Invalid(ref m) if m.contains("Type what you would say")), "{empty:?}: {e:?}");
+        assert!(
+            matches!(e, AppError::Invalid(ref m) if m.contains("Type what you would say")),
+            "{empty:?}: {e:?}"
+        );
     }
-    assert_eq!(clean_reply(&"é".repeat(MAX_CHARS)).unwrap().chars().count(), MAX_CHARS);
+    assert_eq!(
+        clean_reply(&"é".repeat(MAX_CHARS)).unwrap().chars().count(),
+        MAX_CHARS
+    );
     let e = clean_reply(&"é".repeat(MAX_CHARS + 1)).unwrap_err();
-    assert!(matches!(e, AppError::Invalid(ref m) if m.contains("1001 characters")), "{e:?}");
+    assert!(
+        matches!(e, AppError::Invalid(ref m) if m.contains("1001 characters")),
+        "{e:?}"
+    );
     // A megabyte is refused without being copied whole.
     assert!(clean_reply(&"a".repeat(1 << 20)).is_err());
 }

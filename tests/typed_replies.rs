@@ -1,0 +1,218 @@
+//! Typed replies with the real language model (all-MiniLM-L6-v2, installed
+//! by scripts/setup): a learner plays "The third call" by typing, through
+//! every path a person can take: understood, not understood (asked to say
+//! more, nothing saved), the list instead, a replay, another text for a
+//! step already taken, empty and oversized text, someone else's attempt.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::learner::{choose, json, scenario, COURSE, SCENARIO};
+use common::{Backend, TestApp};
+use rapport::api::learn::{SayResult, StepResult, TryVerdict};
+use rapport::domain::Role;
+use reqwest::{Client, StatusCode};
+
+async fn with_model(backend: Backend) -> TestApp {
+    let dir = rapport::server::understanding::default_dir();
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "the model is not installed in {} (run scripts/setup)",
+        dir.display()
+    );
+    TestApp::spawn_with(backend, move |cfg| cfg.model_dir = Some(dir)).await
+}
+
+async fn say(
+    app: &TestApp,
+    who: &Client,
+    attempt: i64,
+    step: i64,
+    said: &str,
+) -> reqwest::Response {
+    let (a, s) = (attempt.to_string(), step.to_string());
+    app.call(
+        who,
+        "say",
+        &[
+            ("course", COURSE),
+            ("item", SCENARIO),
+            ("attempt", &a),
+            ("step", &s),
+            ("said", said),
+        ],
+    )
+    .await
+}
+
+async fn said(app: &TestApp, who: &Client, attempt: i64, step: i64, text: &str) -> SayResult {
+    let res = say(app, who, attempt, step, text).await;
+    let status = res.status();
+    let body = res.text().await.expect("body");
+    assert_eq!(status, StatusCode::OK, "{text}: {body}");
+    serde_json::from_str(&body).expect("a SayResult")
+}
+
+const OPENING: &str = "hey dana, sorry it's still cutting out. I can see you've called us twice this week already, what's it been doing since tuesday?";
+
+async fn a_learner_plays_by_typing(backend: Backend) {
+    let app = with_model(backend).await;
+    app.user("dana@example.com", &[Role::Employee], None).await;
+    let dana = app.login_as("dana@example.com").await;
+    let started: StepResult = json(
+        &app,
+        &dana,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    let id = started.attempt.id;
+    let s = scenario(&app, &dana, SCENARIO).await;
+    assert!(!s.typed_unavailable);
+    let typed = s.typed.expect("the first scene takes typed replies");
+    assert_eq!((typed.retry, typed.max_chars), (None, 1000));
+
+    // Understood: the step is taken as the reply it means.
+    let r = said(&app, &dana, id, 0, OPENING).await;
+    assert_eq!(r.verdict, TryVerdict::Understood, "{r:?}");
+    assert_eq!((r.step.attempt.step, r.step.replayed), (1, false));
+    let s = scenario(&app, &dana, SCENARIO).await;
+    let fb = s.feedback.expect("feedback");
+    assert_eq!(fb.said, OPENING);
+    assert!(
+        fb.understood_as
+            .as_deref()
+            .is_some_and(|u| u.starts_with("Hello Dana. I can see you called")),
+        "{fb:?}"
+    );
+    assert!(s
+        .transcript
+        .iter()
+        .any(|t| t.mine && t.html.contains("cutting out")));
+    assert!(s
+        .meters
+        .iter()
+        .any(|m| m.competency == "empathy" && m.delta == 2));
+
+    // The same text again for step 0 is the same step; another text is 409.
+    let again = said(&app, &dana, id, 0, OPENING).await;
+    assert!(again.step.replayed);
+    assert_eq!(again.step.attempt.step, 1);
+    let other = say(&app, &dana, id, 0, "can I have your account number please").await;
+    assert_eq!(other.status(), StatusCode::CONFLICT);
+
+    // Not understood: nothing saved, the words come back to be reworded.
+    let nonsense = "the weather on mars is <b>purple</b> today";
+    let r = said(&app, &dana, id, 1, nonsense).await;
+    assert_eq!(r.verdict, TryVerdict::Unsure, "{r:?}");
+    assert_eq!(r.step.attempt.step, 1);
+    let s = scenario(&app, &dana, SCENARIO).await;
+    assert_eq!(s.attempt.map(|a| a.step), Some(1));
+    let typed = s.typed.expect("still a typed scene");
+    assert_eq!(typed.retry.as_deref(), Some(nonsense));
+    assert_eq!(typed.why, Some(TryVerdict::Unsure));
+    let page = app
+        .get(&dana, &format!("/learn/{COURSE}/{SCENARIO}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("I&#x27;m not sure what you mean")
+            || page.contains("I'm not sure what you mean"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;b&gt;purple&lt;/b&gt;"),
+        "the text is escaped in the box"
+    );
+    assert!(page.contains("Choose from the replies instead"));
+
+    // Bad input: a clear 422, nothing saved.
+    for (bad, words) in [
+        ("   \u{200B} ", "Type what you would say"),
+        (&"a".repeat(1001)[..], "too long"),
+    ] {
+        let res = say(&app, &dana, id, 1, bad).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains(words));
+    }
+    // Someone else's attempt does not exist for them.
+    app.user("eve@example.com", &[Role::Employee], None).await;
+    let eve = app.login_as("eve@example.com").await;
+    assert_eq!(
+        say(&app, &eve, id, 1, OPENING).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The list is one click away: choosing still works in a typed scene.
+    let res = choose(&app, &dana, SCENARIO, id, 1, 0).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // To an ending by typing.
+    let r = said(&app, &dana, id, 2, "thanks, that helps. so a red light that comes back on its own means a fault on the line, not you. I can't say yet if it's your line or the street cabinet so I'll get an engineer to test both").await;
+    assert_eq!(
+        (r.verdict, r.step.attempt.step),
+        (TryVerdict::Understood, 3),
+        "{r:?}"
+    );
+    let r = said(&app, &dana, id, 3, "I'll email you a reference now and a direct number. quote it and the team will have all your notes, you won't need to explain it all again").await;
+    assert_eq!(r.verdict, TryVerdict::Understood, "{r:?}");
+    assert!(r.step.finished);
+    let s = scenario(&app, &dana, SCENARIO).await;
+    let ending = s.ending.expect("an ending");
+    assert_eq!(ending.review.len(), 4);
+    assert_eq!(ending.review[0].typed.as_deref(), Some(OPENING));
+    assert_eq!(ending.review[1].typed, None, "chosen from the list");
+    let page = app
+        .get(&dana, &format!("/learn/{COURSE}/{SCENARIO}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("understood as:"),
+        "the path review shows what was typed"
+    );
+
+    // The typed words are the learner's: a manager's drill-down shows the path only.
+    let tries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM typed_tries WHERE attempt_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(tries, 4, "3 understood, 1 unsure");
+    app.cleanup().await;
+}
+
+/// Without the model (it could not be loaded), typed scenes offer the list.
+async fn without_the_model_the_list_is_offered(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |cfg| {
+        cfg.model_dir = Some(std::path::PathBuf::from("/nonexistent/model"))
+    })
+    .await;
+    app.user("dana@example.com", &[Role::Employee], None).await;
+    let dana = app.login_as("dana@example.com").await;
+    let started: StepResult = json(
+        &app,
+        &dana,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    let s = scenario(&app, &dana, SCENARIO).await;
+    assert!(s.typed_unavailable && s.typed.is_none());
+    let r = said(&app, &dana, started.attempt.id, 0, OPENING).await;
+    assert_eq!(
+        r.verdict,
+        TryVerdict::Busy,
+        "never a guess without the model"
+    );
+    assert_eq!(r.step.attempt.step, 0);
+    app.cleanup().await;
+}
+
+on_both_backends!(
+    a_learner_plays_by_typing,
+    without_the_model_the_list_is_offered
+);
