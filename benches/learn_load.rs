@@ -6,7 +6,10 @@
 //! * the scenario page (`GET /learn/<course>/<scenario>`, full SSR with the
 //!   learner's attempt and transcript);
 //! * answer submission (`POST /api/choose`, each one a real step: saved in
-//!   a transaction before the answer, as in production).
+//!   a transaction before the answer, as in production);
+//! * the scenario page again while 100 more sessions send typed replies
+//!   (`POST /api/say`, each one embedded by the language model in the
+//!   server), and those replies' latency.
 //!
 //! 100 connections (100 signed-in sessions, each with its own attempt),
 //! 10 s per run by default (`RAPPORT_LOAD_SECS`). Prints req/s, p50 and p99.
@@ -172,6 +175,19 @@ impl Learner {
     }
 }
 
+/// A new connection pool with a signed-in session of `email`.
+async fn signed_in(base: &str, email: &str) -> reqwest::Client {
+    let c = client();
+    let res = c
+        .post(format!("{base}/api/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert!(res.status().is_success(), "login {email}: {}", res.status());
+    c
+}
+
 struct Figures {
     requests: usize,
     secs: f64,
@@ -282,15 +298,7 @@ async fn main() {
     assert!(emails.len() >= 50, "demo employees: {}", emails.len());
     let mut learners = Vec::new();
     for n in 0..CONNECTIONS {
-        let c = client();
-        let email = &emails[n % emails.len()];
-        let res = c
-            .post(format!("{base}/api/login"))
-            .form(&[("email", email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .expect("login");
-        assert!(res.status().is_success(), "login {email}: {}", res.status());
+        let c = signed_in(&base, &emails[n % emails.len()]).await;
         // A user's two sessions take different scenarios.
         let (course, item, scenario) = scenarios[(n / emails.len() + n) % scenarios.len()].clone();
         let mut l = Learner {
@@ -341,7 +349,7 @@ async fn main() {
         .iter()
         .map(|l| (l.client.clone(), format!("/learn/{}/{}", l.course, l.item)))
         .collect();
-    let (page_fig, _) = run(pages, secs, move |(c, path): (reqwest::Client, String)| {
+    let page_op = move |(c, path): (reqwest::Client, String)| {
         let url = format!("{b}{path}");
         async move {
             let t = Instant::now();
@@ -352,8 +360,8 @@ async fn main() {
             assert!(body.contains("What do you say?") || body.contains("Outcome:"));
             ((c, path), elapsed)
         }
-    })
-    .await;
+    };
+    let (page_fig, pages) = run(pages, secs, page_op.clone()).await;
     print("scenario page (GET, SSR)", &page_fig);
 
     let b = Arc::new(base.clone());
@@ -366,6 +374,93 @@ async fn main() {
     })
     .await;
     print("answer submission (POST choose)", &answer_fig);
+    // Typed replies (issue 16): 100 more sessions send replies in their own
+    // words (each one embedding by the model in the server) while the 100
+    // page sessions load their scenario pages.
+    let mut typers = Vec::new();
+    for n in 0..CONNECTIONS {
+        let c = signed_in(&base, &emails[(n + 7) % emails.len()]).await;
+        let r: StepResult = c
+            .post(format!("{base}/api/start_scenario"))
+            .form(&[
+                ("course", "empathetic-listening"),
+                ("item", "the-third-call"),
+            ])
+            .send()
+            .await
+            .expect("start")
+            .json()
+            .await
+            .expect("start answer");
+        typers.push((c, r.attempt.id, n));
+    }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let b = Arc::new(base.clone());
+    let typing_started = Instant::now();
+    let typing: Vec<_> = typers
+        .into_iter()
+        .map(|(c, attempt, n)| {
+            let (b, stop) = (b.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut busy = 0usize;
+                let mut i = n;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Replies that match nothing: nothing is saved, so the
+                    // attempt stays at step 0 and every reply is read.
+                    i += 1;
+                    let said = format!("the weather on mars is purple today, number {i}");
+                    let t = Instant::now();
+                    let res = c
+                        .post(format!("{b}/api/say"))
+                        .form(&[
+                            ("course", "empathetic-listening"),
+                            ("item", "the-third-call"),
+                            ("attempt", &attempt.to_string()),
+                            ("step", "0"),
+                            ("said", &said),
+                        ])
+                        .send()
+                        .await
+                        .expect("say");
+                    let status = res.status();
+                    let body = res.text().await.expect("body");
+                    assert!(status.is_success(), "say: {status}: {body}");
+                    if body.contains("\"busy\"") {
+                        busy += 1;
+                    }
+                    lat.push(t.elapsed());
+                }
+                (lat, busy)
+            })
+        })
+        .collect();
+    let (typing_page_fig, _) = run(pages, secs, page_op).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut said_lat = Vec::new();
+    let mut busy = 0;
+    for t in typing {
+        let (lat, b) = t.await.expect("typer");
+        said_lat.extend(lat);
+        busy += b;
+    }
+    print("scenario page while 100 type", &typing_page_fig);
+    let said_fig = figures(said_lat, typing_started.elapsed().as_secs_f64());
+    print("typed reply (POST say)", &said_fig);
+    println!(
+        "learn_load: typed replies answered \"busy\" (waited > 5 s for the model): {busy} of {}",
+        said_fig.requests
+    );
+    println!(
+        "learn_load: goal: page p99 while typing <= page p99 without ({:.2} ms vs {:.2} ms: {})",
+        typing_page_fig.p99.as_secs_f64() * 1000.0,
+        page_fig.p99.as_secs_f64() * 1000.0,
+        if typing_page_fig.p99 <= page_fig.p99 {
+            "met"
+        } else {
+            "not met"
+        }
+    );
     println!(
         "learn_load: goals: page p99 <= 30 ms ({}), answers >= 1500/s ({})",
         if page_fig.p99 <= Duration::from_millis(30) {

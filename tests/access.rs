@@ -147,6 +147,18 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             StatusCode::NOT_FOUND,
         ),
         (
+            "say",
+            vec![
+                ("course", "empathetic-listening"),
+                ("item", "the-third-call"),
+                ("attempt", "999999"),
+                ("step", "0"),
+                ("said", "sorry it keeps dropping"),
+            ],
+            all_signed_in.to_vec(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
             "step_back",
             vec![
                 ("course", "empathetic-listening"),
@@ -590,6 +602,7 @@ fn every_server_function_is_covered() {
         "start_scenario",
         "start_quiz",
         "choose",
+        "say",
         "step_back",
         "answer",
         "certificate",

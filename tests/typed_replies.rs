@@ -9,6 +9,7 @@ mod common;
 
 use common::learner::{choose, json, scenario, COURSE, SCENARIO};
 use common::{Backend, TestApp};
+use rapport::api::authoring::{Analytics, PlaytestView};
 use rapport::api::learn::{SayResult, StepResult, TryVerdict};
 use rapport::domain::Role;
 use reqwest::{Client, StatusCode};
@@ -53,20 +54,25 @@ async fn said(app: &TestApp, who: &Client, attempt: i64, step: i64, text: &str) 
     serde_json::from_str(&body).expect("a SayResult")
 }
 
-const OPENING: &str = "hey dana, sorry it's still cutting out. I can see you've called us twice this week already, what's it been doing since tuesday?";
-
-async fn a_learner_plays_by_typing(backend: Backend) {
-    let app = with_model(backend).await;
+/// Dana signs in and starts "The third call": her client and the attempt.
+async fn dana_starts(app: &TestApp) -> (Client, i64) {
     app.user("dana@example.com", &[Role::Employee], None).await;
     let dana = app.login_as("dana@example.com").await;
     let started: StepResult = json(
-        &app,
+        app,
         &dana,
         "start_scenario",
         &[("course", COURSE), ("item", SCENARIO)],
     )
     .await;
-    let id = started.attempt.id;
+    (dana, started.attempt.id)
+}
+
+const OPENING: &str = "hey dana, sorry it's still cutting out. I can see you've called us twice this week already, what's it been doing since tuesday?";
+
+async fn a_learner_plays_by_typing(backend: Backend) {
+    let app = with_model(backend).await;
+    let (dana, id) = dana_starts(&app).await;
     let s = scenario(&app, &dana, SCENARIO).await;
     assert!(!s.typed_unavailable);
     let typed = s.typed.expect("the first scene takes typed replies");
@@ -182,6 +188,47 @@ async fn a_learner_plays_by_typing(backend: Backend) {
         .await
         .expect("count");
     assert_eq!(tries, 4, "3 understood, 1 unsure");
+
+    // Trainers see how replies fared, as counts and texts without names.
+    app.user("trainer@example.com", &[Role::Trainer], None)
+        .await;
+    let trainer = app.login_as("trainer@example.com").await;
+    let path = "empathetic-listening/03-the-third-call.md";
+    let a: Analytics = json(&app, &trainer, "author_analytics", &[("path", path)]).await;
+    let scene = |title: &str| {
+        a.typed
+            .iter()
+            .find(|t| t.scene == title)
+            .unwrap_or_else(|| panic!("{title} in {:?}", a.typed))
+            .clone()
+    };
+    let start = scene("The phone rings");
+    assert_eq!(
+        (start.at_once, start.after_retry, start.fell_back),
+        (1, 0, 0)
+    );
+    let heard = scene("She has been heard");
+    assert_eq!((heard.at_once, heard.fell_back), (0, 1));
+    assert_eq!(heard.not_understood, vec![(nonsense.to_string(), 1)]);
+    let body = serde_json::to_string(&a).unwrap();
+    assert!(!body.contains("dana@example.com"), "no names");
+    // A learner may not read them.
+    let res = app.call(&dana, "author_analytics", &[("path", path)]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The play-test shows how a typed text is read, reply by reply.
+    let p: PlaytestView = json(
+        &app,
+        &trainer,
+        "author_playtest",
+        &[("path", path), ("moves", ""), ("said", OPENING)],
+    )
+    .await;
+    let t = p.typed.expect("the first scene takes typed replies");
+    assert!(t.available);
+    assert_eq!(t.scores.len(), 3);
+    assert_eq!(t.understood, Some(0), "{:?}", t.scores);
+    assert!(t.scores[0].1 > t.scores[1].1 && t.scores[0].1 > t.scores[2].1);
     app.cleanup().await;
 }
 
@@ -191,18 +238,10 @@ async fn without_the_model_the_list_is_offered(backend: Backend) {
         cfg.model_dir = Some(std::path::PathBuf::from("/nonexistent/model"))
     })
     .await;
-    app.user("dana@example.com", &[Role::Employee], None).await;
-    let dana = app.login_as("dana@example.com").await;
-    let started: StepResult = json(
-        &app,
-        &dana,
-        "start_scenario",
-        &[("course", COURSE), ("item", SCENARIO)],
-    )
-    .await;
+    let (dana, id) = dana_starts(&app).await;
     let s = scenario(&app, &dana, SCENARIO).await;
     assert!(s.typed_unavailable && s.typed.is_none());
-    let r = said(&app, &dana, started.attempt.id, 0, OPENING).await;
+    let r = said(&app, &dana, id, 0, OPENING).await;
     assert_eq!(
         r.verdict,
         TryVerdict::Busy,
@@ -212,7 +251,47 @@ async fn without_the_model_the_list_is_offered(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Many replies at once for one step: every one is answered, and the tries
+/// kept stay bounded.
+async fn parallel_replies_are_bounded(backend: Backend) {
+    let app = with_model(backend).await;
+    let (dana, id) = dana_starts(&app).await;
+    let sends = (0..60).map(|i| {
+        let (app, dana) = (&app, &dana);
+        async move {
+            say(
+                app,
+                dana,
+                id,
+                0,
+                &format!("the weather on mars is purple, take {i}"),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures::future::join_all(sends).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let tries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM typed_tries WHERE attempt_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(tries, 30, "at most 30 kept per step");
+    let s = scenario(&app, &dana, SCENARIO).await;
+    assert_eq!(
+        s.attempt.map(|a| a.step),
+        Some(0),
+        "nothing saved as a step"
+    );
+    app.cleanup().await;
+}
+
 on_both_backends!(
     a_learner_plays_by_typing,
-    without_the_model_the_list_is_offered
+    without_the_model_the_list_is_offered,
+    parallel_replies_are_bounded
 );

@@ -79,6 +79,7 @@ async function doScenario(page: Page, javaScriptEnabled: boolean) {
   for (let i = 0; i < 40; i++) {
     if (await page.getByRole("heading", { name: /^Outcome:/ }).count()) break;
     const step = await stepOf(page);
+    await openReplyList(page);
     await page.locator("button.choice").first().click();
     await waitForStep(page, step + 1);
   }
@@ -86,6 +87,15 @@ async function doScenario(page: Page, javaScriptEnabled: boolean) {
   await expect(page.getByRole("heading", { name: "Your route beside the best one" })).toBeVisible();
   await expect(page.getByRole("list", { name: "The conversation so far" })).toContainText("You");
   if (javaScriptEnabled) expect(await page.evaluate(() => (window as any).__rapportSamePage)).toBe(true);
+}
+
+// In a scene that takes typed replies, the list of replies is one click
+// away (a closed <details>): open it.
+async function openReplyList(page: Page) {
+  const list = page.locator("details.reply-list");
+  if ((await list.count()) > 0 && (await list.getAttribute("open")) === null) {
+    await list.locator("summary").click();
+  }
 }
 
 async function doQuiz(page: Page, key: Map<string, number[]>) {
@@ -221,4 +231,53 @@ test("learner pages have no axe-core violations", async ({ page, javaScriptEnabl
   }
   results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
   expect(results.violations.map((v) => `quiz: ${v.id}: ${v.help}`)).toEqual([]);
+});
+
+// Replies typed in the learner's own words, understood by the model in the
+// server. Each reply below is worded unlike the authored one.
+const TYPED_ROUTE = [
+  "hey dana, really sorry it's still cutting out. I can see you called us monday and tuesday already, what has it been doing since?",
+  "so it's every evening right when you work, and you've lost two client calls, that's serious. what do the lights on the router do when it drops?",
+  "thanks, a red light that comes back on its own means a fault on the line, not you. I can't tell yet if it's your line or the cabinet, so an engineer will test both",
+  "I'm emailing you a reference and a direct number now. quote it and the team will have all your notes, you won't have to explain again",
+];
+
+test("an employee answers in their own words, is asked to say more once, and reaches an ending", async ({ page, javaScriptEnabled }) => {
+  test.setTimeout(90_000);
+  await signIn(page, "admin@demo.test");
+  await page.goto("/learn/empathetic-listening/the-third-call");
+  await page.getByRole("button", { name: /Start the conversation|Try again/ }).click();
+  await waitForStep(page, 0);
+  const box = page.getByLabel("Your reply, in your own words");
+  await expect(box).toBeVisible();
+  if (javaScriptEnabled) {
+    await page.evaluate(() => ((window as any).__rapportSamePage = true));
+    await box.fill("ok");
+    await expect(page.locator("#said-count")).toHaveText("2 of 1000 characters");
+  }
+  // Not understood: nothing saved, the words stay to be reworded.
+  const nonsense = "the weather on mars is <b>purple</b> today";
+  await box.fill(nonsense);
+  await page.getByRole("button", { name: "Say it" }).click();
+  await expect(page.getByText("I'm not sure what you mean. Try saying it another way, or choose from the replies.")).toBeVisible();
+  await expect(box).toHaveValue(nonsense);
+  expect(await stepOf(page)).toBe(0);
+  if (javaScriptEnabled) {
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+    expect(results.violations.map((v) => `typed scene: ${v.id}: ${v.help}`)).toEqual([]);
+  }
+  for (const [i, said] of TYPED_ROUTE.entries()) {
+    await box.fill(said);
+    // Enter sends once the page is interactive; without JavaScript, the button.
+    if (javaScriptEnabled) await box.press("Enter");
+    else await page.getByRole("button", { name: "Say it" }).click();
+    await waitForStep(page, i + 1);
+    await expect(page.getByText(/^We understood this as: /)).toBeVisible();
+    await expect(page.getByRole("list", { name: "The conversation so far" })).toContainText(said.slice(0, 40));
+  }
+  await expect(page.getByRole("heading", { name: "Outcome: resolved" })).toBeVisible();
+  const route = page.locator("section.ending table");
+  await expect(route).toContainText(TYPED_ROUTE[0].slice(0, 40));
+  await expect(route).toContainText("understood as:");
+  if (javaScriptEnabled) expect(await page.evaluate(() => (window as any).__rapportSamePage)).toBe(true);
 });

@@ -192,6 +192,23 @@ pub struct PlaytestView {
     pub score: Option<i32>,
     pub best: Option<i32>,
     pub back: Option<String>,
+    /// The scene accepts typed replies: how a typed text would be read.
+    #[serde(default)]
+    pub typed: Option<PlayTyped>,
+}
+
+/// A play-test of a typed-reply scene.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlayTyped {
+    /// False when the model is not installed here.
+    pub available: bool,
+    /// The text tried, if any.
+    pub said: String,
+    /// Per offered reply: its text, closeness (0..1 shown as a bar and a
+    /// number), and the moves that take it.
+    pub scores: Vec<(String, f32, String)>,
+    /// The reply the text would be understood as, if any (index in `scores`).
+    pub understood: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -215,6 +232,24 @@ pub struct Analytics {
     pub endings: Vec<(String, i64)>,
     pub map: Option<ScenarioMap>,
     pub questions: Vec<QuestionStats>,
+    /// Scenes that accept typed replies: how replies fared.
+    #[serde(default)]
+    pub typed: Vec<TypedSceneStats>,
+}
+
+/// How typed replies fared in one scene (counts and texts only, no names).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypedSceneStats {
+    pub scene: String,
+    /// Steps whose first typed reply was understood.
+    pub at_once: i64,
+    /// Steps understood after one or more replies that were not.
+    pub after_retry: i64,
+    /// Steps where the learner typed, was not understood, and chose from
+    /// the list.
+    pub fell_back: i64,
+    /// Replies that were not understood, most frequent first (at most 20).
+    pub not_understood: Vec<(String, i64)>,
 }
 
 /// The library: every file, published or draft.
@@ -388,11 +423,15 @@ pub async fn author_rollback(path: String, revision: i64) -> Result<i64, AppErro
 /// One step of a play-test: the draft (or the published file) replayed
 /// along `moves` (choice indices separated by dots). Nothing is stored.
 #[server(endpoint = "author_playtest")]
-pub async fn author_playtest(path: String, moves: String) -> Result<PlaytestView, AppError> {
+pub async fn author_playtest(
+    path: String,
+    moves: String,
+    #[server(default)] said: Option<String>,
+) -> Result<PlaytestView, AppError> {
     use crate::server::{authoring, guard};
     let state = guard::state()?;
     guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
-    authoring::playtest(&state, &path, &moves).await
+    authoring::playtest(&state, &path, &moves, said.as_deref()).await
 }
 
 /// What learners chose: aggregated counts for a scenario or quiz.

@@ -63,6 +63,28 @@ pub fn AuthorAnalyticsPage() -> impl IntoView {
                         </section>
                     })}
                     {a.map.map(|m| view! { <MapView map=m /> })}
+                    {(!a.typed.is_empty()).then(|| view! {
+                        <section class="card" aria-labelledby="typed-title">
+                            <h2 id="typed-title">"Typed replies"</h2>
+                            <p class="hint">"Per scene: moments where the first typed reply was understood, understood after another try, or taken from the list after typing. Below each, replies that were not understood (text only): add phrasings like them to the reply they meant."</p>
+                            <table>
+                                <thead><tr><th scope="col">"Scene"</th><th scope="col">"Understood at once"</th><th scope="col">"After another try"</th><th scope="col">"Chose from the list"</th></tr></thead>
+                                <tbody>
+                                    {a.typed.iter().map(|t| view! {
+                                        <tr><th scope="row">{t.scene.clone()}</th><td>{t.at_once}</td><td>{t.after_retry}</td><td>{t.fell_back}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {a.typed.into_iter().filter(|t| !t.not_understood.is_empty()).map(|t| view! {
+                                <h3>{format!("Not understood in “{}”", t.scene)}</h3>
+                                <ul class="not-understood">
+                                    {t.not_understood.into_iter().map(|(text, n)| view! {
+                                        <li>{format!("“{text}”")}{(n > 1).then(|| format!(" ({n} times)"))}</li>
+                                    }).collect_view()}
+                                </ul>
+                            }).collect_view()}
+                        </section>
+                    })}
                     {(!a.questions.is_empty()).then(|| view! {
                         <section class="card" aria-labelledby="questions-title">
                             <h2 id="questions-title">"Answers per question"</h2>

@@ -2,7 +2,7 @@
 
 use super::edit_href;
 use crate::api::authoring::*;
-use crate::components::{encode, loading, ErrorNotice};
+use crate::components::{encode, escape_html, loading, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -17,10 +17,11 @@ pub fn AuthorPlayPage() -> impl IntoView {
                 (
                     q.get("path").unwrap_or_default(),
                     q.get("moves").unwrap_or_default(),
+                    q.get("said"),
                 )
             })
         },
-        |(p, m)| author_playtest(p, m),
+        |(p, m, s)| author_playtest(p, m, s),
     );
     view! {
         <Title text="Play-test" />
@@ -83,6 +84,7 @@ pub fn AuthorPlayPage() -> impl IntoView {
                                         </ul>
                                     }.into_any()
                                 }}
+                                {p.typed.clone().map(|t| view! { <TypedTry path=p.path.clone() moves=p.moves.clone() t=t /> })}
                             </section>
                         }.into_any(),
                     }}
@@ -93,5 +95,48 @@ pub fn AuthorPlayPage() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+/// Try a typed reply in a play-test: how close it comes to each reply.
+#[component]
+fn TypedTry(path: String, moves: String, t: PlayTyped) -> impl IntoView {
+    let base = format!("/author/play?path={}", encode(&path));
+    view! {
+        <div class="typed-try">
+            <h3>"Try a typed reply"</h3>
+            {(!t.available).then(|| view! { <p class="hint">"The language model is not installed here, so typed text cannot be matched (run scripts/setup)."</p> })}
+            <form method="get" action="/author/play">
+                <input type="hidden" name="path" value=path.clone() />
+                <input type="hidden" name="moves" value=moves.clone() />
+                <label for="pt-said">"What a learner might type"</label>
+                <textarea id="pt-said" name="said" rows="2" maxlength="1000" inner_html=escape_html(&t.said)></textarea>
+                <button type="submit" class="button">"See how it is read"</button>
+            </form>
+            {(!t.scores.is_empty()).then(|| {
+                let verdict = match t.understood {
+                    Some(i) => format!("Understood as: “{}”", t.scores[i].0),
+                    None => "Not understood: the learner would be asked to say it another way.".to_string(),
+                };
+                view! {
+                    <p class="typed-verdict" role="status">{verdict}</p>
+                    <table class="closeness">
+                        <caption class="visually-hidden">"How close the typed text came to each reply"</caption>
+                        <thead><tr><th scope="col">"Reply"</th><th scope="col">"Closeness"</th></tr></thead>
+                        <tbody>
+                            {t.scores.into_iter().enumerate().map(|(i, (text, score, m))| {
+                                let pct = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+                                view! {
+                                    <tr class=if t.understood == Some(i) { "chosen" } else { "" }>
+                                        <td><a href=format!("{base}&moves={m}")>{text}</a></td>
+                                        <td><meter min="0" max="100" value=pct aria-label="closeness"></meter>{format!(" {score:.2}")}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
+        </div>
     }
 }

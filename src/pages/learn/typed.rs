@@ -58,7 +58,7 @@ pub(super) fn TypedReply(
     let busy = why == Some(TryVerdict::Busy);
     view! {
         <div class="typed-reply" id="say">
-            {why.map(|w| view! { <p class="notice typed-retry" role="status">{retry_notice(w)}</p> })}
+            {why.map(|w| view! { <p class="typed-retry" role="status">{retry_notice(w)}</p> })}
             <ActionForm action=say attr:class="say-form">
                 <StepFields place=place attempt=attempt />
                 <label for="said">"Your reply, in your own words"</label>

@@ -82,6 +82,7 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
         endings: Vec::new(),
         map: None,
         questions: Vec::new(),
+        typed: Vec::new(),
     };
     match &item.body {
         ItemBody::Scenario(s) => {
@@ -98,6 +99,7 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
             }
             out.endings = endings.into_iter().collect();
             out.map = Some(scenario_map(path, s, &counts));
+            out.typed = typed_stats(state, version_id, s).await?;
         }
         ItemBody::Quiz(q) => {
             let attempts: Vec<(String, String)> = sqlx::query_as(
@@ -161,4 +163,64 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
         }
     }
     Ok(out)
+}
+
+/// Per typed scene of the published version: steps understood at once,
+/// after another try, or taken from the list after typing; and the replies
+/// that were not understood (text only).
+async fn typed_stats(
+    state: &AppState,
+    version_id: i64,
+    s: &crate::domain::course::Scenario,
+) -> Result<Vec<TypedSceneStats>, AppError> {
+    if !s.graph.scenes.iter().any(|sc| sc.typed) {
+        return Ok(Vec::new());
+    }
+    // One row per step that had typed replies: its scene, whether one was
+    // understood, how many were not, and whether the attempt moved past it.
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT t.scene,
+                SUM(CASE WHEN t.verdict = 'understood' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN t.verdict = 'understood' THEN 0 ELSE 1 END),
+                SUM(CASE WHEN a.step > t.step THEN 1 ELSE 0 END)
+         FROM typed_tries t JOIN attempts a ON a.id = t.attempt_id
+         WHERE a.version_id = $1
+         GROUP BY t.attempt_id, t.step, t.scene",
+    )
+    .bind(version_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut by_scene: HashMap<String, TypedSceneStats> = HashMap::new();
+    for (scene, understood, missed, moved_on) in rows {
+        let e = by_scene.entry(scene).or_default();
+        match (understood > 0, missed > 0) {
+            (true, false) => e.at_once += 1,
+            (true, true) => e.after_retry += 1,
+            (false, _) if moved_on > 0 => e.fell_back += 1,
+            _ => {}
+        }
+    }
+    let missed: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT t.scene, t.said, COUNT(*) FROM typed_tries t JOIN attempts a ON a.id = t.attempt_id
+         WHERE a.version_id = $1 AND t.verdict = 'unsure'
+         GROUP BY t.scene, t.said ORDER BY COUNT(*) DESC, t.said LIMIT 2000",
+    )
+    .bind(version_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    for (scene, said, n) in missed {
+        let e = by_scene.entry(scene).or_default();
+        if e.not_understood.len() < 20 {
+            e.not_understood.push((said, n));
+        }
+    }
+    Ok(s.graph
+        .scenes
+        .iter()
+        .filter(|sc| sc.typed && sc.ending.is_none())
+        .map(|sc| TypedSceneStats {
+            scene: sc.title.clone(),
+            ..by_scene.remove(&sc.id).unwrap_or_default()
+        })
+        .collect())
 }

@@ -72,10 +72,48 @@ pub(super) async fn check_bytes(
     } else {
         Counts::default()
     };
-    let _turn = heavy_turn().await?;
-    tokio::task::spawn_blocking(move || evaluate(&folder, &path_owned, kind, &tree, &org, &counts))
-        .await
-        .map_err(internal)
+    let turn = heavy_turn().await?;
+    let mut result = tokio::task::spawn_blocking(move || {
+        evaluate(&folder, &path_owned, kind, &tree, &org, &counts)
+    })
+    .await
+    .map_err(internal)?;
+    drop(turn);
+    if result.kind == FileKind::Scenario {
+        typed_findings(state, path, bytes, &mut result).await;
+    }
+    Ok(result)
+}
+
+/// The model's checks of typed replies (replies too close to tell apart),
+/// added to the problems list. Phrasing vectors are stored, so after the
+/// first check only edited phrasings cost an embedding.
+async fn typed_findings(state: &AppState, path: &str, bytes: &[u8], result: &mut CheckResult) {
+    let (Some(item), _) = content::load_item(path.into(), path.into(), bytes, None) else {
+        return;
+    };
+    let crate::domain::course::ItemBody::Scenario(s) = &item.body else {
+        return;
+    };
+    let findings = crate::server::understanding::check::check_scenario(
+        &state.understanding,
+        Some(&state.db),
+        s,
+    )
+    .await;
+    if findings.is_empty() {
+        return;
+    }
+    result
+        .diagnostics
+        .extend(findings.into_iter().map(|f| DiagnosticView {
+            line: f.line,
+            col: f.col,
+            error: false,
+            message: f.message,
+            hint: Some(f.hint),
+        }));
+    result.diagnostics.sort_by_key(|d| (d.line, d.col));
 }
 
 /// Checks and diffs of authors' text (CPU-bound, on the blocking pool):

@@ -45,7 +45,12 @@ pub(super) async fn scenario_of(
     }
 }
 
-pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<PlaytestView, AppError> {
+pub async fn playtest(
+    state: &AppState,
+    path: &str,
+    moves: &str,
+    said: Option<&str>,
+) -> Result<PlaytestView, AppError> {
     let (scenario, title, from_draft) = scenario_of(state, path).await?;
     let mut play = ScenarioState::start(&scenario);
     let mut taken: Vec<usize> = Vec::new();
@@ -104,11 +109,17 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
     let scene = play
         .current(&scenario)
         .ok_or_else(|| internal("play-test: no current scene"))?;
-    let choices = play
-        .offered(&scenario)
-        .into_iter()
-        .map(|i| (i, scene.choices[i].text.clone(), joined(Some(i))))
+    let offered = play.offered(&scenario);
+    let choices = offered
+        .iter()
+        .map(|&i| (i, scene.choices[i].text.clone(), joined(Some(i))))
         .collect();
+    let typed = if scene.typed && scene.ending.is_none() {
+        let links: Vec<String> = offered.iter().map(|&i| joined(Some(i))).collect();
+        Some(typed_play(state, scene, &offered, said, &links).await?)
+    } else {
+        None
+    };
     let result = play.result(&scenario);
     let back = (!taken.is_empty()).then(|| {
         taken[..taken.len() - 1]
@@ -133,5 +144,47 @@ pub async fn playtest(state: &AppState, path: &str, moves: &str) -> Result<Playt
         score: result.as_ref().and_then(|r| r.score),
         best: result.as_ref().and_then(|r| r.best),
         back,
+        typed,
     })
+}
+
+/// How `said` would be read in `scene`: the closeness to every offered
+/// reply, and the reply it would be understood as.
+async fn typed_play(
+    state: &AppState,
+    scene: &crate::domain::scenario::Scene,
+    offered: &[usize],
+    said: Option<&str>,
+    links: &[String],
+) -> Result<PlayTyped, AppError> {
+    use crate::server::understanding::{clean_reply, decide, EmbedError, Thresholds, Verdict};
+    let mut out = PlayTyped {
+        available: state.understanding.available(),
+        ..PlayTyped::default()
+    };
+    let Some(raw) = said.filter(|s| !s.trim().is_empty()) else {
+        return Ok(out);
+    };
+    let text = clean_reply(raw)?;
+    out.said = text.clone();
+    match state
+        .understanding
+        .closeness(&state.db, scene, offered, &text)
+        .await
+    {
+        Ok(scores) => {
+            let verdict = decide(&scores, Thresholds::DEFAULT);
+            out.scores = scores
+                .iter()
+                .zip(links)
+                .map(|(c, link)| (scene.choices[c.choice].text.clone(), c.score, link.clone()))
+                .collect();
+            if let Verdict::Understood(i) = verdict {
+                out.understood = scores.iter().position(|c| c.choice == i);
+            }
+        }
+        Err(EmbedError::Unavailable(_)) => out.available = false,
+        Err(EmbedError::Failed(e)) => return Err(e),
+    }
+    Ok(out)
 }

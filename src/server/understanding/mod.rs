@@ -319,12 +319,32 @@ impl Understanding {
         offered: &[usize],
         said: &str,
     ) -> Result<Vec<Closeness>, EmbedError> {
+        self.closeness_in(Some(db), scene, offered, said).await
+    }
+
+    /// [`Self::closeness`] with phrasing vectors kept in memory only.
+    pub async fn closeness_without_db(
+        &self,
+        scene: &Scene,
+        offered: &[usize],
+        said: &str,
+    ) -> Result<Vec<Closeness>, EmbedError> {
+        self.closeness_in(None, scene, offered, said).await
+    }
+
+    async fn closeness_in(
+        &self,
+        db: Option<&Db>,
+        scene: &Scene,
+        offered: &[usize],
+        said: &str,
+    ) -> Result<Vec<Closeness>, EmbedError> {
         let groups: Vec<(usize, Vec<String>)> = offered
             .iter()
             .map(|&i| (i, phrasings_of(scene, i)))
             .collect();
         let all: Vec<String> = groups.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
-        let vectors = self.phrasing_vectors(Some(db), &all).await?;
+        let vectors = self.phrasing_vectors(db, &all).await?;
         let said = self
             .embed(vec![said.to_string()])
             .await?
