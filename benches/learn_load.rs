@@ -27,6 +27,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CONNECTIONS: usize = 100;
+/// Scenarios whose first scene takes typed replies.
+const TYPED: [(&str, &str); 2] = [
+    ("empathetic-listening", "the-third-call"),
+    ("handling-complaints", "the-chat-that-grew"),
+];
 const PASSWORD: &str = "load-test-password";
 
 struct Server {
@@ -380,26 +385,26 @@ async fn main() {
     let mut typers = Vec::new();
     for n in 0..CONNECTIONS {
         let c = signed_in(&base, &emails[(n + 7) % emails.len()]).await;
+        // A person's second session takes the other scenario whose first
+        // scene takes typed replies (a new attempt would replace the first).
+        let (course, item) = TYPED[(n / emails.len()) % TYPED.len()];
         let r: StepResult = c
             .post(format!("{base}/api/start_scenario"))
-            .form(&[
-                ("course", "empathetic-listening"),
-                ("item", "the-third-call"),
-            ])
+            .form(&[("course", course), ("item", item)])
             .send()
             .await
             .expect("start")
             .json()
             .await
             .expect("start answer");
-        typers.push((c, r.attempt.id, n));
+        typers.push((c, r.attempt.id, n, course, item));
     }
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let b = Arc::new(base.clone());
     let typing_started = Instant::now();
     let typing: Vec<_> = typers
         .into_iter()
-        .map(|(c, attempt, n)| {
+        .map(|(c, attempt, n, course, item)| {
             let (b, stop) = (b.clone(), stop.clone());
             tokio::spawn(async move {
                 let mut lat = Vec::new();
@@ -414,8 +419,8 @@ async fn main() {
                     let res = c
                         .post(format!("{b}/api/say"))
                         .form(&[
-                            ("course", "empathetic-listening"),
-                            ("item", "the-third-call"),
+                            ("course", course),
+                            ("item", item),
                             ("attempt", &attempt.to_string()),
                             ("step", "0"),
                             ("said", &said),

@@ -154,6 +154,9 @@ pub struct Understanding {
 
 struct Inner {
     model: Arc<dyn Embed>,
+    /// The model's arithmetic runs here: one thread at the lowest CPU
+    /// priority, so pages are served first when both cores are busy.
+    threads: rayon::ThreadPool,
     /// One inference at a time per instance: the other core stays free.
     gate: Semaphore,
     /// Phrasing vectors already read or computed, by text.
@@ -175,9 +178,16 @@ pub enum Unavailable {
 
 impl Understanding {
     pub fn new(model: Arc<dyn Embed>) -> Understanding {
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "rapport-model".into())
+            .start_handler(|_| lowest_priority())
+            .build()
+            .expect("a thread for the model");
         Understanding {
             inner: Some(Arc::new(Inner {
                 model,
+                threads,
                 gate: Semaphore::new(1),
                 cache: Mutex::new(HashMap::new()),
             })),
@@ -240,10 +250,11 @@ impl Understanding {
             .await
             .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?
             .map_err(internal)?;
-        let model = inner.model.clone();
-        let out = tokio::task::spawn_blocking(move || model.embed(&texts))
-            .await
-            .map_err(internal)?;
+        let work = inner.clone();
+        let out =
+            tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
+                .await
+                .map_err(internal)?;
         drop(permit);
         out.map_err(|e| EmbedError::Failed(internal(format!("the model failed: {e:#}"))))
     }
@@ -362,6 +373,17 @@ impl Understanding {
                 Closeness { choice, score }
             })
             .collect())
+    }
+}
+
+/// Lowers the calling thread to the lowest CPU priority (Linux: nice is
+/// per thread). Inference then takes only the CPU that pages leave.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with PRIO_PROCESS and id 0 changes only the
+    // calling thread's nice value; it touches no memory.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
