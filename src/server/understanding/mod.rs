@@ -154,8 +154,10 @@ pub struct Understanding {
 
 struct Inner {
     model: Arc<dyn Embed>,
-    /// The model's arithmetic runs here: one thread at the lowest CPU
-    /// priority, so pages are served first when both cores are busy.
+    /// The model's arithmetic runs here: one thread at a low CPU priority
+    /// (nice 10: about a tenth of a core's share against normal work), so
+    /// pages are served first when both cores are busy, and a reply still
+    /// finishes when something else keeps the CPU busy.
     threads: rayon::ThreadPool,
     /// One inference at a time per instance: the other core stays free.
     gate: Semaphore,
@@ -376,14 +378,14 @@ impl Understanding {
     }
 }
 
-/// Lowers the calling thread to the lowest CPU priority (Linux: nice is
-/// per thread). Inference then takes only the CPU that pages leave.
+/// Lowers the calling thread's CPU priority to nice 10 (Linux: nice is per
+/// thread). Inference then takes mostly the CPU that pages leave.
 fn lowest_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority with PRIO_PROCESS and id 0 changes only the
     // calling thread's nice value; it touches no memory.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
