@@ -260,6 +260,18 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             ok,
         ),
         (
+            "author_try_reply",
+            vec![
+                ("path", AUTHOR_FILE),
+                ("source", "x"),
+                ("scene", "start"),
+                ("said", "hello"),
+            ],
+            authors.clone(),
+            // "x" is no scenario: a clear 422 for those who may ask.
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
             "author_analytics",
             vec![("path", AUTHOR_FILE)],
             authors.clone(),
@@ -624,6 +636,7 @@ fn every_server_function_is_covered() {
         "author_history",
         "author_rollback",
         "author_playtest",
+        "author_try_reply",
         "author_analytics",
         "author_composition",
         "author_compose",

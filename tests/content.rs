@@ -42,7 +42,36 @@ async fn the_shipped_courses_load_without_problems(app: &TestApp) {
             "handling-complaints"
         ]
     );
-    assert_eq!(overview["problems"], serde_json::json!([]));
+    // No errors and no warnings about the format. The reviewer's checks
+    // (issue 17) still find these faults in the shipped courses, listed
+    // here one by one until the rewrite removes them: a new fault, or a
+    // check that stops finding one, fails this test.
+    let problems = overview["problems"].as_array().expect("problems");
+    let format: Vec<_> = problems.iter().filter(|p| p["check"].is_null()).collect();
+    assert!(format.is_empty(), "{format:#?}");
+    let mut review: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["file"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .trim_start_matches("content/"),
+                p["check"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    review.sort();
+    let known: Vec<String> = include_str!("content_review_baseline.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        review, known,
+        "the reviewer's findings in the shipped courses changed"
+    );
     for course in overview["courses"].as_array().expect("courses") {
         let items = course["items"].as_array().expect("items");
         let count = |kind: &str| items.iter().filter(|i| i["kind"] == kind).count();

@@ -229,6 +229,60 @@ async fn a_learner_plays_by_typing(backend: Backend) {
     assert_eq!(t.scores.len(), 3);
     assert_eq!(t.understood, Some(0), "{:?}", t.scores);
     assert!(t.scores[0].1 > t.scores[1].1 && t.scores[0].1 > t.scores[2].1);
+
+    // The editor's preview reads the text as it is in the editor, saved or
+    // not, and scores every reply of the scene chosen.
+    let source = std::fs::read_to_string("content/empathetic-listening/03-the-third-call.md")
+        .expect("the shipped scenario");
+    let try_reply = |source: String, scene: &'static str, text: &'static str| {
+        let (app, trainer) = (&app, &trainer);
+        async move {
+            app.call(
+                trainer,
+                "author_try_reply",
+                &[
+                    ("path", path),
+                    ("source", &source),
+                    ("scene", scene),
+                    ("said", text),
+                ],
+            )
+            .await
+        }
+    };
+    let res = try_reply(source.clone(), "start", OPENING).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let t: rapport::api::authoring::PlayTyped = res.json().await.unwrap();
+    assert!(t.available && t.scores.len() == 3);
+    assert_eq!(t.understood, Some(0), "{:?}", t.scores);
+    assert_eq!(t.said, OPENING);
+    let unsaved = source.replacen("replies: typed\n", "", 1);
+    assert_ne!(unsaved, source);
+    for (text, scene, said) in [
+        (unsaved, "start", OPENING),
+        (source.clone(), "nowhere", OPENING),
+        (source.clone(), "start", "   "),
+    ] {
+        let res = try_reply(text, scene, said).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{scene} {said:?}"
+        );
+    }
+    let res = app
+        .call(
+            &dana,
+            "author_try_reply",
+            &[
+                ("path", path),
+                ("source", "x"),
+                ("scene", "start"),
+                ("said", "hi"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     app.cleanup().await;
 }
 

@@ -1,4 +1,4 @@
-import { test, expect, Page } from "./fixtures";
+import { test, expect, Page, hydrated } from "./fixtures";
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
 
@@ -43,6 +43,7 @@ for (const role of roles) {
     if (javaScriptEnabled) {
       // The bundle loaded and hydrated under the CSP without a single error.
       await page.waitForLoadState("networkidle");
+      await hydrated(page);
       expect(errors).toEqual([]);
       // Hydrated: following a link is a client-side navigation, the page's
       // JavaScript state survives it.

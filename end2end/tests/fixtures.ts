@@ -29,3 +29,10 @@ export const test = base.extend<{ cspViolations: string[] }>({
     { auto: true },
   ],
 });
+
+// Waits until the bundle has attached to the server-rendered page (the app
+// marks <html data-hydrated>). Before that, a click is an ordinary form post
+// that reloads the page: a test that checks "no reload" must wait for this.
+export async function hydrated(page: import("@playwright/test").Page) {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}

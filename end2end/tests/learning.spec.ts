@@ -1,4 +1,4 @@
-import { test, expect, Page } from "./fixtures";
+import { test, expect, Page, hydrated } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 import * as fs from "fs";
 import * as path from "path";
@@ -74,8 +74,12 @@ async function doScenario(page: Page, javaScriptEnabled: boolean) {
     await waitForStep(page, 0);
   }
   // Once hydrated, steps happen without reloading the page: a value set on
-  // the window survives them.
-  if (javaScriptEnabled) await page.evaluate(() => ((window as any).__rapportSamePage = true));
+  // the window survives them. (A click before hydration is a plain form
+  // post, which reloads the page, so wait for it.)
+  if (javaScriptEnabled) {
+    await hydrated(page);
+    await page.evaluate(() => ((window as any).__rapportSamePage = true));
+  }
   for (let i = 0; i < 40; i++) {
     if (await page.getByRole("heading", { name: /^Outcome:/ }).count()) break;
     const step = await stepOf(page);
@@ -253,6 +257,7 @@ test("an employee answers in their own words, is asked to say more once, and rea
   const box = page.getByLabel("Your reply, in your own words");
   await expect(box).toBeVisible();
   if (javaScriptEnabled) {
+    await hydrated(page);
     await page.evaluate(() => ((window as any).__rapportSamePage = true));
     await box.fill("ok");
     await expect(page.locator("#said-count")).toHaveText("2 of 1000 characters");

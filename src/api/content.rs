@@ -45,6 +45,10 @@ pub struct Problem {
     pub error: bool,
     pub message: String,
     pub hint: Option<String>,
+    /// The reviewer's check that raised it, if one did (content/README.md,
+    /// "Checks on how content teaches").
+    #[serde(default)]
+    pub check: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -147,6 +151,7 @@ pub async fn content_catalog() -> Result<ContentOverview, AppError> {
             error: d.severity == crate::content::source::Severity::Error,
             message: d.message.clone(),
             hint: d.hint.clone(),
+            check: d.check.map(str::to_owned),
         })
         .collect();
     Ok(ContentOverview { courses, problems })

@@ -3,7 +3,7 @@
 //! and a report per file.
 
 use super::source::{Diagnostic, Severity, Source, MAX_FILE_BYTES};
-use super::{parse, FileReport, Library};
+use super::{parse, review, FileReport, Library};
 use crate::domain::course::{Course, FileKind, Item, ItemBody, ItemKind};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -41,6 +41,7 @@ pub(crate) fn io_report(path: &Path, e: &std::io::Error) -> FileReport {
         severity: Severity::Error,
         message: format!("cannot read the file: {e}"),
         hint: None,
+        check: None,
     });
     r
 }
@@ -65,8 +66,7 @@ pub(super) fn no_course_report(path: &Path) -> FileReport {
         },
         hint: Some(
             "a course is a folder with a `course.md` beside its lessons, scenarios and quizzes; check that folder, or the folder that holds the courses".into(),
-        ),
-    });
+        ), check: None, });
     r
 }
 
@@ -228,6 +228,7 @@ pub(super) fn no_course_md(dir: &str) -> FileReport {
         severity: Severity::Warning,
         message: "this folder has markdown files but no `course.md`, so it is not a course".into(),
         hint: Some("add a course.md, or move the files into a course folder".into()),
+        check: None,
     });
     r
 }
@@ -248,6 +249,7 @@ pub(super) fn add_course(
                     severity: Severity::Error,
                     message: format!("course id `{}` is already used by {other}", course.id),
                     hint: Some("every course needs its own id".into()),
+                    check: None,
                 });
             }
         } else {
@@ -324,6 +326,7 @@ pub fn build_course(
                     severity: Severity::Error,
                     message: format!("item id `{}` is already used by {first}", item.id),
                     hint: Some("ids must be unique within a course".into()),
+                    check: None,
                 });
             } else {
                 ids.insert(item.id.clone(), report.file.clone());
@@ -382,6 +385,7 @@ pub fn build_course(
             severity: Severity::Error,
             message: "the course has no lessons, scenarios or quizzes that load".into(),
             hint: Some("add item files such as `01-why-it-matters.md` beside course.md".into()),
+            check: None,
         });
         return (None, reports);
     }
@@ -396,6 +400,9 @@ pub fn build_course(
         items,
         file: course_rel,
     };
+    let mut src = Source::from_bytes(reports[0].file.clone(), course_bytes);
+    review::course(&mut src, &course);
+    reports[0].diagnostics.append(&mut src.diagnostics);
     (Some(course), reports)
 }
 
@@ -457,6 +464,7 @@ pub fn parse_item(
 ) -> ParsedItem {
     let mut src = Source::from_bytes(shown_as, bytes);
     let (header, fm) = parse::parse_header(&mut src);
+    let body_start = fm.body_start;
     let kind = header.as_ref().map(|h| h.kind);
     let body = match kind {
         Some(ItemKind::Lesson) => {
@@ -469,6 +477,10 @@ pub fn parse_item(
         Some(ItemKind::Quiz) => parse::parse_quiz(&mut src, fm).map(ItemBody::Quiz),
         None => None,
     };
+    // How it teaches, once it parses.
+    if let (Some(h), Some(b), false) = (&header, &body, src.has_errors()) {
+        review::item(&mut src, body_start, h.minutes, b);
+    }
     let mut report = FileReport::new(&src, kind.map_or(FileKind::Unknown, FileKind::from));
     if let Some(h) = &header {
         report.id = Some(h.id.clone());

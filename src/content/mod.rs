@@ -11,6 +11,7 @@ mod load;
 pub mod markdown;
 pub mod parse;
 pub mod report;
+pub mod review;
 pub mod source;
 pub mod store;
 pub mod twee;

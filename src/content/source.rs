@@ -38,15 +38,23 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For the reviewer's checks (`content::review`): which one, e.g.
+    /// `longest-answer`, documented under that name in content/README.md.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<&'static str>,
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}: {}",
-            self.file, self.line, self.col, self.severity, self.message
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.severity
         )?;
+        if let Some(c) = self.check {
+            write!(f, "[{c}]")?;
+        }
+        write!(f, ": {}", self.message)?;
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }
@@ -80,6 +88,7 @@ impl Source {
                     MAX_FILE_BYTES
                 ),
                 hint: Some("split long material into several lessons".into()),
+                check: None,
             });
             String::new()
         } else {
@@ -93,6 +102,7 @@ impl Source {
                         severity: Severity::Error,
                         message: "the file contains NUL bytes; is it a binary file?".into(),
                         hint: Some("content files are markdown text".into()),
+                        check: None,
                     });
                     String::new()
                 }
@@ -110,6 +120,7 @@ impl Source {
                         severity: Severity::Error,
                         message: "the file is not valid UTF-8 text".into(),
                         hint: Some("save the file as UTF-8".into()),
+                        check: None,
                     });
                     String::new()
                 }
@@ -192,6 +203,7 @@ impl Source {
             severity,
             message,
             hint: hint.map(str::to_string),
+            check: None,
         });
     }
 
@@ -209,6 +221,17 @@ impl Source {
 
     pub fn warning_hint(&mut self, offset: usize, message: impl Into<String>, hint: &str) {
         self.push(offset, Severity::Warning, message.into(), Some(hint));
+    }
+
+    /// A warning of one of the reviewer's checks (`content::review`).
+    pub fn review(&mut self, offset: usize, check: &'static str, message: String, hint: &str) {
+        let before = self.diagnostics.len();
+        self.push(offset, Severity::Warning, message, Some(hint));
+        if self.diagnostics.len() > before && before < MAX_DIAGNOSTICS {
+            if let Some(d) = self.diagnostics.last_mut() {
+                d.check = Some(check);
+            }
+        }
     }
 
     /// Byte offset of the `n`th character (from 0) after `offset`.

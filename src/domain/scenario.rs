@@ -321,12 +321,13 @@ impl ScenarioGraph {
         // the work is bounded however many there are.
         let per_competency = ROUTE_SEARCH_BUDGET / competencies.len().max(1) as u64;
         for comp in competencies {
+            let weight = |c: &Choice| c.effects.get(&comp).copied().unwrap_or(0);
             let best = if acyclic {
-                dag_range(&edges, &self.scenes, &comp)
+                dag_range(&edges, &self.scenes, &weight)
             } else {
                 let mut best: Option<ScoreRange> = None;
                 let mut budget = per_competency.max(1);
-                walk(self, &edges, &comp, &mut best, &mut budget);
+                walk(self, &edges, &weight, &mut best, &mut budget);
                 best
             };
             if let Some(r) = best {
@@ -335,6 +336,136 @@ impl ScenarioGraph {
         }
         ranges
     }
+}
+
+impl ScenarioGraph {
+    /// The lowest and highest total of `weight` over routes from the start
+    /// to an ending that take only choices `keep` allows (`None`: no such
+    /// route). Exact without loops; with loops, the best found within
+    /// [`ROUTE_SEARCH_BUDGET`] (each scene at most once per route).
+    pub fn range_by(
+        &self,
+        keep: &dyn Fn(&Choice) -> bool,
+        weight: &dyn Fn(&Choice) -> i32,
+    ) -> Option<ScoreRange> {
+        if self.scenes.is_empty() {
+            return None;
+        }
+        let edges: Vec<Vec<(usize, &Choice)>> = self
+            .edges()
+            .into_iter()
+            .map(|outs| outs.into_iter().filter(|(_, c)| keep(c)).collect())
+            .collect();
+        if topological_order(&edges).is_some() {
+            dag_range(&edges, &self.scenes, weight)
+        } else {
+            let mut best = None;
+            let mut budget = ROUTE_SEARCH_BUDGET;
+            walk(self, &edges, weight, &mut best, &mut budget);
+            best
+        }
+    }
+
+    /// The choices of one route from the start to an ending with the
+    /// highest total of `weight`, in order. Only for scenarios without
+    /// loops (`None` otherwise, or when no ending can be reached).
+    pub fn best_route_by(&self, weight: &dyn Fn(&Choice) -> i32) -> Option<Vec<&Choice>> {
+        let edges = self.edges();
+        let order = topological_order(&edges)?;
+        let mut from: Vec<Option<i32>> = vec![None; self.scenes.len()];
+        for &i in order.iter().rev() {
+            from[i] = if self.scenes[i].ending.is_some() {
+                Some(0)
+            } else {
+                edges[i]
+                    .iter()
+                    .filter_map(|&(t, c)| from[t].map(|v| v.saturating_add(weight(c))))
+                    .max()
+            };
+        }
+        let mut at = 0;
+        let mut route = Vec::new();
+        while self.scenes.get(at)?.ending.is_none() {
+            let want = from[at]?;
+            let &(next, c) = edges[at]
+                .iter()
+                .find(|&&(t, c)| from[t].map(|v| v.saturating_add(weight(c))) == Some(want))?;
+            route.push(c);
+            at = next;
+        }
+        Some(route)
+    }
+
+    /// For each scene, the lowest total of `weight` over routes from the
+    /// start to it (`None`: not reachable). Only for scenarios without
+    /// loops.
+    pub fn lowest_to_each(&self, weight: &dyn Fn(&Choice) -> i32) -> Option<Vec<Option<i64>>> {
+        let edges = self.edges();
+        let order = topological_order(&edges)?;
+        let mut low: Vec<Option<i64>> = vec![None; self.scenes.len()];
+        if let Some(first) = low.first_mut() {
+            *first = Some(0);
+        }
+        for &i in &order {
+            let Some(here) = low[i] else { continue };
+            for &(t, c) in &edges[i] {
+                let there = here + i64::from(weight(c));
+                if low[t].is_none_or(|l| there < l) {
+                    low[t] = Some(there);
+                }
+            }
+        }
+        Some(low)
+    }
+
+    /// A scene on a loop that a learner can go round and round, each time
+    /// raising the total of `weight` (so the score has no upper bound):
+    /// Bellman-Ford on the scenes reachable from the start. `None` when
+    /// there is none, or when the scenario is too large to search within
+    /// [`ROUTE_SEARCH_BUDGET`] relaxations.
+    pub fn gaining_loop(&self, weight: &dyn Fn(&Choice) -> i32) -> Option<usize> {
+        let edges = self.edges();
+        let n = self.scenes.len();
+        let edge_count: usize = edges.iter().map(Vec::len).sum();
+        if n == 0 || topological_order(&edges).is_some() {
+            return None;
+        }
+        if (n as u64).saturating_mul(edge_count as u64) > ROUTE_SEARCH_BUDGET {
+            return None;
+        }
+        let mut best: Vec<Option<i64>> = vec![None; n];
+        let mut parent: Vec<usize> = (0..n).collect();
+        best[0] = Some(0);
+        let mut changed_last = None;
+        for _ in 0..n {
+            changed_last = None;
+            for (from, outs) in edges.iter().enumerate() {
+                let Some(here) = best[from] else { continue };
+                for &(to, c) in outs {
+                    let there = here + i64::from(weight(c));
+                    if best[to].is_none_or(|b| there > b) {
+                        best[to] = Some(there);
+                        parent[to] = from;
+                        changed_last = Some(to);
+                    }
+                }
+            }
+            changed_last?;
+        }
+        // Still improving after n rounds: walking back n steps from there
+        // lands on the loop itself.
+        let mut at = changed_last?;
+        for _ in 0..n {
+            at = parent[at];
+        }
+        Some(at)
+    }
+}
+
+/// Scene indices in an order where every choice leads forward, or `None`
+/// when the scenario has a loop.
+pub fn topological_order_of(graph: &ScenarioGraph) -> Option<Vec<usize>> {
+    topological_order(&graph.edges())
 }
 
 /// Scenes entered, at most, by the search for score ranges in a scenario
@@ -367,7 +498,11 @@ pub(crate) fn topological_order<T>(edges: &[Vec<(usize, T)>]) -> Option<Vec<usiz
 
 /// Exact range over every route when there are no loops: one pass in
 /// reverse topological order, linear in the size of the graph.
-fn dag_range(edges: &[Vec<(usize, &Choice)>], scenes: &[Scene], comp: &str) -> Option<ScoreRange> {
+fn dag_range(
+    edges: &[Vec<(usize, &Choice)>],
+    scenes: &[Scene],
+    weight: &dyn Fn(&Choice) -> i32,
+) -> Option<ScoreRange> {
     let order = topological_order(edges)?;
     let mut from: Vec<Option<ScoreRange>> = vec![None; scenes.len()];
     for &i in order.iter().rev() {
@@ -378,7 +513,7 @@ fn dag_range(edges: &[Vec<(usize, &Choice)>], scenes: &[Scene], comp: &str) -> O
         let mut r: Option<ScoreRange> = None;
         for &(t, c) in &edges[i] {
             if let Some(sub) = from[t] {
-                let gain = c.effects.get(comp).copied().unwrap_or(0);
+                let gain = weight(c);
                 let (lo, hi) = (sub.min.saturating_add(gain), sub.max.saturating_add(gain));
                 r = Some(match r {
                     None => ScoreRange { min: lo, max: hi },
@@ -401,7 +536,7 @@ fn dag_range(edges: &[Vec<(usize, &Choice)>], scenes: &[Scene], comp: &str) -> O
 fn walk(
     g: &ScenarioGraph,
     edges: &[Vec<(usize, &Choice)>],
-    comp: &str,
+    weight: &dyn Fn(&Choice) -> i32,
     best: &mut Option<ScoreRange>,
     budget: &mut u64,
 ) {
@@ -435,7 +570,7 @@ fn walk(
             Some(skip) => {
                 let (to, choice) = edges[at][*next + skip];
                 *next += skip + 1;
-                let gain = choice.effects.get(comp).copied().unwrap_or(0);
+                let gain = weight(choice);
                 stack.push((to, total.saturating_add(gain), 0));
                 entering = true;
             }

@@ -290,6 +290,7 @@ async fn check_typed(u: &Understanding, report: &mut crate::content::FileReport)
             severity: crate::content::source::Severity::Warning,
             message: f.message,
             hint: Some(f.hint),
+            check: None,
         });
     }
     report.diagnostics.sort_by_key(|d| (d.line, d.col));

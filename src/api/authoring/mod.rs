@@ -79,6 +79,9 @@ pub struct DiagnosticView {
     pub error: bool,
     pub message: String,
     pub hint: Option<String>,
+    /// The reviewer's check that raised it (content/README.md, "Checks").
+    #[serde(default)]
+    pub check: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -432,6 +435,22 @@ pub async fn author_playtest(
     let state = guard::state()?;
     guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
     authoring::playtest(&state, &path, &moves, said.as_deref()).await
+}
+
+/// How a typed text would be read in one scene of the text in the editor
+/// (saved or not): the closeness to each of the scene's replies. Nothing is
+/// stored.
+#[server(endpoint = "author_try_reply")]
+pub async fn author_try_reply(
+    path: String,
+    source: String,
+    scene: String,
+    said: String,
+) -> Result<PlayTyped, AppError> {
+    use crate::server::{authoring, guard};
+    let state = guard::state()?;
+    guard::require_role(&[crate::domain::Role::Trainer, crate::domain::Role::Admin])?;
+    authoring::try_reply(&state, &path, &source, &scene, &said).await
 }
 
 /// What learners chose: aggregated counts for a scenario or quiz.

@@ -195,8 +195,9 @@ fn dag_ranges_agree_with_exhaustive_search() {
         let edges = g.edges();
         let mut best = None;
         let mut budget = u64::MAX;
-        walk(&g, &edges, "empathy", &mut best, &mut budget);
-        assert_eq!(dag_range(&edges, &g.scenes, "empathy"), best, "{g:?}");
+        let weight = |c: &Choice| c.effects.get("empathy").copied().unwrap_or(0);
+        walk(&g, &edges, &weight, &mut best, &mut budget);
+        assert_eq!(dag_range(&edges, &g.scenes, &weight), best, "{g:?}");
     }
 }
 

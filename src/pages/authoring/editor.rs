@@ -4,11 +4,12 @@
 use super::backup::UnsavedText;
 use super::live_check::live_check;
 use super::map::MapView;
+use super::playtest::Closeness;
 use super::problems::{jump_to_line, Problems};
 use super::AuthorFlash;
 use crate::api::authoring::*;
 use crate::components::{encode, escape_html, loading, ErrorNotice};
-use crate::domain::course::FileKind;
+use crate::domain::course::{FileKind, ItemBody};
 use crate::domain::time::format_datetime;
 use crate::pages::content::item_body_view;
 use leptos::prelude::*;
@@ -157,9 +158,108 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
             <section class="preview-pane" aria-labelledby="preview-title">
                 <h2 id="preview-title">"Preview: what learners will see"</h2>
                 {move || preview_view(check())}
+                <TryReply path=path.clone() check=Signal::derive(check) area play=play.clone() />
             </section>
         </div>
         {move || check().map.map(|m| view! { <MapView map=m /> })}
+    }
+}
+
+/// The scenes of the previewed scenario that take typed replies: (id, title).
+fn typed_scenes(c: &CheckResult) -> Vec<(String, String)> {
+    match c.preview.as_ref().map(|p| &p.item.body) {
+        Some(ItemBody::Scenario(s)) => s
+            .graph
+            .scenes
+            .iter()
+            .filter(|sc| sc.typed && sc.ending.is_none() && !sc.choices.is_empty())
+            .map(|sc| (sc.id.clone(), sc.title.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Beside the preview of a scenario with typed-reply scenes: type what a
+/// learner might say and see how the text in the editor (saved or not)
+/// would read it. It needs JavaScript (it reads the editor as it is);
+/// without it, the play-test does the same for what is saved.
+#[component]
+fn TryReply(
+    path: String,
+    check: Signal<CheckResult>,
+    area: NodeRef<leptos::html::Textarea>,
+    play: String,
+) -> impl IntoView {
+    let scenes = Memo::new(move |_| check.with(typed_scenes));
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let scene = RwSignal::new(String::new());
+    let said = RwSignal::new(String::new());
+    let path = StoredValue::new(path);
+    let tried = Action::new(move |(scene, said): &(String, String)| {
+        let source = area.get_untracked().map(|a| a.value()).unwrap_or_default();
+        author_try_reply(path.get_value(), source, scene.clone(), said.clone())
+    });
+    let send = move || {
+        let chosen = scene.get_untracked();
+        let chosen = if chosen.is_empty() {
+            scenes.with_untracked(|s| s.first().map(|(id, _)| id.clone()).unwrap_or_default())
+        } else {
+            chosen
+        };
+        tried.dispatch((chosen, said.get_untracked()));
+    };
+    move || {
+        let list = scenes.get();
+        if list.is_empty() {
+            return None;
+        }
+        if !hydrated.get() {
+            return Some(
+                view! {
+                    <p class="hint">"This scenario takes typed replies: the "<a href=play.clone()>"play-test"</a>" shows how a typed text is read."</p>
+                }
+                .into_any(),
+            );
+        }
+        Some(
+            view! {
+                <section class="card typed-try" aria-labelledby="try-title">
+                    <h3 id="try-title">"Try a typed reply"</h3>
+                    <p class="hint">"Reads the text in the editor as it is now, saved or not."</p>
+                    <label for="try-scene">"Scene"</label>
+                    <select id="try-scene" on:change=move |ev| scene.set(event_target_value(&ev))>
+                        {list.into_iter().map(|(id, title)| {
+                            let selected = scene.get_untracked() == id;
+                            view! { <option value=id.clone() selected=selected>{format!("{title} (#{id})")}</option> }
+                        }).collect_view()}
+                    </select>
+                    <label for="try-said">"What a learner might type"</label>
+                    <textarea id="try-said" rows="2" maxlength="1000" prop:value=move || said.get()
+                        on:input=move |ev| said.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" && !ev.shift_key() {
+                                ev.prevent_default();
+                                send();
+                            }
+                        }></textarea>
+                    <button type="button" class="button" on:click=move |_| send()>"See how it is read"</button>
+                    <div aria-live="polite">
+                        {move || tried.value().get().map(|r| match r {
+                            Ok(t) if !t.available => view! {
+                                <p class="hint">"The language model is not installed here, so typed text cannot be matched (run scripts/setup)."</p>
+                            }.into_any(),
+                            Ok(t) => {
+                                let links = vec![None; t.scores.len()];
+                                view! { <Closeness t links /> }.into_any()
+                            }
+                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        })}
+                    </div>
+                </section>
+            }
+            .into_any(),
+        )
     }
 }
 

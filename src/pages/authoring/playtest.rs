@@ -114,29 +114,42 @@ fn TypedTry(path: String, moves: String, t: PlayTyped) -> impl IntoView {
                 <button type="submit" class="button">"See how it is read"</button>
             </form>
             {(!t.scores.is_empty()).then(|| {
-                let verdict = match t.understood {
-                    Some(i) => format!("Understood as: “{}”", t.scores[i].0),
-                    None => "Not understood: the learner would be asked to say it another way.".to_string(),
-                };
-                view! {
-                    <p class="typed-verdict" role="status">{verdict}</p>
-                    <table class="closeness">
-                        <caption class="visually-hidden">"How close the typed text came to each reply"</caption>
-                        <thead><tr><th scope="col">"Reply"</th><th scope="col">"Closeness"</th></tr></thead>
-                        <tbody>
-                            {t.scores.into_iter().enumerate().map(|(i, (text, score, m))| {
-                                let pct = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
-                                view! {
-                                    <tr class=if t.understood == Some(i) { "chosen" } else { "" }>
-                                        <td><a href=format!("{base}&moves={m}")>{text}</a></td>
-                                        <td><meter min="0" max="100" value=pct aria-label="closeness"></meter>{format!(" {score:.2}")}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }
+                let links = t.scores.iter().map(|(_, _, m)| Some(format!("{base}&moves={m}"))).collect();
+                view! { <Closeness t=t.clone() links /> }
             })}
         </div>
+    }
+}
+
+/// How close a typed text came to each reply (a bar and a number), and the
+/// reply it would be understood as. `links`: where each reply leads, if
+/// anywhere.
+#[component]
+pub(super) fn Closeness(t: PlayTyped, links: Vec<Option<String>>) -> impl IntoView {
+    let verdict = match t.understood {
+        Some(i) => format!("Understood as: “{}”", t.scores[i].0),
+        None => "Not understood: the learner would be asked to say it another way.".to_string(),
+    };
+    view! {
+        <p class="typed-verdict" role="status">{verdict}</p>
+        <table class="closeness">
+            <caption class="visually-hidden">"How close the typed text came to each reply"</caption>
+            <thead><tr><th scope="col">"Reply"</th><th scope="col">"Closeness"</th></tr></thead>
+            <tbody>
+                {t.scores.into_iter().zip(links).enumerate().map(|(i, ((text, score, _), link))| {
+                    let pct = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+                    let reply = match link {
+                        Some(href) => view! { <a href=href>{text}</a> }.into_any(),
+                        None => view! { <span>{text}</span> }.into_any(),
+                    };
+                    view! {
+                        <tr class=if t.understood == Some(i) { "chosen" } else { "" }>
+                            <td>{reply}</td>
+                            <td><meter min="0" max="100" value=pct aria-label="closeness"></meter>{format!(" {score:.2}")}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -45,7 +45,9 @@ pub(super) fn Problems(
                                         <a href="#source" on:click=move |ev| { ev.prevent_default(); jump_to_line(&area, line); }>
                                             {format!("Line {}, column {}", d.line, d.col)}
                                         </a>
-                                        " "<strong>{kind}</strong>": "{d.message.clone()}
+                                        " "<strong>{kind}</strong>
+                                        {d.check.clone().map(|c| view! { " "<span class="check-name">{format!("({c})")}</span> })}
+                                        ": "{d.message.clone()}
                                         {d.hint.clone().map(|h| view! { <br /><span class="hint">{format!("Hint: {h}")}</span> })}
                                     </li>
                                 }

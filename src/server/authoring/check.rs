@@ -112,6 +112,7 @@ async fn typed_findings(state: &AppState, path: &str, bytes: &[u8], result: &mut
             error: false,
             message: f.message,
             hint: Some(f.hint),
+            check: None,
         }));
     result.diagnostics.sort_by_key(|d| (d.line, d.col));
 }
@@ -158,6 +159,7 @@ pub(super) fn evaluate(
                 message: "this folder has no course.md yet, so the course cannot be published"
                     .into(),
                 hint: Some("create course.md in this folder first".into()),
+                check: None,
             });
             r
         }),
@@ -186,6 +188,7 @@ pub(super) fn evaluate(
                     error: d.severity == Severity::Error,
                     message: d.message.clone(),
                     hint: d.hint.clone(),
+                    check: d.check.map(str::to_owned),
                 })
                 .collect()
         })
@@ -197,6 +200,7 @@ pub(super) fn evaluate(
             error: false,
             message: "this folder has no course.md yet; learners see the file once the course is published".into(),
             hint: None,
+            check: None,
         });
     }
     let bytes = tree.get(path).cloned().unwrap_or_default();

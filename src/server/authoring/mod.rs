@@ -33,7 +33,7 @@ pub use download::{course_zip, crc32, download, zip_stored};
 pub use drafts::{discard, open, publish, save, withdraw};
 pub use history::{diff_lines, history, rollback};
 pub use library::library;
-pub use playtest::playtest;
+pub use playtest::{playtest, try_reply};
 use std::collections::HashMap;
 
 /// `folder/file.md`: two plain segments, so a path can never leave the

@@ -148,6 +148,43 @@ pub async fn playtest(
     })
 }
 
+/// The editor's preview: how `said` would be read in scene `scene_id` of
+/// `source` (the text in the editor, saved or not), against every reply of
+/// the scene.
+pub async fn try_reply(
+    state: &AppState,
+    path: &str,
+    source: &str,
+    scene_id: &str,
+    said: &str,
+) -> Result<PlayTyped, AppError> {
+    check_path(path)?;
+    if said.trim().is_empty() {
+        return Err(AppError::Invalid(
+            "Type what a learner might say, then try it.".into(),
+        ));
+    }
+    let result = check(state, path, source).await?;
+    let Some(ItemBody::Scenario(scenario)) = result.preview.map(|p| p.item.body) else {
+        return Err(AppError::Invalid(
+            "Only a scenario whose front matter is complete takes typed replies.".into(),
+        ));
+    };
+    let Some(scene) = scenario.graph.scenes.iter().find(|s| s.id == scene_id) else {
+        return Err(AppError::Invalid(format!(
+            "The text has no scene #{scene_id} any more: choose another scene."
+        )));
+    };
+    if !scene.typed || scene.ending.is_some() || scene.choices.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "Scene #{scene_id} does not take typed replies (add a line `Replies: typed` to it)."
+        )));
+    }
+    let every: Vec<usize> = (0..scene.choices.len()).collect();
+    let links = vec![String::new(); every.len()];
+    typed_play(state, scene, &every, Some(said), &links).await
+}
+
 /// How `said` would be read in `scene`: the closeness to every offered
 /// reply, and the reply it would be understood as.
 async fn typed_play(
