@@ -816,7 +816,7 @@ async fn compose_a_course(backend: Backend) {
     assert_eq!((q.pass.as_str(), q.attempts.as_str()), ("75", "3"));
     assert_eq!(
         (c.title.as_str(), c.minutes.as_str()),
-        ("Empathetic listening", "45")
+        ("Empathetic listening", "35")
     );
     assert_eq!(c.competencies, "empathy, listening, honesty");
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);

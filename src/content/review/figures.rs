@@ -82,7 +82,7 @@ fn has_source(passage: &str) -> bool {
     lower.match_indices("source").any(|(i, _)| {
         lower[i + "source".len()..]
             .chars()
-            .take(12)
+            .take(24)
             .take_while(|&c| c != '\n')
             .any(|c| c == ':')
     })
