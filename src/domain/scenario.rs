@@ -116,6 +116,14 @@ pub struct Scene {
     pub typed: bool,
 }
 
+impl Scene {
+    /// A learner may answer this scene in their own words: it takes typed
+    /// replies and has replies to match (an ending has none).
+    pub fn takes_typed_replies(&self) -> bool {
+        self.typed && self.ending.is_none() && !self.choices.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioGraph {
     /// The first scene is where the learner starts.
@@ -342,11 +350,12 @@ impl ScenarioGraph {
     /// The lowest and highest total of `weight` over routes from the start
     /// to an ending that take only choices `keep` allows (`None`: no such
     /// route). Exact without loops; with loops, the best found within
-    /// [`ROUTE_SEARCH_BUDGET`] (each scene at most once per route).
+    /// `budget` scenes entered (each scene at most once per route).
     pub fn range_by(
         &self,
         keep: &dyn Fn(&Choice) -> bool,
         weight: &dyn Fn(&Choice) -> i32,
+        budget: u64,
     ) -> Option<ScoreRange> {
         if self.scenes.is_empty() {
             return None;
@@ -360,7 +369,7 @@ impl ScenarioGraph {
             dag_range(&edges, &self.scenes, weight)
         } else {
             let mut best = None;
-            let mut budget = ROUTE_SEARCH_BUDGET;
+            let mut budget = budget.max(1);
             walk(self, &edges, weight, &mut best, &mut budget);
             best
         }
@@ -422,15 +431,15 @@ impl ScenarioGraph {
     /// raising the total of `weight` (so the score has no upper bound):
     /// Bellman-Ford on the scenes reachable from the start. `None` when
     /// there is none, or when the scenario is too large to search within
-    /// [`ROUTE_SEARCH_BUDGET`] relaxations.
-    pub fn gaining_loop(&self, weight: &dyn Fn(&Choice) -> i32) -> Option<usize> {
+    /// `budget` relaxations.
+    pub fn gaining_loop(&self, weight: &dyn Fn(&Choice) -> i32, budget: u64) -> Option<usize> {
         let edges = self.edges();
         let n = self.scenes.len();
         let edge_count: usize = edges.iter().map(Vec::len).sum();
         if n == 0 || topological_order(&edges).is_some() {
             return None;
         }
-        if (n as u64).saturating_mul(edge_count as u64) > ROUTE_SEARCH_BUDGET {
+        if (n as u64).saturating_mul(edge_count as u64) > budget {
             return None;
         }
         let mut best: Vec<Option<i64>> = vec![None; n];

@@ -217,7 +217,7 @@ fn scene_view(n: usize, scene: Scene) -> impl IntoView {
         <section class="card scene" id=heading aria-labelledby=labelled_by>
             <h2 id=title_id>
                 {scene.title.clone()}
-                " "<span class="hint">{format!("#{}{}{}", scene.id, if n == 0 { " · start" } else { "" }, if scene.typed && scene.ending.is_none() { " · typed replies" } else { "" })}</span>
+                " "<span class="hint">{format!("#{}{}{}", scene.id, if n == 0 { " · start" } else { "" }, if scene.takes_typed_replies() { " · typed replies" } else { "" })}</span>
             </h2>
             {ending}
             {blocks_view(scene.blocks)}

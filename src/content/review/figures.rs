@@ -16,7 +16,7 @@ pub(super) fn review(src: &mut Source, body_start: usize, body: &ItemBody) {
 /// Checks the markdown from `body_start`; with `replies_split`, each reply
 /// of a scenario (a `- [` line and what follows it) is a passage of its own.
 pub(super) fn check_text(src: &mut Source, body_start: usize, replies_split: bool) {
-    let text = src.text.get(body_start..).unwrap_or("").to_string();
+    let text = src.text.get(body_start..).unwrap_or("");
     let mut found: Vec<(usize, String)> = Vec::new();
     let mut passage_start = 0;
     let mut in_fence = false;

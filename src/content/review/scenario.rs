@@ -5,7 +5,7 @@
 use super::{key_offset, line_offset, lines_list, short, Source};
 use crate::domain::course::{Scenario, Scoring};
 use crate::domain::play::best_values;
-use crate::domain::scenario::{Choice, Scene};
+use crate::domain::scenario::{Choice, Scene, ROUTE_SEARCH_BUDGET};
 use std::collections::BTreeSet;
 
 /// A decision needs at least this many scenes before "most" of them can
@@ -25,6 +25,20 @@ fn effects(c: &Choice) -> String {
         .map(|(k, v)| format!("{k} {v:+}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The competencies a scenario names or scores.
+fn competencies(s: &Scenario) -> BTreeSet<&str> {
+    let mut names: BTreeSet<&str> = s.competencies.iter().map(String::as_str).collect();
+    names.extend(s.score_ranges.keys().map(String::as_str));
+    names
+}
+
+/// One share of the route searches' budget per competency (plus one for the
+/// total), so a scenario with many competencies costs no more to review
+/// than one with a single competency.
+fn budget(s: &Scenario) -> u64 {
+    ROUTE_SEARCH_BUDGET / (competencies(s).len() as u64 + 1)
 }
 
 fn net(c: &Choice) -> i32 {
@@ -136,9 +150,8 @@ fn one_right_answer(src: &mut Source, s: &Scenario) {
 }
 
 fn mistake_pays(src: &mut Source, s: &Scenario) {
-    let mut names: BTreeSet<&str> = s.competencies.iter().map(String::as_str).collect();
-    names.extend(s.score_ranges.keys().map(String::as_str));
-    for comp in names {
+    let budget = budget(s);
+    for comp in competencies(s) {
         let Some(range) = s.score_ranges.get(comp) else {
             continue;
         };
@@ -149,7 +162,10 @@ fn mistake_pays(src: &mut Source, s: &Scenario) {
         // A mistake: a reply that loses points overall, or in this
         // competency.
         let mistaken = |c: &Choice| net(c) < 0 || weight(c) < 0;
-        let clean = s.graph.range_by(&|c| !mistaken(c), &weight).map(|r| r.max);
+        let clean = s
+            .graph
+            .range_by(&|c| !mistaken(c), &weight, budget)
+            .map(|r| r.max);
         if clean.is_some_and(|m| m >= range.max) {
             continue;
         }
@@ -214,37 +230,28 @@ fn score_cannot_fail(src: &mut Source, s: &Scenario) {
             let low = ending_scores.iter().copied().min();
             low.zip(top)
         }
-        Scoring::Choices => s.graph.range_by(&|_| true, &net).map(|r| (r.min, r.max)),
+        Scoring::Choices => s
+            .graph
+            .range_by(&|_| true, &net, budget(s))
+            .map(|r| (r.min, r.max)),
     };
     // With no decision to make there is only one route: nothing to tell apart.
     let decides = decisions(s).next().is_some();
     let flat = decides && range.is_some_and(|(low, high)| low == high);
     if let (Some((_, high)), true) = (range, flat) {
-        {
-            let at = match key_offset(src, "scoring") {
-                0 => s
-                    .graph
-                    .scenes
-                    .first()
-                    .map_or(0, |sc| line_offset(src, sc.line)),
-                at => at,
-            };
-            src.review(
-                at,
-                "score-cannot-fail",
-                format!("every route scores {high}: the worst route scores the same as the best"),
-                "give endings different scores (`Ending: lost, score 2`) or replies different effects, so the score tells routes apart",
-            );
-        }
+        src.review(
+            scoring_at(src, s),
+            "score-cannot-fail",
+            format!("every route scores {high}: the worst route scores the same as the best"),
+            "give endings different scores (`Ending: lost, score 2`) or replies different effects, so the score tells routes apart",
+        );
     }
     if s.scoring == Scoring::Ending && decides && !s.back && !flat {
         worst_replies_score_top(src, s, top);
     }
-    let mut names: BTreeSet<&str> = s.competencies.iter().map(String::as_str).collect();
-    names.extend(s.score_ranges.keys().map(String::as_str));
-    for comp in names {
+    for comp in competencies(s) {
         let weight = |c: &Choice| c.effects.get(comp).copied().unwrap_or(0);
-        if let Some(i) = s.graph.gaining_loop(&weight) {
+        if let Some(i) = s.graph.gaining_loop(&weight, budget(s)) {
             let scene = &s.graph.scenes[i];
             src.review(
                 line_offset(src, scene.line),
@@ -257,6 +264,19 @@ fn score_cannot_fail(src: &mut Source, s: &Scenario) {
             );
             break;
         }
+    }
+}
+
+/// Where a finding about the score points: the `scoring` line, or the
+/// first scene when the front matter has none (scored by choices).
+fn scoring_at(src: &Source, s: &Scenario) -> usize {
+    match key_offset(src, "scoring") {
+        0 => s
+            .graph
+            .scenes
+            .first()
+            .map_or(0, |sc| line_offset(src, sc.line)),
+        at => at,
     }
 }
 
@@ -279,10 +299,7 @@ fn worst_replies_score_top(src: &mut Source, s: &Scenario, top: Option<i32>) {
     let best_worth = endings.iter().map(|&(l, _)| l).max().unwrap_or(worst);
     if worst < best_worth && endings.iter().any(|&(l, sc)| l == worst && sc == top) {
         src.review(
-            match key_offset(src, "scoring") {
-                0 => line_offset(src, s.graph.scenes[0].line),
-                at => at,
-            },
+            scoring_at(src, s),
             "score-cannot-fail",
             format!(
                 "the route with the worst replies (effects adding up to {worst}) still reaches an ending that scores the top score ({top}): the worst route scores the same as the best"

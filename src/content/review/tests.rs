@@ -48,6 +48,21 @@ fn scene(id: &str, replies: &[(&str, &str, &str)]) -> String {
     s
 }
 
+/// The smallest scenario with a choice: one decision, one ending.
+fn one_decision() -> String {
+    [
+        scene(
+            "a",
+            &[
+                ("Listen", "win", "empathy +1"),
+                ("Argue", "win", "empathy -1, honesty +1"),
+            ],
+        ),
+        ending("win", "resolved"),
+    ]
+    .concat()
+}
+
 fn ending(id: &str, outcome: &str) -> String {
     format!("## End {id} {{#{id}}}\n\nEnding: {outcome}\n\nIt ended.\n\n")
 }
@@ -291,17 +306,7 @@ fn minutes_against_reading_time() {
     assert!(w[0].1.contains("about 5 minutes"), "{}", w[0].1);
     assert_eq!(found(&check(&lesson(1, 1000)), "minutes").len(), 1);
     // A short scenario said to take 15 minutes.
-    let body = [
-        scene(
-            "a",
-            &[
-                ("Listen", "win", "empathy +1"),
-                ("Argue", "win", "empathy -1, honesty +1"),
-            ],
-        ),
-        ending("win", "resolved"),
-    ]
-    .concat();
+    let body = one_decision();
     let w = found(&check(&scenario("minutes: 15\n", &body)), "minutes");
     assert_eq!(w.len(), 1);
     assert!(w[0].1.contains("a typical route"), "{}", w[0].1);
@@ -337,18 +342,7 @@ fn figures_need_a_source_in_their_passage() {
     assert_eq!(w.len(), 1);
     assert!(w[0].1.contains("`1 in 3`"), "{}", w[0].1);
     // In a scenario, each reply is its own passage.
-    let body = [
-        scene(
-            "a",
-            &[
-                ("Listen", "win", "empathy +1"),
-                ("Argue", "win", "empathy -1, honesty +1"),
-            ],
-        ),
-        ending("win", "resolved"),
-    ]
-    .concat()
-    .replacen("Feedback.", "40 per cent leave a bad review.", 1);
+    let body = one_decision().replacen("Feedback.", "40 per cent leave a bad review.", 1);
     let w = found(&check(&scenario("", &body)), "figure-without-source");
     assert_eq!(w.len(), 1);
     assert!(w[0].1.contains("40 per cent"));

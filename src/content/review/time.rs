@@ -115,9 +115,9 @@ pub(super) fn review_item(src: &mut Source, minutes: Option<u32>, body: &ItemBod
                 "`minutes: {said}`, but {what} {} (at {WORDS_PER_MINUTE} words a minute{})",
                 say(about),
                 if matches!(body, ItemBody::Scenario(_)) {
-                    ", plus 10 seconds a decision"
+                    format!(", plus {SECONDS_PER_DECISION} seconds a decision")
                 } else {
-                    ""
+                    String::new()
                 }
             ),
             "learners plan their time by this number: set it to what the item really takes",

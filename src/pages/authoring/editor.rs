@@ -172,7 +172,7 @@ fn typed_scenes(c: &CheckResult) -> Vec<(String, String)> {
             .graph
             .scenes
             .iter()
-            .filter(|sc| sc.typed && sc.ending.is_none() && !sc.choices.is_empty())
+            .filter(|sc| sc.takes_typed_replies())
             .map(|sc| (sc.id.clone(), sc.title.clone()))
             .collect(),
         _ => Vec::new(),

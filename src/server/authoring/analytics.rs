@@ -217,7 +217,7 @@ async fn typed_stats(
     Ok(s.graph
         .scenes
         .iter()
-        .filter(|sc| sc.typed && sc.ending.is_none())
+        .filter(|sc| sc.takes_typed_replies())
         .map(|sc| TypedSceneStats {
             scene: sc.title.clone(),
             ..by_scene.remove(&sc.id).unwrap_or_default()

@@ -44,15 +44,40 @@ pub(super) async fn folder_tree(
 }
 
 /// Checks `text` as the file `path` in the context of its course and
-/// renders what learners would see.
+/// renders what learners would see, with the language model's warnings
+/// about typed replies: the editor's problems list.
 pub async fn check(state: &AppState, path: &str, text: &str) -> Result<CheckResult, AppError> {
     check_bytes(state, path, text.as_bytes(), false).await
+}
+
+/// The same without the language model's warnings (which are never errors):
+/// for publishing, rolling back and play-testing, which need the errors or
+/// the parsed item only.
+pub(super) async fn check_parsed(
+    state: &AppState,
+    path: &str,
+    text: &str,
+) -> Result<CheckResult, AppError> {
+    evaluate_in_course(state, path, text.as_bytes(), false).await
 }
 
 /// With `learner_counts`, the scenario map also shows what learners chose
 /// (it reads every attempt of the published version: done when the editor
 /// opens, not at every check while typing).
 pub(super) async fn check_bytes(
+    state: &AppState,
+    path: &str,
+    bytes: &[u8],
+    learner_counts: bool,
+) -> Result<CheckResult, AppError> {
+    let mut result = evaluate_in_course(state, path, bytes, learner_counts).await?;
+    if result.kind == FileKind::Scenario {
+        typed_findings(state, path, bytes, &mut result).await;
+    }
+    Ok(result)
+}
+
+async fn evaluate_in_course(
     state: &AppState,
     path: &str,
     bytes: &[u8],
@@ -73,15 +98,12 @@ pub(super) async fn check_bytes(
         Counts::default()
     };
     let turn = heavy_turn().await?;
-    let mut result = tokio::task::spawn_blocking(move || {
+    let result = tokio::task::spawn_blocking(move || {
         evaluate(&folder, &path_owned, kind, &tree, &org, &counts)
     })
     .await
     .map_err(internal)?;
     drop(turn);
-    if result.kind == FileKind::Scenario {
-        typed_findings(state, path, bytes, &mut result).await;
-    }
     Ok(result)
 }
 

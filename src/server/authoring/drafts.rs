@@ -1,6 +1,6 @@
 //! Opening, saving, publishing, withdrawing and discarding drafts.
 
-use super::check::{check, check_bytes, too_large};
+use super::check::{check_bytes, check_parsed, too_large};
 use super::{check_path, draft, file_kind, names, published};
 use crate::api::authoring::*;
 use crate::api::AppError;
@@ -222,7 +222,7 @@ pub async fn publish(
                     .into(),
             )
         })?;
-    let result = check(state, path, &d.source).await?;
+    let result = check_parsed(state, path, &d.source).await?;
     refuse_errors(&result, "Not published")?;
     let mut tx = state.db.begin_write().await?;
     let new_revision = write_revision(&mut tx, me, path, &d.source, "browser", "").await?;

@@ -1,6 +1,6 @@
 //! A file's published revisions, their diffs, and rolling back to one.
 
-use super::check::{check, heavy_turn};
+use super::check::{check_parsed, heavy_turn};
 use super::drafts::{refuse_errors, write_revision};
 use super::{check_path, names, published};
 use crate::api::authoring::*;
@@ -186,7 +186,7 @@ pub async fn rollback(
             .await?;
     let (source,) =
         row.ok_or_else(|| AppError::NotFound(format!("`{path}` has no revision {revision}.")))?;
-    let result = check(state, path, &source).await?;
+    let result = check_parsed(state, path, &source).await?;
     refuse_errors(&result, "Not rolled back")?;
     let mut tx = state.db.begin_write().await?;
     let new_revision = write_revision(

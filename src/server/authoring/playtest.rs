@@ -1,7 +1,7 @@
 //! Play-testing a draft scenario: the moves live in the URL, nothing is
 //! stored.
 
-use super::check::check;
+use super::check::check_parsed;
 use super::{check_path, draft, published};
 use crate::api::authoring::*;
 use crate::api::AppError;
@@ -25,7 +25,7 @@ pub(super) async fn scenario_of(
             None => return Err(AppError::not_found("This file")),
         },
     };
-    let result = check(state, path, &text).await?;
+    let result = check_parsed(state, path, &text).await?;
     let Some(preview) = result.preview else {
         return Err(AppError::Invalid(
             "This file cannot be played: fix its front matter first.".into(),
@@ -114,7 +114,7 @@ pub async fn playtest(
         .iter()
         .map(|&i| (i, scene.choices[i].text.clone(), joined(Some(i))))
         .collect();
-    let typed = if scene.typed && scene.ending.is_none() {
+    let typed = if scene.takes_typed_replies() {
         let links: Vec<String> = offered.iter().map(|&i| joined(Some(i))).collect();
         Some(typed_play(state, scene, &offered, said, &links).await?)
     } else {
@@ -164,7 +164,7 @@ pub async fn try_reply(
             "Type what a learner might say, then try it.".into(),
         ));
     }
-    let result = check(state, path, source).await?;
+    let result = check_parsed(state, path, source).await?;
     let Some(ItemBody::Scenario(scenario)) = result.preview.map(|p| p.item.body) else {
         return Err(AppError::Invalid(
             "Only a scenario whose front matter is complete takes typed replies.".into(),
@@ -175,7 +175,7 @@ pub async fn try_reply(
             "The text has no scene #{scene_id} any more: choose another scene."
         )));
     };
-    if !scene.typed || scene.ending.is_some() || scene.choices.is_empty() {
+    if !scene.takes_typed_replies() {
         return Err(AppError::Invalid(format!(
             "Scene #{scene_id} does not take typed replies (add a line `Replies: typed` to it)."
         )));

@@ -206,7 +206,7 @@ pub async fn scenario_view(
         })
     });
     if let Some(scene) = play.current(scenario) {
-        if scene.typed && scene.ending.is_none() {
+        if scene.takes_typed_replies() {
             if state.understanding.available() {
                 view.typed = Some(super::typed::typed_box(db, a.id, a.step).await?);
             } else {

@@ -39,7 +39,7 @@ pub async fn check_scenario(u: &Understanding, db: Option<&Db>, s: &Scenario) ->
         .graph
         .scenes
         .iter()
-        .filter(|sc| sc.typed && sc.ending.is_none())
+        .filter(|sc| sc.takes_typed_replies())
         .collect();
     let Some(first) = typed.first() else {
         return Vec::new();
