@@ -816,7 +816,7 @@ async fn compose_a_course(backend: Backend) {
     assert_eq!((q.pass.as_str(), q.attempts.as_str()), ("75", "3"));
     assert_eq!(
         (c.title.as_str(), c.minutes.as_str()),
-        ("Empathetic listening", "35")
+        ("Empathetic listening", "18")
     );
     assert_eq!(c.competencies, "empathy, listening, honesty");
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
@@ -901,7 +901,7 @@ async fn compose_a_course(backend: Backend) {
         assert!(body.contains(says), "{body}");
     }
     let mut foreign = form(&c, &["1", "2", "3", "4", "5"], &all, "75", "3", "save");
-    foreign[7].1 = "brand-values/05-quiz.md".into();
+    foreign[7].1 = "brand-values/06-quiz.md".into();
     let (got, body) = post(foreign).await;
     assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(

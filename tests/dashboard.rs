@@ -263,6 +263,16 @@ async fn managers_assign_and_see_only_their_teams(app: &TestApp) {
         !everyone.scores.is_empty(),
         "scenario results count: {everyone:?}"
     );
+    // Each competency is the average share of what its scenario made
+    // possible, from the routes the learner took (the first reply each time).
+    let expected = first_reply_shares();
+    for score in &everyone.scores {
+        let shares = &expected[&score.competency];
+        let n = shares.len() as i64;
+        let want = (shares.iter().sum::<i64>() * 2 + n) / (2 * n);
+        assert_eq!(score.share, Some(want), "{score:?} from {shares:?}");
+        assert!((0..=100).contains(&want));
+    }
     let text = serde_json::to_string(&view).unwrap();
     assert!(
         !text.contains("Field Service") && !text.contains("secret.bee"),
@@ -891,3 +901,30 @@ on_both_databases!(
     recurring_training_reopens_when_it_expires,
     aggregates_always_equal_a_full_recount,
 );
+
+/// The share of each competency's range reached by always taking the first
+/// reply, in the two scenarios the learner plays, per competency.
+fn first_reply_shares() -> std::collections::HashMap<String, Vec<i64>> {
+    use rapport::domain::course::ItemBody;
+    use rapport::domain::play::ScenarioState;
+    let lib = rapport::content::load_dir(std::path::Path::new("content"));
+    let course = lib.course(COURSE).expect("course");
+    let mut out: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for id in [SCENARIO, "the-quiet-customer"] {
+        let item = course.items.iter().find(|i| i.id == id).expect("scenario");
+        let ItemBody::Scenario(s) = &item.body else {
+            panic!("{id} is not a scenario")
+        };
+        let mut play = ScenarioState::start(s);
+        while play.result(s).is_none() {
+            let first = play.offered(s)[0];
+            play.choose(s, first).expect("a reply");
+        }
+        for (c, v) in play.result(s).expect("an ending").competencies {
+            if let Some(share) = s.score_ranges[&c].share(v) {
+                out.entry(c).or_default().push(share);
+            }
+        }
+    }
+    out
+}

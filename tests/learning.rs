@@ -7,8 +7,9 @@ mod common;
 
 use common::learner::*;
 use common::{Backend, TestApp};
-use rapport::api::learn::{CertificateView, CourseData, StepResult};
+use rapport::api::learn::{CertificateView, CourseData, ItemData, StepResult};
 use rapport::domain::completion::{CourseStatus, ItemState};
+use rapport::domain::course::ItemBody;
 use rapport::domain::Role;
 use reqwest::{Client, StatusCode};
 
@@ -70,7 +71,7 @@ async fn a_learner_completes_a_course_over_http(app: &TestApp) {
     assert!(result.passed, "{result:?}");
     assert_eq!(
         result.total, 8,
-        "eight questions drawn from the bank of ten"
+        "eight questions drawn from the bank of sixteen"
     );
 
     let after: CourseData = json(app, &client, "course_view", &[("course", COURSE)]).await;
@@ -405,7 +406,102 @@ async fn quiz_retries_are_limited(app: &TestApp) {
     assert_eq!(q.state, ItemState::Failed);
 }
 
+/// Every shipped scenario, in every course, plays to an ending over HTTP,
+/// taking the first reply offered and then the last; the brand-values
+/// course shows the organisation's words, never a placeholder.
+async fn every_shipped_scenario_plays_to_an_ending(app: &TestApp) {
+    let client = learner(app).await;
+    app.user("admin@example.com", &[Role::Admin], None).await;
+    let admin = app.login_as("admin@example.com").await;
+    let res = app
+        .call(
+            &admin,
+            "admin_update_organisation",
+            &[
+                ("name", "Harbour & Co"),
+                ("mission", "Make every visit easy."),
+                ("vision", "The shop people recommend."),
+                ("values", "- Straight talking\n- Owning it"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let lib = rapport::content::load_dir(std::path::Path::new("content"));
+    let mut played = 0;
+    for course in &lib.courses {
+        for entry in &course.items {
+            if !matches!(entry.body, ItemBody::Scenario(_)) {
+                continue;
+            }
+            for last in [false, true] {
+                let item_id = entry.id.as_str();
+                let _: StepResult = json(
+                    app,
+                    &client,
+                    "start_scenario",
+                    &[("course", course.id.as_str()), ("item", item_id)],
+                )
+                .await;
+                let mut ended = None;
+                for _ in 0..60 {
+                    let v = match item(app, &client, &course.id, item_id).await {
+                        ItemData::Scenario(v) => v,
+                        other => panic!("{item_id}: {other:?}"),
+                    };
+                    let text = format!("{} {:?} {:?}", v.intro_html, v.transcript, v.choices);
+                    assert!(
+                        !text.contains("{{"),
+                        "{item_id}: a placeholder left: {text}"
+                    );
+                    if course.id == "brand-values" {
+                        assert!(
+                            v.intro_html.contains("Straight talking"),
+                            "{item_id}: {}",
+                            v.intro_html
+                        );
+                    }
+                    if v.ending.is_some() {
+                        ended = v.ending;
+                        break;
+                    }
+                    let a = v.attempt.expect("an attempt");
+                    let pick = if last {
+                        v.choices.last()
+                    } else {
+                        v.choices.first()
+                    };
+                    let index = pick.expect("a reply to choose").index;
+                    let (a_id, step, c) = (a.id.to_string(), a.step.to_string(), index.to_string());
+                    let res = app
+                        .call(
+                            &client,
+                            "choose",
+                            &[
+                                ("course", course.id.as_str()),
+                                ("item", item_id),
+                                ("attempt", &a_id),
+                                ("step", &step),
+                                ("choice", &c),
+                            ],
+                        )
+                        .await;
+                    assert_eq!(res.status(), StatusCode::OK, "{item_id}");
+                }
+                let ending =
+                    ended.unwrap_or_else(|| panic!("{item_id} did not end within 60 steps"));
+                assert!(
+                    !ending.debrief.is_empty(),
+                    "{item_id}: the ending explains itself"
+                );
+                played += 1;
+            }
+        }
+    }
+    assert!(played >= 20, "ten scenarios, two routes each: {played}");
+}
+
 on_both_databases!(
+    every_shipped_scenario_plays_to_an_ending,
     a_learner_completes_a_course_over_http,
     replayed_and_stale_steps_change_nothing,
     two_tabs_racing_count_once,

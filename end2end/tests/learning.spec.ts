@@ -123,7 +123,7 @@ async function doQuiz(page: Page, key: Map<string, number[]>) {
 }
 
 test("an employee completes a whole course and gets a certificate anyone can check", async ({ page, javaScriptEnabled, browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   // Each project takes its own course on the same demo server.
   const course = javaScriptEnabled ? "handling-complaints" : "empathetic-listening";
   await signIn(page, "employee@demo.test");

@@ -149,6 +149,11 @@ pub struct CompetencyScore {
     /// Average points per finished scenario, in tenths (27 = 2.7).
     pub average_tenths: i64,
     pub results: i64,
+    /// Average share of what each scenario made possible, 0 to 100: 0 is
+    /// the worst route's total, 100 the best's. `None` when no result has
+    /// one (attempts finished before shares were recorded).
+    #[serde(default)]
+    pub share: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

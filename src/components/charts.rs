@@ -156,7 +156,7 @@ pub fn LineChart(
 #[component]
 pub fn GroupedBars(
     groups: Vec<String>,
-    /// (series name, one value per group in tenths, `None`: no data)
+    /// (series name, one value per group in per cent, 0 to 100; `None`: no data)
     series: Vec<(String, Vec<Option<i64>>)>,
     #[prop(into)] label: String,
 ) -> impl IntoView {
@@ -164,13 +164,8 @@ pub fn GroupedBars(
     let group_h = bar * series.len() as i64 + 18;
     let legend_h = 22 * series.len() as i64;
     let height = group_h * groups.len() as i64 + legend_h + 10;
-    let max = series
-        .iter()
-        .flat_map(|s| s.1.iter().flatten().copied())
-        .map(i64::abs)
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    // Shares: the scale is always 0 to 100%, so teams compare by eye.
+    let max = 100;
     let (bx, bw) = (150i64, 430i64);
     view! {
         <svg class="chart" viewBox=format!("0 0 720 {height}") role="img" aria-label=label>
@@ -182,9 +177,9 @@ pub fn GroupedBars(
                         {series.iter().enumerate().map(|(s, (sname, vals))| {
                             let y = y0 + 4 + s as i64 * bar;
                             let v = vals.get(g).copied().flatten();
-                            let w = v.map(|v| v.max(0) * bw / max).unwrap_or(0);
+                            let w = v.map(|v| v.clamp(0, max) * bw / max).unwrap_or(0);
                             let text = match v {
-                                Some(v) => format!("{}: {}", clip(sname, 18), tenths(v)),
+                                Some(v) => format!("{}: {v}%", clip(sname, 18)),
                                 None => format!("{}: no results", clip(sname, 18)),
                             };
                             view! {

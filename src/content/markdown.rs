@@ -249,6 +249,54 @@ pub fn placeholders(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// Fills the placeholders left in scenario and quiz text, which is rendered
+/// when content loads, before the organisation's words are known. In HTML
+/// (`html`), a placeholder alone in a paragraph becomes the field's
+/// rendered markdown and one inside a line its text, escaped; plain text
+/// (a reply, a title) gets the field's text. A list reads "A; B; C".
+pub fn fill_placeholders(text: &str, html: bool, field: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, name) in placeholders(text) {
+        let Some(value) = field(name) else {
+            continue;
+        };
+        let end = at + text[at..].find("}}").map_or(0, |e| e + 2);
+        let before = &text[last..at];
+        // The name is plain text; the other fields are markdown.
+        let markdown = name != "organisation";
+        let alone = markdown && html && before.ends_with("<p>") && text[end..].starts_with("</p>");
+        if alone {
+            out.push_str(&before[..before.len() - "<p>".len()]);
+            out.push_str(&render(&value));
+            last = end + "</p>".len();
+            continue;
+        }
+        out.push_str(before);
+        let words = if markdown { words_of(&value) } else { value };
+        out.push_str(&if html { escape(&words) } else { words });
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Markdown as one line of text, list items joined by "; ".
+fn words_of(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut out = String::new();
+    for ev in Parser::new_ext(markdown, options()) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Item) => out.push_str("; "),
+            Event::End(TagEnd::Paragraph) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.trim().trim_end_matches(';').trim().to_string()
+}
+
 /// Replaces the placeholders in lesson markdown with the organisation's
 /// texts (themselves markdown), then renders and sanitises the whole.
 pub fn render_template(
@@ -274,6 +322,32 @@ pub fn render_template(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fills_placeholders_in_rendered_text() {
+        let field = |name: &str| match name {
+            "organisation" => Some("Bits & <Bobs>".to_string()),
+            "values" => Some("- **Straight talking**\n- Owning it\n".to_string()),
+            _ => None,
+        };
+        let html = render("Welcome to {{organisation}}.\n\n{{values}}\n\nKeep {{other}}.");
+        let filled = fill_placeholders(&html, true, field);
+        assert!(
+            filled.contains("Welcome to Bits &amp; &lt;Bobs&gt;."),
+            "{filled}"
+        );
+        assert!(
+            filled.contains("<ul>") && filled.contains("<strong>Straight talking</strong>"),
+            "{filled}"
+        );
+        assert!(
+            !filled.contains("<p><ul>"),
+            "a block replaces its paragraph: {filled}"
+        );
+        assert!(filled.contains("{{other}}"), "unknown names stay: {filled}");
+        let plain = fill_placeholders("Act on {{values}} at {{organisation}}", false, field);
+        assert_eq!(plain, "Act on Straight talking; Owning it at Bits & <Bobs>");
+    }
 
     #[test]
     fn renders_and_keeps_safe_markup() {

@@ -206,6 +206,52 @@ fn lessons_reject_unknown_placeholders() {
     assert_eq!(at(&d, "unknown placeholder `{{mision}}`"), (6, 5));
 }
 
+/// Scenarios and quizzes take the organisation's words too: unknown names
+/// are errors at their place, known ones are filled in for learners.
+#[test]
+fn scenarios_and_quizzes_take_placeholders() {
+    let body = "## Start {#start}\n\nWelcome to {{organisation}}.\n\n- [Act on {{values}}](#end)\n  > Good.\n  Effects: empathy +1\n\n## End {#end}\n\nEnding: resolved\n";
+    assert_eq!(scenario(body), vec![]);
+    let d = scenario(&body.replace("{{values}}", "{{valeus}}"));
+    assert_eq!(at(&d, "unknown placeholder `{{valeus}}`"), (15, 11));
+    let quiz = "## Which of {{organisation}}'s? {#q}\n\n- [x] A\n  > a\n- [ ] B\n  > b\n";
+    assert_eq!(check(&format!("{QUIZ_HEAD}{quiz}")), vec![]);
+    let d = check(&format!(
+        "{QUIZ_HEAD}{}",
+        quiz.replace("{{organisation}}", "{{org}}")
+    ));
+    assert_eq!(at(&d, "unknown placeholder `{{org}}`"), (7, 13));
+
+    let comps: Vec<String> = COMPS.iter().map(|s| s.to_string()).collect();
+    let text = format!("{HEAD}{body}");
+    let item = load_item("t.md".into(), "t.md".into(), text.as_bytes(), Some(&comps))
+        .0
+        .expect("an item");
+    let catalog = super::store::Catalog::default();
+    assert!(catalog.is_templated(&item));
+    let org = crate::domain::organisation::Organisation {
+        name: "Bits & Bobs".into(),
+        mission: "m".into(),
+        vision: "v".into(),
+        values: "- Straight talking\n- <b>Owning</b> it\n".into(),
+        updated_at: 7,
+    };
+    let filled = catalog.with_organisation(std::sync::Arc::new(item), &org);
+    let crate::domain::course::ItemBody::Scenario(s) = &filled.body else {
+        panic!("a scenario")
+    };
+    let start = &s.graph.scenes[0];
+    assert!(
+        start
+            .blocks
+            .iter()
+            .any(|b| b.html.contains("Welcome to Bits &amp; Bobs.")),
+        "{:?}",
+        start.blocks
+    );
+    assert_eq!(start.choices[0].text, "Act on Straight talking; Owning it");
+}
+
 /// Nothing a trainer writes can run in a learner's browser.
 #[test]
 fn hostile_markdown_is_sanitised_everywhere() {

@@ -434,12 +434,15 @@ async fn demo_item(
             }
             let result = play.result(s);
             let outcome = result.as_ref().map(|r| r.outcome.key());
-            let scores: Vec<(String, i64)> = result
+            let scores: Vec<(String, i64, Option<i64>)> = result
                 .as_ref()
                 .map(|r| {
                     r.competencies
                         .iter()
-                        .map(|(c, v)| (c.clone(), i64::from(*v)))
+                        .map(|(c, v)| {
+                            let share = s.score_ranges.get(c).and_then(|r| r.share(*v));
+                            (c.clone(), i64::from(*v), share)
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -542,13 +545,14 @@ async fn demo_item(
             .execute(&mut **tx)
             .await?;
     }
-    for (c, v) in &scores {
+    for (c, v, share) in &scores {
         sqlx::query(
-            "INSERT INTO attempt_scores (attempt_id, competency, score) VALUES ($1, $2, $3)",
+            "INSERT INTO attempt_scores (attempt_id, competency, score, share) VALUES ($1, $2, $3, $4)",
         )
         .bind(attempt)
         .bind(c)
         .bind(v)
+        .bind(share)
         .execute(&mut **tx)
         .await?;
     }

@@ -337,10 +337,12 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
                                 q(&course_ids[c]),
                                 version_ids[c]
                             ));
+                            // Totals in -2..=6, so shares of that range.
                             for comp in COMPETENCIES {
+                                let total = rng.range(-2, 6);
                                 scores.push(format!(
-                                    "({next_attempt}, '{comp}', {})",
-                                    rng.range(-2, 6)
+                                    "({next_attempt}, '{comp}', {total}, {})",
+                                    (total + 2) * 100 / 8
                                 ));
                             }
                         }
@@ -366,7 +368,7 @@ pub async fn generate(db: &Db, o: &Options) -> anyhow::Result<Generated> {
                 &attempts,
             ),
             (
-                "INSERT INTO attempt_scores (attempt_id, competency, score)",
+                "INSERT INTO attempt_scores (attempt_id, competency, score, share)",
                 &scores,
             ),
         ] {

@@ -13,20 +13,28 @@ pub fn parse_lesson(src: &mut Source, fm: FrontMatter, title: &str) -> Option<Le
         src.error(fm.body_start, "the lesson has no text");
         return None;
     }
+    let templated = check_placeholders(src, fm.body_start);
+    Some(Lesson {
+        html: render_body(&body, title),
+        markdown: templated.then_some(body),
+    })
+}
+
+/// Reports every unknown `{{name}}` in the text after `from` (the body) at
+/// its place; true when the body uses a known placeholder.
+pub fn check_placeholders(src: &mut Source, from: usize) -> bool {
+    let body = src.text[from..].to_string();
     let mut templated = false;
     for (at, name) in placeholders(&body) {
         if PLACEHOLDERS.contains(&name) {
             templated = true;
         } else {
             src.error_hint(
-                fm.body_start + at,
+                from + at,
                 format!("unknown placeholder `{{{{{name}}}}}`"),
                 "placeholders are {{organisation}}, {{mission}}, {{vision}} and {{values}}",
             );
         }
     }
-    Some(Lesson {
-        html: render_body(&body, title),
-        markdown: templated.then_some(body),
-    })
+    templated
 }

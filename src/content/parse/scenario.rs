@@ -26,6 +26,7 @@ pub fn parse_scenario(
     mut fm: FrontMatter,
     course_competencies: Option<&[String]>,
 ) -> Option<Scenario> {
+    super::lesson::check_placeholders(src, fm.body_start);
     let header = read_header(src, &mut fm, course_competencies);
     let text = src.text.clone();
     let mut b = Builder::new(&header);

@@ -46,6 +46,11 @@ pub struct Catalog {
     /// the current ones come from the library, older ones are parsed from
     /// their stored source once per instance.
     pinned: Mutex<HashMap<i64, Arc<Item>>>,
+    /// Whether a scenario or quiz (by hash) uses organisation placeholders.
+    templated: Mutex<HashMap<String, bool>>,
+    /// Scenarios and quizzes with the organisation's words filled in,
+    /// keyed like `rendered`.
+    filled: Mutex<HashMap<(String, i64), Arc<Item>>>,
     /// `content_epoch` when this catalog was built.
     pub epoch: i64,
 }
@@ -98,6 +103,74 @@ impl Catalog {
         }
         html
     }
+}
+
+/// A cache that forgets everything past `max` entries (content changes
+/// rarely; a burst of versions only costs one re-render each).
+fn remember<K: std::hash::Hash + Eq, V: Clone>(cache: &Mutex<HashMap<K, V>>, key: K, value: &V) {
+    if let Ok(mut m) = cache.lock() {
+        if m.len() > 1000 {
+            m.clear();
+        }
+        m.insert(key, value.clone());
+    }
+}
+
+fn recall<K: std::hash::Hash + Eq, V: Clone>(cache: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
+    cache.lock().ok().and_then(|m| m.get(key).cloned())
+}
+
+impl Catalog {
+    /// Whether a scenario or quiz uses organisation placeholders such as
+    /// `{{values}}` (lessons have [`Catalog::lesson_html`]).
+    pub fn is_templated(&self, item: &Item) -> bool {
+        if matches!(item.body, ItemBody::Lesson(_)) {
+            return false;
+        }
+        if let Some(t) = recall(&self.templated, &item.hash) {
+            return t;
+        }
+        let t = serde_json::to_string(&item.body).is_ok_and(|j| j.contains("{{"));
+        remember(&self.templated, item.hash.clone(), &t);
+        t
+    }
+
+    /// A scenario or quiz with the organisation's words in place of its
+    /// placeholders, built once per change of those words.
+    pub fn with_organisation(&self, item: Arc<Item>, org: &Organisation) -> Arc<Item> {
+        let key = (item.hash.clone(), org.updated_at);
+        if let Some(done) = recall(&self.filled, &key) {
+            return done;
+        }
+        let filled = match fill_item(&item, org) {
+            Some(body) => Arc::new(Item {
+                body,
+                ..(*item).clone()
+            }),
+            None => item,
+        };
+        remember(&self.filled, key, &filled);
+        filled
+    }
+}
+
+/// The item's texts with placeholders filled: every string field, as HTML
+/// when its name ends in `html`, as plain text otherwise. The typed-reply
+/// phrasings stay as written (the model compares with what was loaded).
+fn fill_item(item: &Item, org: &Organisation) -> Option<ItemBody> {
+    fn walk(v: &mut serde_json::Value, key: &str, org: &Organisation) {
+        match v {
+            serde_json::Value::String(s) if s.contains("{{") && key != "phrasings" => {
+                *s = markdown::fill_placeholders(s, key.ends_with("html"), |n| org.field(n));
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key, org)),
+            serde_json::Value::Object(o) => o.iter_mut().for_each(|(k, x)| walk(x, k, org)),
+            _ => {}
+        }
+    }
+    let mut json = serde_json::to_value(&item.body).ok()?;
+    walk(&mut json, "", org);
+    serde_json::from_value(json).ok()
 }
 
 impl Catalog {

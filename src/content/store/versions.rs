@@ -10,7 +10,6 @@ use crate::server::db::Db;
 use crate::server::now;
 use sqlx::FromRow;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 #[derive(FromRow)]
 pub(super) struct VersionRow {
@@ -144,9 +143,8 @@ pub async fn sync(db: &Db, library: Library) -> Result<Catalog, AppError> {
     Ok(Catalog {
         library,
         versions,
-        rendered: Mutex::new(HashMap::new()),
-        pinned: Mutex::new(HashMap::new()),
         epoch: 0,
+        ..Catalog::default()
     })
 }
 

@@ -278,3 +278,16 @@ fn reachability_agrees_with_brute_force_on_random_graphs() {
         assert_eq!(g.reachable(), brute, "{g:?}");
     }
 }
+
+#[test]
+fn a_share_is_the_place_in_the_range() {
+    let r = ScoreRange { min: -4, max: 6 };
+    assert_eq!(r.share(-4), Some(0));
+    assert_eq!(r.share(6), Some(100));
+    assert_eq!(r.share(1), Some(50));
+    assert_eq!(r.share(0), Some(40));
+    assert_eq!(r.share(-9), Some(0), "clamped");
+    assert_eq!(ScoreRange { min: 2, max: 2 }.share(2), None);
+    assert_eq!(ScoreRange { min: 0, max: 3 }.share(1), Some(33));
+    assert_eq!(ScoreRange { min: 0, max: 3 }.share(2), Some(67));
+}

@@ -8,7 +8,7 @@ mod overview;
 mod person;
 mod team;
 
-use crate::api::dashboard::{Choice, Counts, DashFilter, TeamCompetencies};
+use crate::api::dashboard::{Choice, CompetencyScore, Counts, DashFilter, TeamCompetencies};
 use crate::components::charts::{tenths, GroupedBars, StatusBar};
 use crate::components::FilterSelect;
 use crate::domain::completion::CourseStatus;
@@ -134,14 +134,14 @@ fn CompetencyChart(rows: Vec<TeamCompetencies>) -> impl IntoView {
                         r.scores
                             .iter()
                             .find(|s| &s.competency == n)
-                            .map(|s| s.average_tenths)
+                            .and_then(|s| s.share)
                     })
                     .collect(),
             )
         })
         .collect();
     let label = format!(
-        "Average points per finished scenario for {} (the table below lists the figures).",
+        "Average share of the best possible score, per finished scenario, for {} (the table below lists the figures).",
         names.join(", ")
     );
     view! {
@@ -150,7 +150,7 @@ fn CompetencyChart(rows: Vec<TeamCompetencies>) -> impl IntoView {
             <summary>"Competency scores as a table"</summary>
             <div class="table-wrap" tabindex="0" role="region" aria-label="Competency scores table">
                 <table>
-                    <caption>"Average points per finished scenario (number of results)"</caption>
+                    <caption>"Average share of the best possible score: 0% is the worst route through a scenario, 100% the best (average points and number of results in brackets)"</caption>
                     <thead><tr>
                         <th scope="col">"Team"</th>
                         {names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view()}
@@ -161,7 +161,7 @@ fn CompetencyChart(rows: Vec<TeamCompetencies>) -> impl IntoView {
                                 <th scope="row">{r.team.clone()}</th>
                                 {names.iter().map(|n| {
                                     let s = r.scores.iter().find(|s| &s.competency == n);
-                                    view! { <td>{s.map(|s| format!("{} ({})", tenths(s.average_tenths), s.results)).unwrap_or_else(|| "—".into())}</td> }
+                                    view! { <td>{s.map(share_cell).unwrap_or_else(|| "—".into())}</td> }
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
@@ -209,5 +209,15 @@ fn FilterFields(
             <label for="f-to">"Due until"</label>
             <input id="f-to" name="to" type="date" value=f.to.clone().unwrap_or_default() />
         </div>
+    }
+}
+
+/// "62% (2.7 points, 14 results)"; results finished before shares were
+/// recorded show their points only.
+fn share_cell(s: &CompetencyScore) -> String {
+    let points = format!("{} points, {} results", tenths(s.average_tenths), s.results);
+    match s.share {
+        Some(p) => format!("{p}% ({points})"),
+        None => format!("— ({points})"),
     }
 }

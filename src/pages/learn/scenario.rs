@@ -4,6 +4,7 @@ use super::item::{focus_on_arrival, next_link, ItemHeader, StepFields};
 use super::row_class;
 use super::typed::TypedReply;
 use crate::api::learn::*;
+use crate::domain::scenario::ScoreRange;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -12,10 +13,17 @@ pub(super) fn Meters(meters: Vec<Meter>) -> impl IntoView {
     view! {
         <section class="meters" aria-labelledby="meters-title">
             <h2 id="meters-title" class="small-heading">"Your skills in this conversation"</h2>
+            <p class="hint">"Each bar runs from the worst to the best this conversation allows. In brackets: the points your last reply gained or lost."</p>
             <ul>
                 {meters.into_iter().map(|m| {
-                    let span = (m.max - m.min).max(1);
-                    let pct = ((m.total - m.min).clamp(0, span) * 100 / span) as u32;
+                    // The share of what this conversation makes possible
+                    // (0%: the worst route's total, 100%: the best's), so a
+                    // meter means the same in every scenario.
+                    let share = ScoreRange { min: m.min, max: m.max }.share(m.total);
+                    let shown = match share {
+                        Some(p) => format!("{p}%"),
+                        None => format!("{}", m.total),
+                    };
                     let delta = match m.delta {
                         0 => String::new(),
                         d if d > 0 => format!(" (+{d})"),
@@ -26,8 +34,8 @@ pub(super) fn Meters(meters: Vec<Meter>) -> impl IntoView {
                         <li>
                             <span class="meter-name">{m.competency.clone()}</span>
                             <meter min=m.min max=m.max value=m.total aria-label=format!("{} score", m.competency)></meter>
-                            <span class="meter-value">{format!("{}", m.total)}<span class=class>{delta}</span></span>
-                            <span class="visually-hidden">{format!("{pct}% of the range {} to {}", m.min, m.max)}</span>
+                            <span class="meter-value">{shown}<span class=class>{delta}</span></span>
+                            <span class="visually-hidden">{format!("{} points, on a range from {} to {}", m.total, m.min, m.max)}</span>
                         </li>
                     }
                 }).collect_view()}

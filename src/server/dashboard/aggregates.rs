@@ -69,8 +69,9 @@ pub(super) fn recount_sql(cond: &str) -> [String; 3] {
               GROUP BY p.team_id, p.course_id, (c.issued_at + {WEEK_SHIFT}) / {WEEK}"
         ),
         format!(
-            "INSERT INTO team_competency_stats (team_id, course_id, competency, total, n)
-             SELECT u.team_id, a.course_id, s.competency, CAST(SUM(s.score) AS BIGINT), COUNT(*)
+            "INSERT INTO team_competency_stats (team_id, course_id, competency, total, n, share_total, share_n)
+             SELECT u.team_id, a.course_id, s.competency, CAST(SUM(s.score) AS BIGINT), COUNT(*),
+                    CAST(COALESCE(SUM(s.share), 0) AS BIGINT), COUNT(s.share)
                FROM users u
                JOIN attempts a ON a.user_id = u.id AND a.status = 'finished' AND a.kind = 'scenario'
                JOIN attempt_scores s ON s.attempt_id = a.id

@@ -187,7 +187,7 @@ pub async fn team_report(
         competencies: TeamCompetencies {
             team_id: Some(id),
             team: name,
-            scores: competency_scores(comp.into_iter().map(|(_, c, s, n)| (c, s, n))),
+            scores: competency_scores(comp.iter()),
         },
         now: t,
     })

@@ -70,9 +70,10 @@ pub(super) async fn competency_rows(
     db: &Db,
     conds: &Where,
     group_team: bool,
-) -> Result<Vec<(i64, String, i64, i64)>, AppError> {
+) -> Result<Vec<CompRow>, AppError> {
     let sql = format!(
-        "SELECT {team} AS team_id, competency, CAST(SUM(total) AS BIGINT), CAST(SUM(n) AS BIGINT)
+        "SELECT {team} AS team_id, competency, CAST(SUM(total) AS BIGINT), CAST(SUM(n) AS BIGINT),
+                CAST(SUM(share_total) AS BIGINT), CAST(SUM(share_n) AS BIGINT)
            FROM team_competency_stats WHERE {} GROUP BY {group}competency ORDER BY competency",
         conds.sql(),
         team = if group_team { "team_id" } else { "0" },
@@ -84,16 +85,24 @@ pub(super) async fn competency_rows(
         .await?)
 }
 
-pub(super) fn competency_scores(
-    rows: impl Iterator<Item = (String, i64, i64)>,
+/// One team's (or everyone's) sums for one competency: team id,
+/// competency, total points, results, total of shares, results with a share.
+pub(super) type CompRow = (i64, String, i64, i64, i64, i64);
+
+pub(super) fn competency_scores<'a>(
+    rows: impl Iterator<Item = &'a CompRow>,
 ) -> Vec<CompetencyScore> {
-    rows.filter(|(_, _, n)| *n > 0)
-        .map(|(competency, total, n)| CompetencyScore {
-            competency,
-            // Rounded to the nearest tenth.
-            average_tenths: (total * 20 + n * total.signum()) / (2 * n),
-            results: n,
-        })
+    rows.filter(|r| r.3 > 0)
+        .map(
+            |(_, competency, total, n, share_total, share_n)| CompetencyScore {
+                competency: competency.clone(),
+                // Rounded to the nearest tenth.
+                average_tenths: (total * 20 + n * total.signum()) / (2 * n),
+                results: *n,
+                // Rounded to the nearest per cent.
+                share: (*share_n > 0).then(|| (share_total * 2 + share_n) / (2 * share_n)),
+            },
+        )
         .collect()
 }
 
@@ -230,18 +239,14 @@ pub async fn overview(
     let mut competencies = vec![TeamCompetencies {
         team_id: None,
         team: "Everyone in this view".into(),
-        scores: competency_scores(all.into_iter().map(|(_, c, s, n)| (c, s, n))),
+        scores: competency_scores(all.iter()),
     }];
     if !page_ids.is_empty() {
         let mut pc = stats_conds(scope, &f, false);
         pc.in_list("team_id", &page_ids);
         let rows = competency_rows(db, &pc, true).await?;
         for (id, name) in &page_teams {
-            let scores = competency_scores(
-                rows.iter()
-                    .filter(|r| r.0 == *id)
-                    .map(|r| (r.1.clone(), r.2, r.3)),
-            );
+            let scores = competency_scores(rows.iter().filter(|r| r.0 == *id));
             if !scores.is_empty() {
                 competencies.push(TeamCompetencies {
                     team_id: Some(*id),

@@ -248,7 +248,8 @@ pub(super) struct Finish {
     pub(super) outcome: Option<String>,
     pub(super) score: Option<i64>,
     pub(super) passed: Option<bool>,
-    pub(super) competencies: Vec<(String, i64)>,
+    /// Per competency: the total, and its share of the scenario's range.
+    pub(super) competencies: Vec<(String, i64, Option<i64>)>,
     pub(super) item_state: ItemState,
 }
 
@@ -322,13 +323,14 @@ pub(super) async fn save_step(
     }
     touch_enrolment_tx(&mut tx, user.id, &course.id, &attempt.item_id, t).await?;
     if let Some(f) = finish {
-        for (c, v) in &f.competencies {
+        for (c, v, share) in &f.competencies {
             sqlx::query(
-                "INSERT INTO attempt_scores (attempt_id, competency, score) VALUES ($1, $2, $3)",
+                "INSERT INTO attempt_scores (attempt_id, competency, score, share) VALUES ($1, $2, $3, $4)",
             )
             .bind(attempt.id)
             .bind(c)
             .bind(v)
+            .bind(share)
             .execute(&mut *tx)
             .await?;
         }
@@ -438,7 +440,10 @@ pub(super) fn scenario_finish(scenario: &Scenario, play: &ScenarioState) -> Opti
         competencies: r
             .competencies
             .iter()
-            .map(|(c, v)| (c.clone(), i64::from(*v)))
+            .map(|(c, v)| {
+                let share = scenario.score_ranges.get(c).and_then(|r| r.share(*v));
+                (c.clone(), i64::from(*v), share)
+            })
             .collect(),
         item_state: ItemState::Done,
     })

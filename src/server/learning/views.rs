@@ -216,9 +216,13 @@ pub(super) async fn open_item<'a>(
         Some(a) => Some(a.version_id),
         None => catalog.version(course_id, item_id).map(|v| v.id),
     };
-    let item = match version {
+    let mut item = match version {
         Some(v) => catalog.item_at_version(&state.db, course_id, v).await?,
         None => Arc::new(current.clone()),
     };
+    if catalog.is_templated(&item) {
+        let org = crate::content::store::organisation(&state.db).await?;
+        item = catalog.with_organisation(item, &org);
+    }
     Ok((course, index, attempt, item))
 }
