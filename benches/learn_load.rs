@@ -9,7 +9,8 @@
 //!   a transaction before the answer, as in production);
 //! * the scenario page again while 100 more sessions send typed replies
 //!   (`POST /api/say`, each one embedded by the language model in the
-//!   server), and those replies' latency.
+//!   server), and those replies' latency: first as learners type (a reply
+//!   every 10 s or so per session), then back to back with no pause.
 //!
 //! 100 connections (100 signed-in sessions, each with its own attempt),
 //! 10 s per run by default (`RAPPORT_LOAD_SECS`). Prints req/s, p50 and p99.
@@ -256,6 +257,85 @@ where
     (figures(all, start.elapsed().as_secs_f64()), items)
 }
 
+/// One session sending typed replies: client, attempt, number, scenario.
+type Typer = (reqwest::Client, i64, usize, &'static str, &'static str);
+
+/// The scenario pages under load while every typer sends replies that
+/// match nothing (so nothing is saved and each reply is embedded), `think`
+/// apart on average (0: back to back). Returns the sessions for another
+/// run, the page and reply figures, and how many replies were "busy".
+async fn typing_phase<P, F, Fut>(
+    base: &str,
+    typers: Vec<Typer>,
+    pages: Vec<P>,
+    page_op: F,
+    secs: u64,
+    think: Duration,
+) -> (Vec<Typer>, Vec<P>, Figures, Figures, usize)
+where
+    P: Send + 'static,
+    F: Fn(P) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = (P, Duration)> + Send,
+{
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let b = Arc::new(base.to_string());
+    let started = Instant::now();
+    let tasks: Vec<_> = typers
+        .into_iter()
+        .map(|typer| {
+            let (b, stop) = (b.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (c, attempt, n, course, item) = &typer;
+                let mut lat = Vec::new();
+                let mut busy = 0usize;
+                let mut i = *n;
+                // Pauses of 0.5 to 1.5 times `think`, different per session.
+                let pause = |k: usize| think.mul_f64(0.5 + ((k * 37) % 100) as f64 / 100.0);
+                tokio::time::sleep(pause(*n)).await;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    let said = format!("the weather on mars is purple today, number {i}");
+                    let t = Instant::now();
+                    let res = c
+                        .post(format!("{b}/api/say"))
+                        .form(&[
+                            ("course", *course),
+                            ("item", *item),
+                            ("attempt", &attempt.to_string()),
+                            ("step", "0"),
+                            ("said", &said),
+                        ])
+                        .send()
+                        .await
+                        .expect("say");
+                    let status = res.status();
+                    let body = res.text().await.expect("body");
+                    assert!(status.is_success(), "say: {status}: {body}");
+                    if body.contains("\"busy\"") {
+                        busy += 1;
+                    }
+                    lat.push(t.elapsed());
+                    if !think.is_zero() {
+                        tokio::time::sleep(pause(i)).await;
+                    }
+                }
+                (typer, lat, busy)
+            })
+        })
+        .collect();
+    let (page_fig, pages) = run(pages, secs, page_op).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut typers, mut said, mut busy) = (Vec::new(), Vec::new(), 0);
+    for t in tasks {
+        let (typer, lat, b) = t.await.expect("typer");
+        typers.push(typer);
+        said.extend(lat);
+        busy += b;
+    }
+    let said_fig = figures(said, started.elapsed().as_secs_f64());
+    (typers, pages, page_fig, said_fig, busy)
+}
+
 fn scenarios(courses: &[Course]) -> Vec<(String, String, Arc<Scenario>)> {
     courses
         .iter()
@@ -399,73 +479,44 @@ async fn main() {
             .expect("start answer");
         typers.push((c, r.attempt.id, n, course, item));
     }
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let b = Arc::new(base.clone());
-    let typing_started = Instant::now();
-    let typing: Vec<_> = typers
-        .into_iter()
-        .map(|(c, attempt, n, course, item)| {
-            let (b, stop) = (b.clone(), stop.clone());
-            tokio::spawn(async move {
-                let mut lat = Vec::new();
-                let mut busy = 0usize;
-                let mut i = n;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    // Replies that match nothing: nothing is saved, so the
-                    // attempt stays at step 0 and every reply is read.
-                    i += 1;
-                    let said = format!("the weather on mars is purple today, number {i}");
-                    let t = Instant::now();
-                    let res = c
-                        .post(format!("{b}/api/say"))
-                        .form(&[
-                            ("course", course),
-                            ("item", item),
-                            ("attempt", &attempt.to_string()),
-                            ("step", "0"),
-                            ("said", &said),
-                        ])
-                        .send()
-                        .await
-                        .expect("say");
-                    let status = res.status();
-                    let body = res.text().await.expect("body");
-                    assert!(status.is_success(), "say: {status}: {body}");
-                    if body.contains("\"busy\"") {
-                        busy += 1;
-                    }
-                    lat.push(t.elapsed());
-                }
-                (lat, busy)
-            })
-        })
-        .collect();
-    let (typing_page_fig, _) = run(pages, secs, page_op).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut said_lat = Vec::new();
-    let mut busy = 0;
-    for t in typing {
-        let (lat, b) = t.await.expect("typer");
-        said_lat.extend(lat);
-        busy += b;
+    // As learners type: a reply every 10 s or so each (reading the
+    // customer's line, thinking, typing), 100 of them at once; then with
+    // no pause at all, the worst case of a closed loop.
+    let (typers, pages, paced_page, paced_said, paced_busy) = typing_phase(
+        &base,
+        typers,
+        pages,
+        page_op.clone(),
+        secs,
+        Duration::from_secs(10),
+    )
+    .await;
+    print("scenario page while 100 type (10 s)", &paced_page);
+    print("typed reply (POST say, 10 s apart)", &paced_said);
+    let (_, _, typing_page_fig, said_fig, busy) =
+        typing_phase(&base, typers, pages, page_op, secs, Duration::ZERO).await;
+    print("scenario page while 100 type (no pause)", &typing_page_fig);
+    print("typed reply (POST say, no pause)", &said_fig);
+    println!(
+        "learn_load: typed replies answered \"busy\" (waited > 5 s for the model): {paced_busy} of {} paced, {busy} of {} with no pause",
+        paced_said.requests, said_fig.requests
+    );
+    let ms = |f: &Figures| f.p99.as_secs_f64() * 1000.0;
+    for (how, f) in [
+        ("typing 10 s apart", &paced_page),
+        ("typing with no pause", &typing_page_fig),
+    ] {
+        println!(
+            "learn_load: goal: page p99 while {how} <= page p99 without ({:.2} ms vs {:.2} ms: {})",
+            ms(f),
+            ms(&page_fig),
+            if f.p99 <= page_fig.p99 {
+                "met"
+            } else {
+                "not met"
+            }
+        );
     }
-    print("scenario page while 100 type", &typing_page_fig);
-    let said_fig = figures(said_lat, typing_started.elapsed().as_secs_f64());
-    print("typed reply (POST say)", &said_fig);
-    println!(
-        "learn_load: typed replies answered \"busy\" (waited > 5 s for the model): {busy} of {}",
-        said_fig.requests
-    );
-    println!(
-        "learn_load: goal: page p99 while typing <= page p99 without ({:.2} ms vs {:.2} ms: {})",
-        typing_page_fig.p99.as_secs_f64() * 1000.0,
-        page_fig.p99.as_secs_f64() * 1000.0,
-        if typing_page_fig.p99 <= page_fig.p99 {
-            "met"
-        } else {
-            "not met"
-        }
-    );
     println!(
         "learn_load: goals: page p99 <= 30 ms ({}), answers >= 1500/s ({})",
         if page_fig.p99 <= Duration::from_millis(30) {
