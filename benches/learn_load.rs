@@ -257,6 +257,37 @@ where
     (figures(all, start.elapsed().as_secs_f64()), items)
 }
 
+/// The latency floor (issue 18): one keep-alive connection, as a browser
+/// has, requesting a static file, `/healthz` and the sign-in page one after
+/// another. A stall of ~40 ms here is Nagle's algorithm meeting the
+/// client's delayed ACK.
+async fn latency_floor(base: &str) {
+    let c = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("client");
+    for path in ["/favicon.svg", "/healthz", "/login"] {
+        let url = format!("{base}{path}");
+        let mut lat = Vec::new();
+        let start = Instant::now();
+        for _ in 0..300 {
+            let t = Instant::now();
+            let r = c.get(&url).send().await.expect("floor");
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            r.bytes().await.expect("body");
+            lat.push(t.elapsed());
+        }
+        let f = figures(lat, start.elapsed().as_secs_f64());
+        println!(
+            "learn_load: one keep-alive connection, {path:<13} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests; goal p50 <= 2 ms: {})",
+            f.p50.as_secs_f64() * 1000.0,
+            f.p99.as_secs_f64() * 1000.0,
+            f.requests,
+            if f.p50 <= Duration::from_millis(2) { "met" } else { "not met" }
+        );
+    }
+}
+
 /// One session sending typed replies: client, attempt, number, scenario.
 type Typer = (reqwest::Client, i64, usize, &'static str, &'static str);
 
@@ -356,6 +387,7 @@ async fn main() {
         .unwrap_or(10);
     let server = start_server().await;
     let base = server.base.clone();
+    latency_floor(&base).await;
     let library = rapport::content::load_dir(std::path::Path::new("content"));
     let scenarios = scenarios(&library.courses);
     assert!(!scenarios.is_empty());
