@@ -471,20 +471,8 @@ async fn every_shipped_scenario_plays_to_an_ending(app: &TestApp) {
                         v.choices.first()
                     };
                     let index = pick.expect("a reply to choose").index;
-                    let (a_id, step, c) = (a.id.to_string(), a.step.to_string(), index.to_string());
-                    let res = app
-                        .call(
-                            &client,
-                            "choose",
-                            &[
-                                ("course", course.id.as_str()),
-                                ("item", item_id),
-                                ("attempt", &a_id),
-                                ("step", &step),
-                                ("choice", &c),
-                            ],
-                        )
-                        .await;
+                    let res =
+                        choose_in(app, &client, &course.id, item_id, a.id, a.step, index).await;
                     assert_eq!(res.status(), StatusCode::OK, "{item_id}");
                 }
                 let ending =

@@ -199,6 +199,7 @@ mod tests {
                     attempts: None,
                     intro_html: String::new(),
                     questions: Vec::new(),
+                    templated: false,
                 })
             } else {
                 ItemBody::Lesson(Lesson {

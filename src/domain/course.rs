@@ -244,6 +244,10 @@ pub struct Scenario {
     pub graph: ScenarioGraph,
     /// Lowest and highest reachable total per competency.
     pub score_ranges: BTreeMap<String, ScoreRange>,
+    /// Whether its texts use organisation placeholders (`{{values}}`…),
+    /// filled in for learners (`Catalog::with_organisation`).
+    #[serde(default)]
+    pub templated: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -278,6 +282,9 @@ pub struct Quiz {
     pub attempts: Option<u32>,
     pub intro_html: String,
     pub questions: Vec<Question>,
+    /// As [`Scenario::templated`].
+    #[serde(default)]
+    pub templated: bool,
 }
 
 impl Quiz {

@@ -477,6 +477,7 @@ mod tests {
                 ],
             },
             score_ranges: BTreeMap::new(),
+            templated: false,
         }
     }
 

@@ -179,6 +179,7 @@ mod tests {
                     line: 1,
                 })
                 .collect(),
+            templated: false,
         }
     }
 

@@ -55,12 +55,25 @@ pub async fn choose(
     step: i64,
     choice: usize,
 ) -> reqwest::Response {
+    choose_in(app, client, COURSE, item, attempt, step, choice).await
+}
+
+/// [`choose`] in any course.
+pub async fn choose_in(
+    app: &TestApp,
+    client: &Client,
+    course: &str,
+    item: &str,
+    attempt: i64,
+    step: i64,
+    choice: usize,
+) -> reqwest::Response {
     let (a, s, c) = (attempt.to_string(), step.to_string(), choice.to_string());
     app.call(
         client,
         "choose",
         &[
-            ("course", COURSE),
+            ("course", course),
             ("item", item),
             ("attempt", &a),
             ("step", &s),

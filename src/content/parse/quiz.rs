@@ -11,7 +11,7 @@ use crate::domain::course::{Question, Quiz, QuizOption};
 use std::collections::HashMap;
 
 pub fn parse_quiz(src: &mut Source, mut fm: FrontMatter) -> Option<Quiz> {
-    super::lesson::check_placeholders(src, fm.body_start);
+    let templated = super::lesson::check_placeholders(src, fm.body_start);
     let pass_percent = match fm.text(src, "pass", "80%") {
         Some((p, at)) => match p.trim_end_matches('%').trim().parse::<u32>() {
             Ok(n) if (1..=100).contains(&n) => Some(n),
@@ -209,6 +209,7 @@ pub fn parse_quiz(src: &mut Source, mut fm: FrontMatter) -> Option<Quiz> {
         attempts,
         intro_html: intro,
         questions,
+        templated,
     })
 }
 

@@ -26,7 +26,7 @@ pub fn parse_scenario(
     mut fm: FrontMatter,
     course_competencies: Option<&[String]>,
 ) -> Option<Scenario> {
-    super::lesson::check_placeholders(src, fm.body_start);
+    let templated = super::lesson::check_placeholders(src, fm.body_start);
     let header = read_header(src, &mut fm, course_competencies);
     let text = src.text.clone();
     let mut b = Builder::new(&header);
@@ -63,6 +63,7 @@ pub fn parse_scenario(
         intro_html,
         graph,
         score_ranges,
+        templated,
     })
 }
 

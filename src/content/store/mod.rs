@@ -46,8 +46,6 @@ pub struct Catalog {
     /// the current ones come from the library, older ones are parsed from
     /// their stored source once per instance.
     pinned: Mutex<HashMap<i64, Arc<Item>>>,
-    /// Whether a scenario or quiz (by hash) uses organisation placeholders.
-    templated: Mutex<HashMap<String, bool>>,
     /// Scenarios and quizzes with the organisation's words filled in,
     /// keyed like `rendered`.
     filled: Mutex<HashMap<(String, i64), Arc<Item>>>,
@@ -87,26 +85,20 @@ impl Catalog {
             return Arc::from(lesson.html.as_str());
         };
         let key = (item.hash.clone(), org.updated_at);
-        if let Ok(cache) = self.rendered.lock() {
-            if let Some(html) = cache.get(&key) {
-                return html.clone();
-            }
+        if let Some(html) = recall(&self.rendered, &key) {
+            return html;
         }
         let html: Arc<str> = Arc::from(markdown::render_template(md, &item.title, |name| {
             org.field(name)
         }));
-        if let Ok(mut cache) = self.rendered.lock() {
-            if cache.len() > 1000 {
-                cache.clear();
-            }
-            cache.insert(key, html.clone());
-        }
+        remember(&self.rendered, key, &html);
         html
     }
 }
 
-/// A cache that forgets everything past `max` entries (content changes
-/// rarely; a burst of versions only costs one re-render each).
+/// Puts a rendering in a cache that forgets everything past 1,000 entries
+/// (content and the organisation's words change rarely; a burst of
+/// versions only costs one re-render each).
 fn remember<K: std::hash::Hash + Eq, V: Clone>(cache: &Mutex<HashMap<K, V>>, key: K, value: &V) {
     if let Ok(mut m) = cache.lock() {
         if m.len() > 1000 {
@@ -124,15 +116,11 @@ impl Catalog {
     /// Whether a scenario or quiz uses organisation placeholders such as
     /// `{{values}}` (lessons have [`Catalog::lesson_html`]).
     pub fn is_templated(&self, item: &Item) -> bool {
-        if matches!(item.body, ItemBody::Lesson(_)) {
-            return false;
+        match &item.body {
+            ItemBody::Lesson(_) => false,
+            ItemBody::Scenario(s) => s.templated,
+            ItemBody::Quiz(q) => q.templated,
         }
-        if let Some(t) = recall(&self.templated, &item.hash) {
-            return t;
-        }
-        let t = serde_json::to_string(&item.body).is_ok_and(|j| j.contains("{{"));
-        remember(&self.templated, item.hash.clone(), &t);
-        t
     }
 
     /// A scenario or quiz with the organisation's words in place of its
