@@ -23,7 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <HydrationScripts options />
-                <link rel="stylesheet" id="leptos" href="/pkg/rapport.css" />
+                <link rel="stylesheet" id="leptos" href=stylesheet_href() />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>
@@ -32,6 +32,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet's address: content-hashed in a release site
+/// (`scripts/build`), plain in a `cargo leptos watch` one.
+fn stylesheet_href() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::server::AppState>() {
+        return state.assets.stylesheet.clone();
+    }
+    "/pkg/rapport.css".into()
 }
 
 #[cfg(feature = "ssr")]

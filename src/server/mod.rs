@@ -15,6 +15,7 @@ pub mod guard;
 pub mod http;
 pub mod learning;
 pub mod password;
+pub mod site;
 pub mod sql;
 pub mod understanding;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub content: crate::content::store::Content,
     /// The model for typed replies, when it could be loaded.
     pub understanding: understanding::Understanding,
+    /// The bundle's and stylesheet's names in the site folder.
+    pub assets: Arc<site::SiteAssets>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -78,6 +81,13 @@ impl Server {
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
             .build();
+        let assets = site::SiteAssets::read(&config.site_root);
+        let mut leptos_options = leptos_options;
+        if let Some(hash_file) = &assets.hash_file {
+            // Leptos looks for it next to the binary unless the path is absolute.
+            leptos_options.hash_files = true;
+            leptos_options.hash_file = hash_file.as_str().into();
+        }
         let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         // A broken file is logged and skipped; only a database failure
         // while recording versions stops the start.
@@ -98,6 +108,7 @@ impl Server {
             config: Arc::new(config),
             passwords,
             leptos_options,
+            assets: Arc::new(assets),
             routes: http::routes(),
             content,
         };

@@ -209,7 +209,6 @@ pub(super) async fn security_headers(
     req: Request,
     next: Next,
 ) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
@@ -231,9 +230,8 @@ pub(super) async fn security_headers(
         "permissions-policy",
         "camera=(), microphone=(), geolocation=()",
     );
-    if !is_asset {
-        set(h, "cache-control", "no-store");
-    }
+    // Static files set their own (see `fallback`); pages are never stored.
+    set(h, "cache-control", "no-store");
     if state.config.secure_cookies {
         set(
             h,

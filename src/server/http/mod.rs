@@ -12,7 +12,7 @@ use crate::api::AppError;
 use crate::app::{shell, App};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -157,11 +157,25 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
     if req.method() == Method::GET || req.method() == Method::HEAD {
         let (parts, _) = req.into_parts();
         let probe = Request::from_parts(parts.clone(), Body::empty());
-        let served = match ServeDir::new(&state.config.site_root).oneshot(probe).await {
+        let dir = ServeDir::new(&state.config.site_root)
+            .precompressed_br()
+            .precompressed_gzip();
+        let mut served = match dir.oneshot(probe).await {
             Ok(res) => res,
             Err(never) => match never {},
         };
         if served.status() != StatusCode::NOT_FOUND {
+            // A hashed name never changes content: a browser keeps it for a
+            // year without asking. Anything else is checked on each use.
+            let cache = if crate::server::site::is_hashed_asset(parts.uri.path()) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            let h = served.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            // The same address answers brotli, gzip or plain bytes.
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             return served.into_response();
         }
         let ctx = parts.extensions.get::<RequestCtx>().cloned();

@@ -1,0 +1,38 @@
+import { test, expect } from "./fixtures";
+
+// The release site: the bundle and stylesheet under content-hashed names,
+// served precompressed and cacheable for a year; pages are never stored.
+test("the page links hashed assets, served precompressed and immutable", async ({ page, request }) => {
+  const res = await page.goto("/login");
+  expect(res?.headers()["cache-control"]).toBe("no-store");
+  const css = await page.locator('link[rel="stylesheet"]').getAttribute("href");
+  expect(css).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.css$/);
+  const wasm = await page.locator('link[rel="preload"][as="fetch"]').getAttribute("href");
+  expect(wasm).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.wasm$/);
+  const js = await page.locator('link[rel="modulepreload"]').getAttribute("href");
+  expect(js).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.js$/);
+
+  for (const [path, encoding] of [
+    [wasm!, "br"],
+    [js!, "br"],
+    [css!, "br"],
+  ]) {
+    const br = await request.get(path, { headers: { "accept-encoding": "br, gzip" } });
+    expect(br.status(), path).toBe(200);
+    expect(br.headers()["content-encoding"], path).toBe(encoding);
+    expect(br.headers()["cache-control"], path).toBe("public, max-age=31536000, immutable");
+    expect(br.headers()["vary"], path).toBe("accept-encoding");
+    const gz = await request.get(path, { headers: { "accept-encoding": "gzip" } });
+    expect(gz.headers()["content-encoding"], path).toBe("gzip");
+    const plain = await request.get(path, { headers: { "accept-encoding": "identity" } });
+    expect(plain.headers()["content-encoding"], path).toBeUndefined();
+    // The same bytes whichever way they travel.
+    expect((await br.body()).equals(await plain.body()), path).toBe(true);
+  }
+  const wasmType = (await request.get(wasm!)).headers()["content-type"];
+  expect(wasmType).toBe("application/wasm");
+
+  // A file without a hash in its name is checked on each use.
+  const icon = await request.get("/favicon.svg");
+  expect(icon.headers()["cache-control"]).toBe("no-cache");
+});

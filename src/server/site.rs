@@ -1,0 +1,106 @@
+//! The site folder's asset names. A release site (built by `scripts/build`)
+//! has content-hashed names for the bundle and the stylesheet, listed in
+//! `hash.txt`; a site built by `cargo leptos watch`, or none at all, has the
+//! plain names.
+
+use std::path::Path;
+
+/// What the page shell links to.
+#[derive(Clone, Debug)]
+pub struct SiteAssets {
+    /// The stylesheet's address.
+    pub stylesheet: String,
+    /// The absolute path of `hash.txt`, when the site has one.
+    pub hash_file: Option<String>,
+}
+
+impl SiteAssets {
+    pub fn read(site_root: &Path) -> SiteAssets {
+        let path = site_root.join("hash.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return SiteAssets::plain();
+        };
+        let hash_of = |kind: &str| {
+            text.lines().find_map(|line| {
+                let (k, v) = line.split_once(':')?;
+                (k.trim() == kind && is_hash(v.trim())).then(|| v.trim().to_string())
+            })
+        };
+        let (Some(css), Some(_), Some(_)) = (hash_of("css"), hash_of("js"), hash_of("wasm")) else {
+            tracing::warn!(
+                "{} is incomplete; the plain asset names are used",
+                path.display()
+            );
+            return SiteAssets::plain();
+        };
+        SiteAssets {
+            stylesheet: format!("/pkg/rapport.{css}.css"),
+            hash_file: std::path::absolute(&path)
+                .ok()
+                .map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
+
+    pub fn plain() -> SiteAssets {
+        SiteAssets {
+            stylesheet: "/pkg/rapport.css".into(),
+            hash_file: None,
+        }
+    }
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a static file's name carries its content hash
+/// (`/pkg/rapport.0123456789abcdef.wasm`), so it never changes and a browser
+/// may keep it for good.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let mut parts = name.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(stem), Some(hash), Some(_ext), None) if !stem.is_empty() && is_hash(hash)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_recognised() {
+        assert!(is_hashed_asset("/pkg/rapport.0123456789abcdef.wasm"));
+        assert!(is_hashed_asset("/pkg/rapport.0123456789ABCDEF.css"));
+        assert!(!is_hashed_asset("/pkg/rapport.wasm"));
+        assert!(!is_hashed_asset("/pkg/rapport.0123456789abcde.wasm"));
+        assert!(!is_hashed_asset("/pkg/rapport.0123456789abcdef.wasm.br"));
+        assert!(!is_hashed_asset("/favicon.svg"));
+        assert!(!is_hashed_asset("/pkg/.0123456789abcdef.js"));
+    }
+
+    #[test]
+    fn hash_file_is_read_when_complete() {
+        let dir = std::env::temp_dir().join(format!("rapport-site-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(SiteAssets::read(&dir).stylesheet, "/pkg/rapport.css");
+        std::fs::write(
+            dir.join("hash.txt"),
+            "js: 0123456789abcdef\ncss: fedcba9876543210\n",
+        )
+        .unwrap();
+        assert!(SiteAssets::read(&dir).hash_file.is_none(), "no wasm line");
+        std::fs::write(
+            dir.join("hash.txt"),
+            "js: 0123456789abcdef\nwasm: 1111222233334444\ncss: fedcba9876543210\n",
+        )
+        .unwrap();
+        let assets = SiteAssets::read(&dir);
+        assert_eq!(assets.stylesheet, "/pkg/rapport.fedcba9876543210.css");
+        assert!(assets.hash_file.unwrap().ends_with("hash.txt"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
