@@ -19,7 +19,8 @@
 //!
 //!   cargo bench --bench learn_load
 //!
-//! Goals (issue 4): pages p99 ≤ 30 ms, answers ≥ 1,500/s on this machine.
+//! Goals: pages p99 ≤ 30 ms (issues 4, 18); answers ≥ 3,000/s with p99 ≤ 50 ms
+//! (issue 18, group commit on SQLite; issue 4 asked for 1,500/s).
 
 use rapport::domain::course::{Course, ItemBody, Scenario};
 use rapport::domain::play::ScenarioState;
@@ -549,14 +550,17 @@ async fn main() {
             }
         );
     }
+    let answers_per_s = answer_fig.requests as f64 / answer_fig.secs;
     println!(
-        "learn_load: goals: page p99 <= 30 ms ({}), answers >= 1500/s ({})",
+        "learn_load: goals: page p99 <= 30 ms ({}), answers >= 3000/s with p99 <= 50 ms ({:.0}/s, p99 {:.2} ms: {})",
         if page_fig.p99 <= Duration::from_millis(30) {
             "met"
         } else {
             "not met"
         },
-        if answer_fig.requests as f64 / answer_fig.secs >= 1500.0 {
+        answers_per_s,
+        ms(&answer_fig),
+        if answers_per_s >= 3000.0 && answer_fig.p99 <= Duration::from_millis(50) {
             "met"
         } else {
             "not met"

@@ -2,7 +2,13 @@
 //! (see ARCHITECTURE.md for why). Queries use `$1` placeholders, integers are
 //! `i64`, flags are integers 0/1 and time is Unix seconds.
 
+mod group;
+
+pub use group::Tx;
+
+use crate::api::AppError;
 use anyhow::{bail, Context};
+use futures::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
@@ -26,6 +32,8 @@ pub struct Db {
     /// SQLite has one writer at a time; hot write paths queue here instead
     /// of in SQLite's busy handler, which sleeps in steps of milliseconds.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's group commit for the learner's hot writes (see `group`).
+    group: Option<group::GroupWriter>,
 }
 
 /// Hides the password of a database URL for messages.
@@ -135,10 +143,14 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .connect_with(opts)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
+    let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    let group = (backend == Backend::Sqlite)
+        .then(|| group::GroupWriter::start(pool.clone(), writer.clone()));
     let db = Db {
         pool,
         backend,
-        writer: Default::default(),
+        writer,
+        group,
     };
     db.migrate().await?;
     Ok(db)
@@ -177,6 +189,31 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Runs `work` in a transaction that writes and answers after its
+    /// commit. On SQLite the transaction is the next group commit, shared
+    /// with the other jobs waiting (see `group`): `work` runs inside its own
+    /// savepoint, after any of them, so it must read what it depends on
+    /// inside the transaction, as every write here does. An `Err` undoes
+    /// `work`'s writes only. On PostgreSQL, a transaction of its own.
+    pub async fn grouped<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + 'static,
+    {
+        if let Some(group) = &self.group {
+            return group.submit(work).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// On SQLite, the groups committed and the jobs they held so far.
+    pub fn group_stats(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(|g| g.stats())
     }
 
     /// A cheap round trip, for `/healthz`.

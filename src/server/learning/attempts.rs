@@ -16,7 +16,7 @@ use crate::domain::completion::ItemState;
 use crate::domain::course::{Course, Item, ItemBody, ItemKind, Scenario};
 use crate::domain::play::{PlayError, ScenarioState};
 use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
-use crate::server::db::Db;
+use crate::server::db::{Db, Tx};
 use crate::server::now;
 use crate::server::sql::{internal, is_unique_violation};
 use crate::server::AppState;
@@ -143,44 +143,42 @@ pub async fn start_attempt(
         }
         ItemBody::Lesson(_) => return Err(AppError::not_found("This scenario")),
     };
-    let t = now();
-    let _turn = db.write_turn().await;
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "UPDATE attempts SET status = 'abandoned', updated_at = $4
-         WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'active'",
-    )
-    .bind(user.id)
-    .bind(course_id)
-    .bind(item_id)
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO attempts (user_id, course_id, item_id, version_id, kind, status, step, state, started_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'active', 0, $6, $7, $7) RETURNING id",
-    )
-    .bind(user.id)
-    .bind(course_id)
-    .bind(item_id)
-    .bind(version.id)
-    .bind(kind)
-    .bind(&initial)
-    .bind(t)
-    .fetch_one(&mut *tx)
-    .await?;
-    touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
-    set_item_state(
-        &mut tx,
-        user.id,
-        course_id,
-        item_id,
-        ItemState::InProgress,
-        None,
-        t,
-    )
-    .await?;
-    tx.commit().await?;
+    let (user_id, course_id, item_id) = (user.id, course_id.to_owned(), item_id.to_owned());
+    let (version_id, kind) = (version.id, kind.to_owned());
+    let id = db
+        .grouped(move |tx| {
+            Box::pin(async move {
+                let t = now();
+                sqlx::query(
+                    "UPDATE attempts SET status = 'abandoned', updated_at = $4
+                     WHERE user_id = $1 AND course_id = $2 AND item_id = $3 AND status = 'active'",
+                )
+                .bind(user_id)
+                .bind(&course_id)
+                .bind(&item_id)
+                .bind(t)
+                .execute(&mut **tx)
+                .await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO attempts (user_id, course_id, item_id, version_id, kind, status, step, state, started_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, 'active', 0, $6, $7, $7) RETURNING id",
+                )
+                .bind(user_id)
+                .bind(&course_id)
+                .bind(&item_id)
+                .bind(version_id)
+                .bind(&kind)
+                .bind(&initial)
+                .bind(t)
+                .fetch_one(&mut **tx)
+                .await?;
+                touch_enrolment_tx(tx, user_id, &course_id, &item_id, t).await?;
+                set_item_state(tx, user_id, &course_id, &item_id, ItemState::InProgress, None, t)
+                    .await?;
+                Ok(id)
+            })
+        })
+        .await?;
     Ok(StepResult {
         attempt: AttemptRef { id, step: 0 },
         finished: false,
@@ -254,105 +252,122 @@ pub(super) struct Finish {
 }
 
 /// Saves one step: the step row, the attempt's new state and, when the
-/// attempt ends, its result and the learner's progress. All or nothing.
-#[allow(clippy::too_many_arguments)]
+/// attempt ends, its result and the learner's progress. All or nothing, in
+/// the database's next group commit (`Db::grouped`): the answer comes after
+/// the commit.
 pub(super) async fn save_step(
     state: &AppState,
     user: &SessionUser,
-    course: &Course,
-    attempt: &AttemptRow,
+    cx: &StepContext,
     step: i64,
     request: &str,
     new_state: String,
     finish: Option<Finish>,
 ) -> Result<StepResult, AppError> {
+    let attempt = &cx.attempt;
     let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
-    let t = now();
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(attempt.id)
-    .bind(step)
-    .bind(request)
-    .bind(encode(&stored)?)
-    .bind(t)
-    .execute(&mut *tx)
-    .await;
-    if let Err(e) = inserted {
-        drop(tx);
-        if is_unique_violation(&e) {
-            // Another request saved this step first: answer as if we were it.
-            let fresh = own_attempt(&state.db, user.id, attempt.id).await?;
-            return check_step(&state.db, &fresh, step, request)
-                .await?
-                .ok_or_else(|| internal("the step saved by another request is missing"));
-        }
-        return Err(AppError::from(e));
-    }
-    let status = if finish.is_some() {
-        "finished"
-    } else {
-        "active"
-    };
-    let f = finish.as_ref();
-    let updated = sqlx::query(
-        "UPDATE attempts SET step = $3, state = $4, status = $5, outcome = $6, score = $7, passed = $8,
-                updated_at = $9, finished_at = $10
-         WHERE id = $1 AND step = $2 AND status = 'active'",
-    )
-    .bind(attempt.id)
-    .bind(step)
-    .bind(step + 1)
-    .bind(&new_state)
-    .bind(status)
-    .bind(f.and_then(|f| f.outcome.clone()))
-    .bind(f.and_then(|f| f.score))
-    .bind(f.and_then(|f| f.passed).map(i64::from))
-    .bind(t)
-    .bind(f.map(|_| t))
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        drop(tx);
-        return Err(AppError::Conflict(
-            "This attempt moved on (perhaps in another tab). The page now shows where you are."
-                .into(),
-        ));
-    }
-    touch_enrolment_tx(&mut tx, user.id, &course.id, &attempt.item_id, t).await?;
-    if let Some(f) = finish {
-        for (c, v, share) in &f.competencies {
-            sqlx::query(
-                "INSERT INTO attempt_scores (attempt_id, competency, score, share) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(attempt.id)
-            .bind(c)
-            .bind(v)
-            .bind(share)
-            .execute(&mut *tx)
-            .await?;
-        }
-        set_item_state(
-            &mut tx,
-            user.id,
-            &course.id,
-            &attempt.item_id,
-            f.item_state,
-            f.score,
-            t,
-        )
+    let (attempt_id, item_id) = (attempt.id, attempt.item_id.clone());
+    let (user_c, catalog, course_id) =
+        (user.clone(), cx.catalog.clone(), attempt.course_id.clone());
+    let (request_c, result) = (request.to_owned(), encode(&stored)?);
+    let saved = state
+        .db
+        .grouped(move |tx| {
+            Box::pin(async move {
+                let user = &user_c;
+                let t = now();
+                let inserted = sqlx::query(
+                    "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(attempt_id)
+                .bind(step)
+                .bind(&request_c)
+                .bind(&result)
+                .bind(t)
+                .execute(&mut **tx)
+                .await;
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => return Ok(false),
+                    Err(e) => return Err(AppError::from(e)),
+                    Ok(_) => {}
+                }
+                let status = if finish.is_some() { "finished" } else { "active" };
+                let f = finish.as_ref();
+                let updated = sqlx::query(
+                    "UPDATE attempts SET step = $3, state = $4, status = $5, outcome = $6, score = $7, passed = $8,
+                            updated_at = $9, finished_at = $10
+                     WHERE id = $1 AND step = $2 AND status = 'active'",
+                )
+                .bind(attempt_id)
+                .bind(step)
+                .bind(step + 1)
+                .bind(&new_state)
+                .bind(status)
+                .bind(f.and_then(|f| f.outcome.clone()))
+                .bind(f.and_then(|f| f.score))
+                .bind(f.and_then(|f| f.passed).map(i64::from))
+                .bind(t)
+                .bind(f.map(|_| t))
+                .execute(&mut **tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(moved_on());
+                }
+                touch_enrolment_tx(tx, user.id, &course_id, &item_id, t).await?;
+                if let Some(f) = finish {
+                    let course = find_course(&catalog, &course_id)?;
+                    finish_attempt(tx, user, course, attempt_id, &item_id, f, t).await?;
+                }
+                Ok(true)
+            })
+        })
         .await?;
-        if !f.competencies.is_empty() {
-            crate::server::dashboard::refresh_for_user(&mut tx, user.id, Some(&course.id)).await?;
-        }
-        if f.item_state == ItemState::Done {
-            complete_course_if_done(&mut tx, course, user, t).await?;
-        }
+    if saved {
+        return Ok(stored.to_wire(false));
     }
-    tx.commit().await?;
-    Ok(stored.to_wire(false))
+    // Another request saved this step first: answer as if we were it.
+    let fresh = own_attempt(&state.db, user.id, attempt.id).await?;
+    check_step(&state.db, &fresh, step, request)
+        .await?
+        .ok_or_else(|| internal("the step saved by another request is missing"))
+}
+
+fn moved_on() -> AppError {
+    AppError::Conflict(
+        "This attempt moved on (perhaps in another tab). The page now shows where you are.".into(),
+    )
+}
+
+/// What an attempt's last step records besides the step: the scores, the
+/// item's state and, when the course is now complete, its certificate.
+async fn finish_attempt(
+    tx: &mut Tx,
+    user: &SessionUser,
+    course: &Course,
+    attempt_id: i64,
+    item_id: &str,
+    f: Finish,
+    t: i64,
+) -> Result<(), AppError> {
+    for (c, v, share) in &f.competencies {
+        sqlx::query(
+            "INSERT INTO attempt_scores (attempt_id, competency, score, share) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(attempt_id)
+        .bind(c)
+        .bind(v)
+        .bind(share)
+        .execute(&mut **tx)
+        .await?;
+    }
+    set_item_state(tx, user.id, &course.id, item_id, f.item_state, f.score, t).await?;
+    if !f.competencies.is_empty() {
+        crate::server::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
+    }
+    if f.item_state == ItemState::Done {
+        complete_course_if_done(tx, course, user, t).await?;
+    }
+    Ok(())
 }
 
 pub(super) fn play_error(e: PlayError) -> AppError {
@@ -384,14 +399,8 @@ pub(super) async fn attempt_content(
 /// version it was started on.
 pub(super) struct StepContext {
     pub(super) attempt: AttemptRow,
-    catalog: Arc<Catalog>,
+    pub(super) catalog: Arc<Catalog>,
     pub(super) item: Arc<Item>,
-}
-
-impl StepContext {
-    pub(super) fn course(&self) -> Result<&Course, AppError> {
-        find_course(&self.catalog, &self.attempt.course_id)
-    }
 }
 
 /// How a step begins: fresh, or as a replay of a step already saved
@@ -474,17 +483,7 @@ pub async fn scenario_step(
         ScenarioAction::Back => play.back(scenario).map_err(play_error)?,
     }
     let finish = scenario_finish(scenario, &play);
-    save_step(
-        state,
-        user,
-        cx.course()?,
-        &cx.attempt,
-        step,
-        &request,
-        encode(&play)?,
-        finish,
-    )
-    .await
+    save_step(state, user, &cx, step, &request, encode(&play)?, finish).await
 }
 
 pub async fn quiz_step(
@@ -551,15 +550,5 @@ pub async fn quiz_step(
     } else {
         None
     };
-    save_step(
-        state,
-        user,
-        cx.course()?,
-        attempt,
-        step,
-        &request,
-        encode(&play)?,
-        finish,
-    )
-    .await
+    save_step(state, user, &cx, step, &request, encode(&play)?, finish).await
 }

@@ -84,17 +84,8 @@ pub async fn scenario_say(
                 m.said = Some(said.clone());
             }
             let finish = scenario_finish(scenario, &play);
-            let result = save_step(
-                state,
-                user,
-                cx.course()?,
-                &cx.attempt,
-                step,
-                &request,
-                encode(&play)?,
-                finish,
-            )
-            .await?;
+            let result =
+                save_step(state, user, &cx, step, &request, encode(&play)?, finish).await?;
             let try_id = if result.replayed {
                 0
             } else {

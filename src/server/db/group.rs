@@ -1,0 +1,276 @@
+//! Group commit on SQLite. The learner's hot writes (starting an attempt,
+//! saving a step) hand their work to one writer task, which runs every job
+//! that is waiting in one transaction, each inside its own savepoint, and
+//! commits once: one `fsync` for the whole group instead of one per step.
+//! Each caller gets its answer only after the commit that made its work
+//! durable, so durability is exactly that of one transaction per step
+//! (`synchronous = FULL`). A job that fails rolls back to its savepoint and
+//! leaves the rest of its group untouched; a commit that fails fails every
+//! job of the group, and none of them was acknowledged.
+//!
+//! The writer does not wait to fill a group: it takes what is queued, and
+//! what arrives while a group commits forms the next one. One learner alone
+//! pays one commit, as before; a hundred share a handful.
+
+use crate::api::AppError;
+use crate::server::sql::internal;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use sqlx::{Any, AnyPool, Transaction};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// The transaction a job writes in.
+pub type Tx = Transaction<'static, Any>;
+
+/// At most this many jobs share one commit: bounds how long one group holds
+/// the write lock, and how much one failed commit turns away.
+const MAX_GROUP: usize = 64;
+/// Jobs waiting for the writer; a caller beyond this waits to hand its job in.
+const QUEUE: usize = 1024;
+
+/// Called once the group's commit is known.
+type Reply = Box<dyn FnOnce(Result<(), ()>) + Send>;
+/// A job: runs in the group's transaction, says whether to keep its writes.
+type Job = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, (bool, Reply)> + Send>;
+
+#[derive(Clone)]
+pub(super) struct GroupWriter {
+    jobs: mpsc::Sender<Job>,
+    stats: Arc<Stats>,
+}
+
+/// How many groups were committed and how many jobs they held, for the
+/// load benchmark and the tests.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    groups: AtomicU64,
+    jobs: AtomicU64,
+}
+
+impl std::fmt::Debug for GroupWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupWriter").finish_non_exhaustive()
+    }
+}
+
+impl GroupWriter {
+    /// Starts the writer task. `turn` is the lock every SQLite writer of this
+    /// instance takes, so a group and the other writes take turns instead of
+    /// meeting in SQLite's busy handler.
+    pub(super) fn start(pool: AnyPool, turn: Arc<Mutex<()>>) -> GroupWriter {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let stats = Arc::new(Stats::default());
+        tokio::spawn(run(pool, turn, queue, stats.clone()));
+        GroupWriter { jobs, stats }
+    }
+
+    /// Groups committed and the jobs they held, since the start.
+    pub(super) fn stats(&self) -> (u64, u64) {
+        (
+            self.stats.groups.load(Ordering::Relaxed),
+            self.stats.jobs.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Runs `work` in the next group and answers after its commit.
+    pub(super) async fn submit<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<Result<T, AppError>>();
+        let job: Job = Box::new(move |tx: &mut Tx| {
+            Box::pin(async move {
+                let out = work(tx).await;
+                let keep = out.is_ok();
+                let reply: Reply = Box::new(move |committed| {
+                    let _ = reply.send(match committed {
+                        Ok(()) => out,
+                        Err(()) => Err(AppError::Internal),
+                    });
+                });
+                (keep, reply)
+            })
+        });
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| internal("the database writer has stopped"))?;
+        // Dropped unanswered: the job panicked or its group could not begin
+        // (both logged by the writer).
+        answer.await.unwrap_or(Err(AppError::Internal))
+    }
+}
+
+async fn run(
+    pool: AnyPool,
+    turn: Arc<Mutex<()>>,
+    mut queue: mpsc::Receiver<Job>,
+    stats: Arc<Stats>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let _turn = turn.lock().await;
+        let n = group.len() as u64;
+        if commit_group(&pool, group.drain(..)).await {
+            stats.groups.fetch_add(1, Ordering::Relaxed);
+            stats.jobs.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs and commits one group; whether it was committed.
+async fn commit_group(pool: &AnyPool, jobs: impl Iterator<Item = Job>) -> bool {
+    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => {
+            // Dropping the jobs answers each caller with an error.
+            tracing::error!(error = %e, "cannot begin a group of writes");
+            return false;
+        }
+    };
+    let mut replies = Vec::new();
+    for job in jobs {
+        if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *tx).await {
+            tracing::error!(error = %e, "cannot open a savepoint");
+            answer(replies, Err(()));
+            return false;
+        }
+        let keep = match AssertUnwindSafe(job(&mut tx)).catch_unwind().await {
+            Ok((keep, reply)) => {
+                replies.push(reply);
+                keep
+            }
+            Err(_) => {
+                tracing::error!("a write job panicked; its writes are rolled back");
+                false
+            }
+        };
+        let close = if keep {
+            sqlx::query("RELEASE job").execute(&mut *tx).await
+        } else {
+            let undone = sqlx::query("ROLLBACK TO job").execute(&mut *tx).await;
+            match undone {
+                Ok(_) => sqlx::query("RELEASE job").execute(&mut *tx).await,
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = close {
+            tracing::error!(error = %e, "cannot close a savepoint");
+            answer(replies, Err(()));
+            return false;
+        }
+    }
+    let committed = tx.commit().await.map_err(|e| {
+        tracing::error!(error = %e, "a group of writes could not be committed");
+    });
+    answer(replies, committed);
+    committed.is_ok()
+}
+
+fn answer(replies: Vec<Reply>, committed: Result<(), ()>) {
+    for reply in replies {
+        reply(committed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::AppError;
+    use crate::server::db::{connect, Db};
+
+    async fn scratch() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = connect(&format!("sqlite://{}/group.db", dir.path().display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        (db, dir)
+    }
+
+    async fn insert(db: &Db, n: i64, fail: bool) -> Result<i64, AppError> {
+        db.grouped(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO scratch (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut **tx)
+                    .await?;
+                if fail {
+                    return Err(AppError::Conflict(format!("{n} refused")));
+                }
+                Ok(n)
+            })
+        })
+        .await
+    }
+
+    async fn stored(db: &Db) -> Vec<i64> {
+        sqlx::query_scalar("SELECT n FROM scratch ORDER BY n")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_share_commits_and_a_failed_one_undoes_only_itself() {
+        let (db, _dir) = scratch().await;
+        let tasks: Vec<_> = (0..300i64)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move { (n, insert(&db, n, n % 3 == 0).await) })
+            })
+            .collect();
+        for t in tasks {
+            let (n, result) = t.await.unwrap();
+            match result {
+                Ok(got) => assert_eq!(got, n),
+                Err(AppError::Conflict(m)) => {
+                    assert_eq!(n % 3, 0);
+                    assert_eq!(m, format!("{n} refused"));
+                }
+                Err(e) => panic!("{n}: {e:?}"),
+            }
+        }
+        // What was answered Ok is stored, and nothing else.
+        let want: Vec<i64> = (0..300).filter(|n| n % 3 != 0).collect();
+        assert_eq!(stored(&db).await, want);
+        let (groups, jobs) = db.group_stats().unwrap();
+        assert_eq!(jobs, 300);
+        assert!(groups < jobs, "300 jobs at once took {groups} commits");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_answer_comes_after_the_commit_and_a_panic_is_contained() {
+        let (db, _dir) = scratch().await;
+        // Answered Ok means committed: another connection sees it at once.
+        insert(&db, 1, false).await.unwrap();
+        assert_eq!(stored(&db).await, vec![1]);
+        // A job that panics gets an error; its writes are undone; the
+        // writer carries on.
+        let panicked = db
+            .grouped(|tx| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO scratch (n) VALUES (2)")
+                        .execute(&mut **tx)
+                        .await?;
+                    if std::hint::black_box(true) {
+                        panic!("a bug in a job");
+                    }
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(matches!(panicked, Err(AppError::Internal)));
+        insert(&db, 3, false).await.unwrap();
+        // A unique violation is the job's own error, not the group's.
+        assert!(insert(&db, 3, false).await.is_err());
+        insert(&db, 4, false).await.unwrap();
+        assert_eq!(stored(&db).await, vec![1, 3, 4]);
+    }
+}
