@@ -166,7 +166,7 @@ pub async fn session_user(
     if t - row.last_seen_at >= 60 {
         accounts::touch_session(&state.db, &hash, t).await?;
     }
-    let user = accounts::session_row_user(&state.db, row).await?;
+    let user = accounts::session_row_user(row);
     Ok(Some((user, hash)))
 }
 

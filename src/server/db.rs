@@ -125,6 +125,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
             Backend::Postgres => 16,
         })
         .acquire_timeout(Duration::from_secs(10))
+        // An embedded file's connection cannot drop like a network one: the
+        // ping sqlx sends on every acquire would only double the round trips
+        // to SQLite's worker thread (each a pair of thread wake-ups).
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

@@ -28,7 +28,6 @@ pub struct AppState {
     pub config: Arc<config::Config>,
     pub passwords: password::Hasher,
     pub leptos_options: leptos::config::LeptosOptions,
-    pub routes: Vec<leptos_axum::AxumRouteListing>,
     /// The loaded courses; see `crate::content::store`.
     pub content: crate::content::store::Content,
     /// The model for typed replies, when it could be loaded.
@@ -109,7 +108,6 @@ impl Server {
             passwords,
             leptos_options,
             assets: Arc::new(assets),
-            routes: http::routes(),
             content,
         };
         Ok(Server {

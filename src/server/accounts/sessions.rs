@@ -69,6 +69,8 @@ pub(super) struct SessionRowRaw {
     pub(super) disabled: i64,
     pub(super) email: String,
     pub(super) name: String,
+    /// One row per role (none: a person with no role yet).
+    pub(super) role: Option<String>,
 }
 
 pub struct SessionRow {
@@ -78,35 +80,43 @@ pub struct SessionRow {
     pub disabled: bool,
     pub email: String,
     pub name: String,
+    pub roles: Roles,
 }
 
-/// A session and its person in one query (every request asks this).
+/// A session, its person and their roles in one query (every request asks
+/// this, so it is one round trip to the database, not two).
 pub async fn session(db: &Db, hash: &str) -> Result<Option<SessionRow>, AppError> {
-    let row = sqlx::query_as::<_, SessionRowRaw>(
-        "SELECT s.user_id, s.created_at, s.last_seen_at, u.disabled, u.email, u.name \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    let rows = sqlx::query_as::<_, SessionRowRaw>(
+        "SELECT s.user_id, s.created_at, s.last_seen_at, u.disabled, u.email, u.name, r.role \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN user_roles r ON r.user_id = u.id WHERE s.token_hash = $1",
     )
     .bind(hash)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    Ok(row.map(|r| SessionRow {
+    let roles = Roles::new(
+        rows.iter()
+            .filter_map(|r| r.role.as_deref().and_then(Role::parse)),
+    );
+    Ok(rows.into_iter().next().map(|r| SessionRow {
         user_id: r.user_id,
         created_at: r.created_at,
         last_seen_at: r.last_seen_at,
         disabled: r.disabled != 0,
         email: r.email,
         name: r.name,
+        roles,
     }))
 }
 
-/// The signed-in person of a session row: only the roles need a query.
-pub async fn session_row_user(db: &Db, row: SessionRow) -> Result<SessionUser, AppError> {
-    Ok(SessionUser {
+/// The signed-in person of a session row.
+pub fn session_row_user(row: SessionRow) -> SessionUser {
+    SessionUser {
         id: row.user_id,
-        roles: roles_of(db, row.user_id).await?,
+        roles: row.roles,
         email: row.email,
         name: row.name,
-    })
+    }
 }
 
 pub(super) async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {

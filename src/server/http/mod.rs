@@ -54,7 +54,7 @@ pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = state.routes.clone();
+    let routes = routes();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/dashboard/export.csv", get(export_csv))
@@ -140,15 +140,18 @@ fn page_context(state: &AppState, ctx: Option<RequestCtx>) -> impl Fn() + Clone 
     }
 }
 
-/// Renders a page.
+/// Renders a page. Every route renders whole before it is sent
+/// (`SsrMode::Async`, so a page without JavaScript never waits on a
+/// streamed fragment; `every_route_renders_whole` holds them to it), so the
+/// page goes straight to that renderer: Leptos' per-route dispatcher would
+/// clone the route list and build four renderers for each request.
 async fn page_handler(State(state): State<AppState>, req: Request) -> Response {
     let options = state.leptos_options.clone();
-    let handler = leptos_axum::render_route_with_context(
-        state.routes.clone(),
+    let handler = leptos_axum::render_app_async_with_context(
         page_context(&state, request_ctx(&req)),
         move || shell(options.clone()),
     );
-    handler(State(state), req).await.into_response()
+    handler(req).await.into_response()
 }
 
 /// Static files from the site folder (the wasm bundle, CSS, icons); anything

@@ -63,3 +63,16 @@ fn finds_the_session_cookie() {
     assert_eq!(cookie_value(&h, "rapport_session"), Some("tok"));
     assert_eq!(cookie_value(&h, "missing"), None);
 }
+
+#[tokio::test]
+async fn every_route_renders_whole() {
+    // `page_handler` renders every page with the async renderer; a route
+    // that asked for streaming would silently not get it.
+    for r in super::routes() {
+        assert!(
+            matches!(r.mode(), leptos_router::SsrMode::Async),
+            "{} is not SsrMode::Async",
+            r.path()
+        );
+    }
+}
