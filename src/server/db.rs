@@ -148,7 +148,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
     let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
-    let group = (backend == Backend::Sqlite)
+    // RAPPORT_GROUP_COMMIT=off: a transaction per write on SQLite too, to
+    // compare (`cargo bench --bench learn_load`).
+    let grouping = std::env::var("RAPPORT_GROUP_COMMIT").map_or(true, |v| v != "off");
+    let group = (backend == Backend::Sqlite && grouping)
         .then(|| group::GroupWriter::start(pool.clone(), writer.clone()));
     let db = Db {
         pool,

@@ -115,7 +115,7 @@ async fn run(
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         let _turn = turn.lock().await;
         let n = group.len() as u64;
-        if commit_group(&pool, group.drain(..)).await {
+        if commit_group(&pool, std::mem::take(&mut group)).await {
             stats.groups.fetch_add(1, Ordering::Relaxed);
             stats.jobs.fetch_add(n, Ordering::Relaxed);
         }
@@ -123,7 +123,9 @@ async fn run(
 }
 
 /// Runs and commits one group; whether it was committed.
-async fn commit_group(pool: &AnyPool, jobs: impl Iterator<Item = Job>) -> bool {
+async fn commit_group(pool: &AnyPool, jobs: Vec<Job>) -> bool {
+    // A job alone needs no savepoint: its failure undoes the transaction.
+    let alone = jobs.len() == 1;
     let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(e) => {
@@ -134,6 +136,23 @@ async fn commit_group(pool: &AnyPool, jobs: impl Iterator<Item = Job>) -> bool {
     };
     let mut replies = Vec::new();
     for job in jobs {
+        if alone {
+            let kept = match AssertUnwindSafe(job(&mut tx)).catch_unwind().await {
+                Ok((true, reply)) => Some(reply),
+                Ok((false, reply)) => {
+                    // Its own error is its answer; nothing was written.
+                    drop(tx);
+                    reply(Ok(()));
+                    return true;
+                }
+                Err(_) => {
+                    tracing::error!("a write job panicked; its writes are rolled back");
+                    return false;
+                }
+            };
+            replies.extend(kept);
+            break;
+        }
         if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *tx).await {
             tracing::error!(error = %e, "cannot open a savepoint");
             answer(replies, Err(()));
