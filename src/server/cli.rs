@@ -356,7 +356,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let cfg = config_from(&args)?;
     if !cfg.site_root.join("pkg").exists() {
         tracing::warn!(
-            "the site folder {} has no pkg/: pages will work without JavaScript and styles; build with `cargo leptos build --release`",
+            "the site folder {} has no pkg/: pages will work without JavaScript and styles; build the site with `scripts/build`",
             cfg.site_root.display()
         );
     }
