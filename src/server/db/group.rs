@@ -140,13 +140,16 @@ async fn commit_group(pool: &AnyPool, jobs: Vec<Job>) -> bool {
             let kept = match AssertUnwindSafe(job(&mut tx)).catch_unwind().await {
                 Ok((true, reply)) => Some(reply),
                 Ok((false, reply)) => {
-                    // Its own error is its answer; nothing was written.
-                    drop(tx);
+                    // Its own error is its answer. Rolled back here, not on
+                    // drop, so the next group's `BEGIN IMMEDIATE` does not
+                    // meet this one's lock.
+                    let _ = tx.rollback().await;
                     reply(Ok(()));
                     return true;
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked; its writes are rolled back");
+                    let _ = tx.rollback().await;
                     return false;
                 }
             };
