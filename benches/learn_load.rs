@@ -248,6 +248,14 @@ where
             })
         })
         .collect();
+    let (all, items) = gather(tasks).await;
+    (figures(all, start.elapsed().as_secs_f64()), items)
+}
+
+/// Each connection's item back and every latency it saw.
+async fn gather<T>(
+    tasks: Vec<tokio::task::JoinHandle<(T, Vec<Duration>)>>,
+) -> (Vec<Duration>, Vec<T>) {
     let mut all = Vec::new();
     let mut items = Vec::new();
     for t in tasks {
@@ -255,7 +263,7 @@ where
         items.push(item);
         all.extend(lat);
     }
-    (figures(all, start.elapsed().as_secs_f64()), items)
+    (all, items)
 }
 
 /// Like `run`, but open loop: the items together send `rate` requests a
@@ -292,13 +300,7 @@ where
             })
         })
         .collect();
-    let mut all = Vec::new();
-    let mut items = Vec::new();
-    for t in tasks {
-        let (item, lat) = t.await.expect("task");
-        items.push(item);
-        all.extend(lat);
-    }
+    let (all, items) = gather(tasks).await;
     (figures(all, secs as f64), items)
 }
 
