@@ -37,16 +37,16 @@ function put(rel, bytes) {
   written.push(rel);
 }
 
-// The bundle: wasm-bindgen's rapport.js and rapport_bg.wasm.
-for (const [kind, file, ext] of [
-  ["js", "rapport.js", "js"],
-  ["wasm", "rapport_bg.wasm", "wasm"],
-]) {
-  const bytes = fs.readFileSync(path.join(stage, file));
-  const hash = hashOf(bytes);
-  hashes.push(`${kind}: ${hash}`);
-  put(`pkg/rapport.${hash}.${ext}`, bytes);
-}
+// The bundle: wasm-bindgen's rapport.js and rapport_bg.wasm, named by one
+// hash of both (the glue can stay the same when the wasm changes). The
+// server gives Leptos `rapport.<hash>` as the output name, which links
+// `<name>.js` and `<name>_bg.wasm`, so no file is read per page.
+const js = fs.readFileSync(path.join(stage, "rapport.js"));
+const wasm = fs.readFileSync(path.join(stage, "rapport_bg.wasm"));
+const bundleHash = hashOf(Buffer.concat([js, wasm]));
+hashes.push(`bundle: ${bundleHash}`);
+put(`pkg/rapport.${bundleHash}.js`, js);
+put(`pkg/rapport.${bundleHash}_bg.wasm`, wasm);
 const css = fs.readFileSync(path.join(root, "style", "main.css"));
 const cssHash = hashOf(css);
 hashes.push(`css: ${cssHash}`);

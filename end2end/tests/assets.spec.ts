@@ -8,7 +8,7 @@ test("the page links hashed assets, served precompressed and immutable", async (
   const css = await page.locator('link[rel="stylesheet"]').getAttribute("href");
   expect(css).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.css$/);
   const wasm = await page.locator('link[rel="preload"][as="fetch"]').getAttribute("href");
-  expect(wasm).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.wasm$/);
+  expect(wasm).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}_bg\.wasm$/);
   const js = await page.locator('link[rel="modulepreload"]').getAttribute("href");
   expect(js).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.js$/);
 

@@ -73,20 +73,14 @@ impl Server {
         let addr = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        let assets = site::SiteAssets::read(&config.site_root);
         let leptos_options = leptos::config::LeptosOptions::builder()
-            .output_name("rapport")
+            .output_name(assets.bundle.as_str())
             .site_root(config.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
             .build();
-        let assets = site::SiteAssets::read(&config.site_root);
-        let mut leptos_options = leptos_options;
-        if let Some(hash_file) = &assets.hash_file {
-            // Leptos looks for it next to the binary unless the path is absolute.
-            leptos_options.hash_files = true;
-            leptos_options.hash_file = hash_file.as_str().into();
-        }
         let passwords = password::Hasher::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         // A broken file is logged and skipped; only a database failure
         // while recording versions stops the start.

@@ -10,8 +10,9 @@ use std::path::Path;
 pub struct SiteAssets {
     /// The stylesheet's address.
     pub stylesheet: String,
-    /// The absolute path of `hash.txt`, when the site has one.
-    pub hash_file: Option<String>,
+    /// The bundle's name for Leptos (`rapport.<hash>`: it links
+    /// `<name>.js` and `<name>_bg.wasm`).
+    pub bundle: String,
 }
 
 impl SiteAssets {
@@ -26,7 +27,7 @@ impl SiteAssets {
                 (k.trim() == kind && is_hash(v.trim())).then(|| v.trim().to_string())
             })
         };
-        let (Some(css), Some(_), Some(_)) = (hash_of("css"), hash_of("js"), hash_of("wasm")) else {
+        let (Some(css), Some(bundle)) = (hash_of("css"), hash_of("bundle")) else {
             tracing::warn!(
                 "{} is incomplete; the plain asset names are used",
                 path.display()
@@ -35,16 +36,14 @@ impl SiteAssets {
         };
         SiteAssets {
             stylesheet: format!("/pkg/rapport.{css}.css"),
-            hash_file: std::path::absolute(&path)
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned()),
+            bundle: format!("rapport.{bundle}"),
         }
     }
 
     pub fn plain() -> SiteAssets {
         SiteAssets {
             stylesheet: "/pkg/rapport.css".into(),
-            hash_file: None,
+            bundle: "rapport".into(),
         }
     }
 }
@@ -54,7 +53,7 @@ fn is_hash(s: &str) -> bool {
 }
 
 /// Whether a static file's name carries its content hash
-/// (`/pkg/rapport.0123456789abcdef.wasm`), so it never changes and a browser
+/// (`/pkg/rapport.0123456789abcdef.css`, `…abcdef_bg.wasm`), so it never changes and a browser
 /// may keep it for good.
 pub fn is_hashed_asset(path: &str) -> bool {
     let Some(name) = path.strip_prefix("/pkg/") else {
@@ -63,7 +62,7 @@ pub fn is_hashed_asset(path: &str) -> bool {
     let mut parts = name.split('.');
     matches!(
         (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some(stem), Some(hash), Some(_ext), None) if !stem.is_empty() && is_hash(hash)
+        (Some(stem), Some(hash), Some(_ext), None) if !stem.is_empty() && is_hash(hash.strip_suffix("_bg").unwrap_or(hash))
     )
 }
 
@@ -73,7 +72,8 @@ mod tests {
 
     #[test]
     fn hashed_names_are_recognised() {
-        assert!(is_hashed_asset("/pkg/rapport.0123456789abcdef.wasm"));
+        assert!(is_hashed_asset("/pkg/rapport.0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("/pkg/rapport.0123456789abcdef.js"));
         assert!(is_hashed_asset("/pkg/rapport.0123456789ABCDEF.css"));
         assert!(!is_hashed_asset("/pkg/rapport.wasm"));
         assert!(!is_hashed_asset("/pkg/rapport.0123456789abcde.wasm"));
@@ -87,20 +87,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rapport-site-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(SiteAssets::read(&dir).stylesheet, "/pkg/rapport.css");
+        std::fs::write(dir.join("hash.txt"), "css: fedcba9876543210\n").unwrap();
+        assert_eq!(SiteAssets::read(&dir).bundle, "rapport", "no bundle line");
         std::fs::write(
             dir.join("hash.txt"),
-            "js: 0123456789abcdef\ncss: fedcba9876543210\n",
-        )
-        .unwrap();
-        assert!(SiteAssets::read(&dir).hash_file.is_none(), "no wasm line");
-        std::fs::write(
-            dir.join("hash.txt"),
-            "js: 0123456789abcdef\nwasm: 1111222233334444\ncss: fedcba9876543210\n",
+            "bundle: 1111222233334444\ncss: fedcba9876543210\n",
         )
         .unwrap();
         let assets = SiteAssets::read(&dir);
         assert_eq!(assets.stylesheet, "/pkg/rapport.fedcba9876543210.css");
-        assert!(assets.hash_file.unwrap().ends_with("hash.txt"));
+        assert_eq!(assets.bundle, "rapport.1111222233334444");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
