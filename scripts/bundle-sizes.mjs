@@ -39,13 +39,22 @@ async function page(path, cookie) {
 // The first link on `html` that matches `re`, for finding a course or item.
 const first = (html, re) => (html.match(re) || [])[1];
 
+// What the page makes the browser fetch: what it links, and the bundle the
+// page script (src/enhance.js, inlined) loads when the page has an island.
 function assets(html) {
   const out = new Set();
   for (const m of html.matchAll(/<(?:link|script)\b[^>]*\b(?:href|src)="(\/pkg\/[^"]+)"/g)) {
     out.add(m[1]);
   }
+  if (html.includes("<leptos-island")) {
+    for (const m of html.matchAll(/const (?:JS|WASM) = "(\/pkg\/[^"]+)"/g)) out.add(m[1]);
+  }
   return [...out];
 }
+
+// The inline page script's size, as part of the HTML.
+const inlineScript = (html) =>
+  [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].reduce((n, m) => n + m[1].length, 0);
 
 const sizeCache = new Map();
 async function size(path, encoding) {
@@ -66,19 +75,28 @@ const learn = await page("/learn", employee);
 const course = first(learn, /href="(\/learn\/[^"/]+)"/);
 const courseHtml = course ? await page(course, employee) : "";
 const item = first(courseHtml, /href="(\/learn\/[^"/]+\/[^"/?#]+)"/);
+// A typed-reply scene mid-conversation (its text box is an island).
+await fetch(`${base}/api/start_scenario`, {
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded", cookie: employee, origin: base },
+  body: new URLSearchParams({ course: "empathetic-listening", item: "the-third-call" }),
+  redirect: "manual",
+});
 
 const routes = [
   ["sign-in", "/login", null, "static"],
   ["My learning", "/learn", employee, "learner"],
   ["a course", course, employee, "learner"],
-  ["a lesson or scenario", item, employee, "learner"],
+  ["a lesson", item, employee, "learner"],
+  ["typed-reply scenario", "/learn/empathetic-listening/the-third-call", employee, "learner"],
+  ["a quiz", "/learn/empathetic-listening/listening-quiz", employee, "learner"],
   ["dashboard", "/dashboard", manager, "other"],
   ["authoring library", "/author", trainer, "other"],
   ["editor", "/author/edit?path=empathetic-listening%2F03-the-third-call.md", trainer, "editor"],
 ].filter(([, path]) => path);
 
 const kb = (n) => `${(n / 1024).toFixed(1).padStart(8)} KB`;
-console.log(`${"page".padEnd(24)}${"raw".padStart(11)}${"gzip".padStart(11)}${"brotli".padStart(11)}  goal`);
+console.log(`${"page".padEnd(24)}${"raw".padStart(11)}${"gzip".padStart(11)}${"brotli".padStart(11)}  inline script  goal`);
 for (const [name, path, cookie, kind] of routes) {
   let html;
   try {
@@ -106,5 +124,6 @@ for (const [name, path, cookie, kind] of routes) {
         : kind === "static"
           ? `no wasm: ${wasm ? "not met" : "met"}`
           : "";
-  console.log(`${name.padEnd(24)}${kb(raw)}${kb(gz)}${kb(br)}  ${goal}`);
+  const inline = `${inlineScript(html)} B`.padStart(13);
+  console.log(`${name.padEnd(24)}${kb(raw)}${kb(gz)}${kb(br)}  ${inline}  ${goal}`);
 }

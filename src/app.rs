@@ -15,6 +15,13 @@ use leptos_router::{path, SsrMode};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_csp();
+    // Islands mode: the page is not hydrated as a whole, so nothing the
+    // server components read is serialised into it for the browser (each
+    // island carries its own props).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let _ = options;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -22,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
-                <HydrationScripts options />
+                <PageScript />
                 <link rel="stylesheet" id="leptos" href=stylesheet_href() />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
@@ -32,6 +39,81 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// What a page needs of the browser bundle, decided by its address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scripts {
+    /// Nothing interactive: no script, no WebAssembly.
+    None,
+    /// The page script (steps without reloads); the bundle is loaded only if
+    /// an island turns up (a typed-reply scene).
+    Steps,
+    /// Islands are certain (the editor, the file picker): the bundle is
+    /// preloaded with the page.
+    Islands,
+}
+
+impl Scripts {
+    pub fn for_path(path: &str) -> Scripts {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["learn", course, item] if !course.is_empty() && !item.is_empty() => Scripts::Steps,
+            ["author"] | ["author", "edit"] => Scripts::Islands,
+            _ => Scripts::None,
+        }
+    }
+}
+
+/// The page script (`src/enhance.js`) with the bundle's addresses, and the
+/// preload hints where the bundle is certain to be needed. Pages without
+/// anything interactive get neither.
+#[component]
+fn PageScript() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default();
+        let scripts = Scripts::for_path(&path);
+        if scripts == Scripts::None {
+            return None;
+        }
+        let (js, wasm) = match use_context::<crate::server::AppState>() {
+            Some(state) => (state.assets.script(), state.assets.wasm()),
+            None => crate::server::site::SiteAssets::plain().files(),
+        };
+        let code = page_script(&js, &wasm);
+        let nonce = leptos::nonce::use_nonce();
+        let preload = (scripts == Scripts::Islands).then(|| {
+            view! {
+                <link rel="modulepreload" href=js.clone() crossorigin="" />
+                <link rel="preload" href=wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin="" />
+            }
+        });
+        Some(view! {
+            {preload}
+            <script type="module" nonce=nonce>{code}</script>
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    None::<()>
+}
+
+/// `src/enhance.js` without its comment lines (they are for us, not for
+/// every page), with the bundle's addresses filled in.
+#[cfg(feature = "ssr")]
+fn page_script(js: &str, wasm: &str) -> String {
+    static CODE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CODE.get_or_init(|| {
+        include_str!("enhance.js")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//") && !l.trim().is_empty())
+            .map(|l| format!("{}\n", l.trim_start()))
+            .collect()
+    })
+    .replace("__JS__", js)
+    .replace("__WASM__", wasm)
 }
 
 /// The stylesheet's address: content-hashed in a release site

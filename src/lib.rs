@@ -16,16 +16,14 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The entry point of the WebAssembly bundle: attaches to the server-rendered
-/// HTML instead of rendering it again.
+/// The entry point of the WebAssembly bundle. The pages are server-rendered
+/// HTML that works without it; only the islands (`#[island]`: the editor,
+/// the file picker, the typed-reply box) come alive in the browser, each
+/// attached by the page script (`src/enhance.js`) after this returns; it
+/// marks `<html data-hydrated>` once they are.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Marks the document as interactive, for people's tools and the browser
-    // tests: before this, a click is an ordinary form post.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "");
-    }
+    leptos::mount::hydrate_islands();
 }

@@ -2,8 +2,16 @@ import { test, expect } from "./fixtures";
 
 // The release site: the bundle and stylesheet under content-hashed names,
 // served precompressed and cacheable for a year; pages are never stored.
+const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
+
 test("the page links hashed assets, served precompressed and immutable", async ({ page, request }) => {
-  const res = await page.goto("/login");
+  // The editor is an island: its page preloads the bundle.
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("trainer@demo.test");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  const res = await page.goto(`/author/edit?path=${encodeURIComponent("empathetic-listening/course.md")}`);
   expect(res?.headers()["cache-control"]).toBe("no-store");
   const css = await page.locator('link[rel="stylesheet"]').getAttribute("href");
   expect(css).toMatch(/^\/pkg\/rapport\.[0-9a-f]{16}\.css$/);

@@ -1,4 +1,4 @@
-import { test, expect, Page } from "./fixtures";
+import { test, expect, Page, hydrated } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
@@ -62,6 +62,8 @@ test("a trainer writes a scenario, fixes a mistake, play-tests and publishes; an
   const good = await source.inputValue();
   const bad = good.replace("](#lost)", "](#lostt)");
   const badLine = bad.split("\n").findIndex((l) => l.includes("#lostt")) + 1;
+  // The editor is an island: the live check starts once it is attached.
+  if (javaScriptEnabled) await hydrated(page);
   await source.fill(bad);
   if (!javaScriptEnabled) await page.getByRole("button", { name: "Save draft" }).click();
   const problem = page.locator(".problems li").filter({ hasText: "`lostt`" });
@@ -178,6 +180,7 @@ test("a trainer uploads a lesson, arranges the course and withdraws an item; an 
 
   // A lesson uploaded as a file (without JavaScript the file itself is sent).
   await page.goto("/author");
+  if (javaScriptEnabled) await hydrated(page);
   await page.locator("#import-folder").selectOption(folder);
   const lesson = "---\nid: welcome\nkind: lesson\ntitle: Welcome\nminutes: 3\n---\n\n# Welcome\n\nWhy parcels matter to customers.\n";
   await page.getByLabel("Choose a file (.md or .twee)").setInputFiles({ name: "welcome.md", mimeType: "text/markdown", buffer: Buffer.from(lesson) });

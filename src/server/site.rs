@@ -40,6 +40,26 @@ impl SiteAssets {
         }
     }
 
+    /// The bundle's script and WebAssembly addresses.
+    pub fn files(&self) -> (String, String) {
+        (self.script(), self.wasm())
+    }
+
+    pub fn script(&self) -> String {
+        format!("/pkg/{}.js", self.bundle)
+    }
+
+    /// wasm-bindgen names it `<name>_bg.wasm`; cargo-leptos (which sets
+    /// `LEPTOS_OUTPUT_NAME` at build time) `<name>.wasm`.
+    pub fn wasm(&self) -> String {
+        let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+            ""
+        } else {
+            "_bg"
+        };
+        format!("/pkg/{}{suffix}.wasm", self.bundle)
+    }
+
     pub fn plain() -> SiteAssets {
         SiteAssets {
             stylesheet: "/pkg/rapport.css".into(),

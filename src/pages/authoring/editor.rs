@@ -46,9 +46,11 @@ pub fn AuthorEditPage() -> impl IntoView {
     }
 }
 
-#[component]
-pub(super) fn Editor(data: EditorData) -> impl IntoView {
-    let query = use_query_map();
+/// The editor runs in the browser (an island): the live check, the
+/// problems' links to their lines, the unsaved-text backup and the typed
+/// reply try-out. Its forms are plain posts, so it saves without JavaScript.
+#[island]
+pub fn Editor(data: EditorData) -> impl IntoView {
     let path = data.path.clone();
     let initial = StoredValue::new(data.check.clone());
     let live: RwSignal<Option<CheckResult>> = RwSignal::new(None);
@@ -58,7 +60,8 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
     let on_input = live_check(path.clone(), backup_key.clone(), live, status);
     // A link from the scenario map (`?line=N`) puts the cursor there.
     Effect::new(move |_| {
-        if let Some(line) = query.with(|q| q.get("line").and_then(|l| l.parse::<usize>().ok())) {
+        let search = window().location().search().unwrap_or_default();
+        if let Some(line) = line_in_query(&search) {
             jump_to_line(&area, line);
         }
     });
@@ -162,6 +165,29 @@ pub(super) fn Editor(data: EditorData) -> impl IntoView {
             </section>
         </div>
         {move || check().map.map(|m| view! { <MapView map=m /> })}
+    }
+}
+
+/// The `line` parameter of a query string (`?path=…&line=12`).
+fn line_in_query(search: &str) -> Option<usize> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("line="))
+        .and_then(|v| v.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_in_query;
+
+    #[test]
+    fn the_line_comes_from_the_query() {
+        assert_eq!(line_in_query("?path=a%2Fb.md&line=12"), Some(12));
+        assert_eq!(line_in_query("?line=3"), Some(3));
+        assert_eq!(line_in_query("?path=a.md"), None);
+        assert_eq!(line_in_query("?line=x&outline=4"), None);
+        assert_eq!(line_in_query(""), None);
     }
 }
 

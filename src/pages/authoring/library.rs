@@ -111,7 +111,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                                 <label><input type="radio" name="format" value="markdown" checked />" Rapport markdown"</label>
                                 <label><input type="radio" name="format" value="twee" />" Twine story (Twee 3)"</label>
                             </fieldset>
-                            <FileIntoTextarea target="import-source" />
+                            <FileIntoTextarea target="import-source".to_string() />
                             <label for="import-source">"…or paste the file's text here"</label>
                             <textarea id="import-source" name="source" rows="8" spellcheck="false"></textarea>
                             <button type="submit" class="button primary">"Import as draft"</button>
@@ -126,8 +126,8 @@ pub fn AuthorLibraryPage() -> impl IntoView {
 /// A file picker. Without JavaScript the file is uploaded with the form;
 /// with it, the file is read into the text area first, so the trainer sees
 /// (and can change) what will be imported.
-#[component]
-pub(super) fn FileIntoTextarea(target: &'static str) -> impl IntoView {
+#[island]
+pub fn FileIntoTextarea(target: String) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -146,12 +146,13 @@ pub(super) fn FileIntoTextarea(target: &'static str) -> impl IntoView {
                 return;
             }
             let name = file.name();
+            let target = target.clone();
             leptos::task::spawn_local(async move {
                 let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
                 match text.ok().and_then(|t| t.as_string()) {
                     Some(t) => {
                         if let Some(area) = document()
-                            .get_element_by_id(target)
+                            .get_element_by_id(&target)
                             .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
                         {
                             area.set_value(&t);
@@ -176,7 +177,7 @@ pub(super) fn FileIntoTextarea(target: &'static str) -> impl IntoView {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, target);
+        let _ = (ev, &target);
     };
     view! {
         <label for="import-file">"Choose a file (.md or .twee)"</label>

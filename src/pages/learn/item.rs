@@ -30,7 +30,12 @@ pub fn LearnItemPage() -> impl IntoView {
         },
         |(course, item, _, _, _)| learn_item(course, item),
     );
+    // `data-swap`: with the page script, a step's form is sent without
+    // leaving the page, and the next step replaces this one; focus goes to
+    // the element marked `data-arrival` (the feedback on the step just
+    // taken). Without it, the redirect's `#now` does the same.
     view! {
+        <div data-swap="">
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -41,6 +46,7 @@ pub fn LearnItemPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </div>
     }
 }
 
@@ -97,23 +103,6 @@ pub(super) fn LessonBody(v: LessonData) -> impl IntoView {
             {next}
         </div>
     }
-}
-
-/// Once hydrated, a step replaces the button that was pressed; focus moves
-/// to the feedback on that step (when the URL says a step was just taken),
-/// so keyboard and screen-reader users continue from there, not from the
-/// top of the page.
-pub(super) fn focus_on_arrival() -> NodeRef<leptos::html::Section> {
-    let node = NodeRef::<leptos::html::Section>::new();
-    Effect::new(move |_| {
-        if let Some(el) = node.get() {
-            let arrived = window().location().hash().is_ok_and(|h| h == "#now");
-            if arrived {
-                let _ = el.focus();
-            }
-        }
-    });
-    node
 }
 
 /// Hidden fields every step of an attempt carries.

@@ -1,6 +1,6 @@
 //! A quiz being taken: the question, the answer given, the result.
 
-use super::item::{focus_on_arrival, next_link, ItemHeader, StepFields};
+use super::item::{next_link, ItemHeader, StepFields};
 use crate::api::learn::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -34,9 +34,8 @@ pub(super) fn QuizBody(v: QuizData) -> impl IntoView {
             </ActionForm>
         }
     };
-    let now = focus_on_arrival();
     let answered = v.answered.clone().map(|a| view! {
-        <section class=if a.correct { "card answered right" } else { "card answered wrong" } id="now" node_ref=now tabindex="-1" aria-labelledby="answered-title">
+        <section class=if a.correct { "card answered right" } else { "card answered wrong" } id="now" data-arrival="" tabindex="-1" aria-labelledby="answered-title">
             <h2 id="answered-title">{format!("Question {}: {}", a.position, if a.correct { "right" } else { "not quite" })}</h2>
             <p inner_html=a.prompt_html></p>
             <ul class="answered-options">

@@ -1,6 +1,6 @@
 //! A scenario being played: transcript, meters, choices, ending.
 
-use super::item::{focus_on_arrival, next_link, ItemHeader, StepFields};
+use super::item::{next_link, ItemHeader, StepFields};
 use super::row_class;
 use super::typed::TypedReply;
 use crate::api::learn::*;
@@ -93,10 +93,12 @@ pub(super) fn ScenarioBody(v: ScenarioData) -> impl IntoView {
             view! { <li class="turn narration"><div class="prose" inner_html=t.html></div></li> }.into_any()
         }
     }).collect_view();
-    let now = focus_on_arrival();
+    // Where a keyboard user continues after a step: the feedback on it, or
+    // the text box when a typed reply was not understood.
+    let retrying = v.typed.as_ref().is_some_and(|t| t.why.is_some());
     let feedback = v.feedback.clone().map(|f| {
         view! {
-            <section class="feedback-panel" id="now" node_ref=now aria-labelledby="feedback-title" tabindex="-1">
+            <section class="feedback-panel" id="now" data-arrival=(!retrying).then_some("") aria-labelledby="feedback-title" tabindex="-1">
                 <h2 id="feedback-title" class="small-heading">"How your reply landed"</h2>
                 <p class="said">{format!("You said: “{}”", f.said)}</p>
                 {f.understood_as.map(|u| view! { <p class="understood-as">{format!("We understood this as: “{u}”")}</p> })}

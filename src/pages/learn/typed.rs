@@ -24,28 +24,47 @@ pub(super) fn TypedReply(
     list: AnyView,
 ) -> impl IntoView {
     let say = ServerAction::<Say>::new();
+    let why = typed.why;
+    let busy = why == Some(TryVerdict::Busy);
+    view! {
+        <div class="typed-reply" id="say">
+            {why.map(|w| view! { <p class="typed-retry" role="status">{retry_notice(w)}</p> })}
+            <ActionForm action=say attr:class="say-form">
+                <StepFields place=place attempt=attempt />
+                <ReplyBox start=typed.retry.unwrap_or_default() max=typed.max_chars arrival=why.is_some() />
+                <button type="submit" class="button primary">"Say it"</button>
+            </ActionForm>
+            <details class="reply-list" open=busy>
+                <summary>"Choose from the replies instead"</summary>
+                {list}
+            </details>
+        </div>
+    }
+}
+
+/// The text box itself, the one part that runs in the browser: a live
+/// character count, and Enter sends (Shift+Enter starts a new line). Without
+/// JavaScript it is a plain text area and the button sends.
+#[island]
+pub fn ReplyBox(
+    /// The text the box starts with (a reply that was not taken).
+    start: String,
+    max: usize,
+    /// Where a keyboard user continues after a reply that was not taken.
+    arrival: bool,
+) -> impl IntoView {
     let area = NodeRef::<leptos::html::Textarea>::new();
-    let start = typed.retry.clone().unwrap_or_default();
     let count = RwSignal::new(start.chars().count());
     // The count is live only once the page is interactive; before, the
     // server's text says the limit.
     let live = RwSignal::new(false);
-    Effect::new(move |_| {
-        live.set(true);
-        if let Some(el) = area.get() {
-            if window().location().hash().is_ok_and(|h| h == "#say") {
-                let _ = el.focus();
-            }
-        }
-    });
-    let max = typed.max_chars;
+    Effect::new(move |_| live.set(true));
     let on_input = move |_| {
         if let Some(el) = area.get() {
             count.set(el.value().chars().count());
         }
     };
-    // Enter sends, Shift+Enter starts a new line (not while an input method
-    // is composing a character).
+    // Not while an input method is composing a character.
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -54,32 +73,19 @@ pub(super) fn TypedReply(
             }
         }
     };
-    let why = typed.why;
-    let busy = why == Some(TryVerdict::Busy);
     view! {
-        <div class="typed-reply" id="say">
-            {why.map(|w| view! { <p class="typed-retry" role="status">{retry_notice(w)}</p> })}
-            <ActionForm action=say attr:class="say-form">
-                <StepFields place=place attempt=attempt />
-                <label for="said">"Your reply, in your own words"</label>
-                <textarea id="said" name="said" rows="3" required maxlength=max.to_string()
-                    aria-describedby="said-help said-count" node_ref=area
-                    on:input=on_input on:keydown=on_keydown
-                    inner_html=escape_html(&start)></textarea>
-                <p id="said-help" class="hint">"Write it as you would say it to the customer. Enter sends; Shift+Enter starts a new line."</p>
-                <p id="said-count" class="hint" aria-live="polite">
-                    {move || if live.get() {
-                        format!("{} of {max} characters", count.get())
-                    } else {
-                        format!("Up to {max} characters.")
-                    }}
-                </p>
-                <button type="submit" class="button primary" disabled=move || say.pending().get()>"Say it"</button>
-            </ActionForm>
-            <details class="reply-list" open=busy>
-                <summary>"Choose from the replies instead"</summary>
-                {list}
-            </details>
-        </div>
+        <label for="said">"Your reply, in your own words"</label>
+        <textarea id="said" name="said" rows="3" required maxlength=max.to_string()
+            aria-describedby="said-help said-count" node_ref=area data-arrival=arrival.then_some("")
+            on:input=on_input on:keydown=on_keydown
+            inner_html=escape_html(&start)></textarea>
+        <p id="said-help" class="hint">"Write it as you would say it to the customer. Enter sends; Shift+Enter starts a new line."</p>
+        <p id="said-count" class="hint" aria-live="polite">
+            {move || if live.get() {
+                format!("{} of {max} characters", count.get())
+            } else {
+                format!("Up to {max} characters.")
+            }}
+        </p>
     }
 }
