@@ -41,12 +41,18 @@ function put(rel, bytes) {
 // hash of both (the glue can stay the same when the wasm changes). The
 // server gives Leptos `rapport.<hash>` as the output name, which links
 // `<name>.js` and `<name>_bg.wasm`, so no file is read per page.
-const js = fs.readFileSync(path.join(stage, "rapport.js"));
-const wasm = fs.readFileSync(path.join(stage, "rapport_bg.wasm"));
-const bundleHash = hashOf(Buffer.concat([js, wasm]));
-hashes.push(`bundle: ${bundleHash}`);
-put(`pkg/rapport.${bundleHash}.js`, js);
-put(`pkg/rapport.${bundleHash}_bg.wasm`, wasm);
+// The learner's bundle (only the player's islands), when it was built, is
+// `learner.<hash>` the same way.
+function bundle(name, key) {
+  const js = fs.readFileSync(path.join(stage, `${name}.js`));
+  const wasm = fs.readFileSync(path.join(stage, `${name}_bg.wasm`));
+  const hash = hashOf(Buffer.concat([js, wasm]));
+  hashes.push(`${key}: ${hash}`);
+  put(`pkg/${name}.${hash}.js`, js);
+  put(`pkg/${name}.${hash}_bg.wasm`, wasm);
+}
+bundle("rapport", "bundle");
+if (fs.existsSync(path.join(stage, "learner_bg.wasm"))) bundle("learner", "learner");
 const css = fs.readFileSync(path.join(root, "style", "main.css"));
 const cssHash = hashOf(css);
 hashes.push(`css: ${cssHash}`);

@@ -79,9 +79,12 @@ fn PageScript() -> impl IntoView {
         if scripts == Scripts::None {
             return None;
         }
+        // The player's pages have only the typed-reply box: the learner's
+        // bundle, a fraction of the whole.
+        let learner = scripts == Scripts::Steps;
         let (js, wasm) = match use_context::<crate::server::AppState>() {
-            Some(state) => (state.assets.script(), state.assets.wasm()),
-            None => crate::server::site::SiteAssets::plain().files(),
+            Some(state) => state.assets.files(learner),
+            None => crate::server::site::SiteAssets::plain().files(learner),
         };
         let code = page_script(&js, &wasm);
         let nonce = leptos::nonce::use_nonce();

@@ -44,3 +44,28 @@ test("the page links hashed assets, served precompressed and immutable", async (
   const icon = await request.get("/favicon.svg");
   expect(icon.headers()["cache-control"]).toBe("no-cache");
 });
+
+// The player's pages load the learner's bundle (only its islands), and only
+// when the page has one: the typed-reply box.
+test("a typed-reply scene loads the learner's bundle, a lesson loads none", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "scripts run only with JavaScript");
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("employee@demo.test");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  const fetched: string[] = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto("/learn/empathetic-listening/listening-is-the-job");
+  await page.waitForLoadState("networkidle");
+  expect(fetched.filter((p) => p.startsWith("/pkg/") && !p.endsWith(".css"))).toEqual([]);
+  await page.goto("/learn/empathetic-listening/the-third-call");
+  const start = page.getByRole("button", { name: /Start the conversation|Try again/ });
+  if (await start.count()) await start.click();
+  await expect(page.getByLabel("Your reply, in your own words")).toBeVisible();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const bundle = fetched.filter((p) => /\.(js|wasm)$/.test(p));
+  expect(bundle.some((p) => /^\/pkg\/learner\.[0-9a-f]{16}_bg\.wasm$/.test(p)), bundle.join(" ")).toBe(true);
+  expect(bundle.some((p) => /^\/pkg\/learner\.[0-9a-f]{16}\.js$/.test(p)), bundle.join(" ")).toBe(true);
+  expect(bundle.filter((p) => p.includes("/pkg/rapport."))).toEqual([]);
+});

@@ -10,9 +10,12 @@ use std::path::Path;
 pub struct SiteAssets {
     /// The stylesheet's address.
     pub stylesheet: String,
-    /// The bundle's name for Leptos (`rapport.<hash>`: it links
-    /// `<name>.js` and `<name>_bg.wasm`).
+    /// The bundle's name (`rapport.<hash>`: `<name>.js` and
+    /// `<name>_bg.wasm`), with every island.
     pub bundle: String,
+    /// The learner's bundle (`learner.<hash>`), with only the islands of
+    /// the learner's pages; the whole bundle where there is none.
+    pub learner: String,
 }
 
 impl SiteAssets {
@@ -34,36 +37,37 @@ impl SiteAssets {
             );
             return SiteAssets::plain();
         };
+        let bundle = format!("rapport.{bundle}");
         SiteAssets {
             stylesheet: format!("/pkg/rapport.{css}.css"),
-            bundle: format!("rapport.{bundle}"),
+            learner: hash_of("learner")
+                .map(|h| format!("learner.{h}"))
+                .unwrap_or_else(|| bundle.clone()),
+            bundle,
         }
     }
 
-    /// The bundle's script and WebAssembly addresses.
-    pub fn files(&self) -> (String, String) {
-        (self.script(), self.wasm())
-    }
-
-    pub fn script(&self) -> String {
-        format!("/pkg/{}.js", self.bundle)
-    }
-
-    /// wasm-bindgen names it `<name>_bg.wasm`; cargo-leptos (which sets
-    /// `LEPTOS_OUTPUT_NAME` at build time) `<name>.wasm`.
-    pub fn wasm(&self) -> String {
+    /// A bundle's script and WebAssembly addresses: the learner's or the
+    /// whole one. wasm-bindgen names the wasm `<name>_bg.wasm`; cargo-leptos
+    /// (which sets `LEPTOS_OUTPUT_NAME` at build time) `<name>.wasm`.
+    pub fn files(&self, learner: bool) -> (String, String) {
+        let name = if learner { &self.learner } else { &self.bundle };
         let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
             ""
         } else {
             "_bg"
         };
-        format!("/pkg/{}{suffix}.wasm", self.bundle)
+        (
+            format!("/pkg/{name}.js"),
+            format!("/pkg/{name}{suffix}.wasm"),
+        )
     }
 
     pub fn plain() -> SiteAssets {
         SiteAssets {
             stylesheet: "/pkg/rapport.css".into(),
             bundle: "rapport".into(),
+            learner: "rapport".into(),
         }
     }
 }
@@ -117,6 +121,25 @@ mod tests {
         let assets = SiteAssets::read(&dir);
         assert_eq!(assets.stylesheet, "/pkg/rapport.fedcba9876543210.css");
         assert_eq!(assets.bundle, "rapport.1111222233334444");
+        assert_eq!(
+            assets.learner, "rapport.1111222233334444",
+            "no learner line: the whole bundle"
+        );
+        std::fs::write(
+            dir.join("hash.txt"),
+            "bundle: 1111222233334444\nlearner: 5555666677778888\ncss: fedcba9876543210\n",
+        )
+        .unwrap();
+        let assets = SiteAssets::read(&dir);
+        assert_eq!(
+            assets.files(true),
+            (
+                "/pkg/learner.5555666677778888.js".to_string(),
+                "/pkg/learner.5555666677778888_bg.wasm".to_string()
+            )
+        );
+        assert_eq!(assets.files(false).0, "/pkg/rapport.1111222233334444.js");
+        assert!(is_hashed_asset(&assets.files(true).1));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

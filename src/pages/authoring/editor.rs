@@ -49,7 +49,8 @@ pub fn AuthorEditPage() -> impl IntoView {
 /// The editor runs in the browser (an island): the live check, the
 /// problems' links to their lines, the unsaved-text backup and the typed
 /// reply try-out. Its forms are plain posts, so it saves without JavaScript.
-#[island]
+#[cfg_attr(not(feature = "learner-bundle"), island)]
+#[cfg_attr(feature = "learner-bundle", component)]
 pub fn Editor(data: EditorData) -> impl IntoView {
     let path = data.path.clone();
     let initial = StoredValue::new(data.check.clone());

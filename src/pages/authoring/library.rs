@@ -126,7 +126,8 @@ pub fn AuthorLibraryPage() -> impl IntoView {
 /// A file picker. Without JavaScript the file is uploaded with the form;
 /// with it, the file is read into the text area first, so the trainer sees
 /// (and can change) what will be imported.
-#[island]
+#[cfg_attr(not(feature = "learner-bundle"), island)]
+#[cfg_attr(feature = "learner-bundle", component)]
 pub fn FileIntoTextarea(target: String) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let on_change = move |ev: leptos::ev::Event| {
