@@ -12,7 +12,7 @@ use leptos_router::{path, SsrMode};
 /// The whole document. On the server it also sets the page's
 /// Content-Security-Policy, which allows only scripts that carry this
 /// response's nonce (Leptos adds it to its own scripts).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell() -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_csp();
     // Islands mode: the page is not hydrated as a whole, so nothing the
@@ -21,7 +21,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
-    let _ = options;
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -10,8 +10,8 @@
 //    the quiz) is sent with fetch; the server answers with its usual
 //    redirect to the next page, whose <main> replaces this one. Focus moves
 //    to the element the server marked [data-arrival] (the feedback on the
-//    step), or to <main>. If anything is off (not HTML, a network error),
-//    the form is left to the browser or a message says nothing was sent.
+//    step), or to <main>. An answer that is not a page (a refusal in plain
+//    text, a network error) is said beside the form, which keeps its input.
 //
 // Placeholders replaced by the server: __JS__, __WASM__.
 const JS = "__JS__";
@@ -82,6 +82,11 @@ document.addEventListener("submit", async (ev) => {
   for (const b of buttons) b.disabled = true;
   const main = document.querySelector("main");
   main.setAttribute("aria-busy", "true");
+  const refused = (message) => {
+    for (const b of buttons) b.disabled = false;
+    main.removeAttribute("aria-busy");
+    say(form, message);
+  };
   const mine = ++navigation;
   let res;
   try {
@@ -92,16 +97,16 @@ document.addEventListener("submit", async (ev) => {
       credentials: "same-origin",
     });
   } catch {
-    for (const b of buttons) b.disabled = false;
-    main.removeAttribute("aria-busy");
-    say(form, "The server could not be reached, so nothing was sent. Check the connection and try again.");
+    refused("The server could not be reached, so nothing was sent. Check the connection and try again.");
     return;
   }
   if (mine !== navigation) return;
   const type = res.headers.get("content-type") || "";
   if (!type.startsWith("text/html")) {
-    // Not a page: let the browser post the form and show what comes back.
-    form.submit();
+    // Not a page (a refusal in plain text, such as a body too large): its
+    // message, beside the form, which stays as it was.
+    const text = type.startsWith("text/plain") ? (await res.text()).trim().slice(0, 300) : "";
+    refused(text || `The server refused this (${res.status}). Nothing was saved; try again.`);
     return;
   }
   const arrived = swapMain(await res.text());

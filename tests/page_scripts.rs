@@ -84,12 +84,7 @@ async fn only_interactive_pages_load_the_bundle() {
         )
         .await;
     assert!(started.status().is_success());
-    let player = app
-        .get(&admin, &format!("/learn/{COURSE}/{SCENARIO}"))
-        .await
-        .text()
-        .await
-        .expect("body");
+    let player = page("/learn/empathetic-listening/the-third-call").await;
     assert_eq!(scripts(&player), 1);
     assert!(player.contains("id=\"said\""), "{player}");
     assert!(player.contains("<leptos-island data-component=\"ReplyBox_"));

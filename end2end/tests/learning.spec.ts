@@ -288,3 +288,30 @@ test("an employee answers in their own words, is asked to say more once, and rea
   await expect(route).toContainText("understood as:");
   if (javaScriptEnabled) expect(await page.evaluate(() => (window as any).__rapportSamePage)).toBe(true);
 });
+
+// The page script sends a step with fetch: when the answer is not a page,
+// what the server said (or that it could not be reached) appears beside the
+// form, and the words typed stay in the box.
+test("a step the server refuses or cannot receive keeps the learner's words", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "the page script runs only with JavaScript");
+  await signIn(page, "employee@demo.test");
+  await page.goto("/learn/empathetic-listening/the-third-call");
+  const start = page.getByRole("button", { name: /Start the conversation|Try again/ });
+  if (await start.count()) await start.click();
+  const box = page.getByLabel("Your reply, in your own words");
+  await expect(box).toBeVisible();
+  await hydrated(page);
+  await page.route("**/api/say", (route) =>
+    route.fulfill({ status: 413, contentType: "text/plain; charset=utf-8", body: "This reply is too large.\n" }),
+  );
+  await box.fill("I hear you, that sounds really frustrating");
+  await page.getByRole("button", { name: "Say it" }).click();
+  await expect(page.locator(".swap-error[role=alert]")).toHaveText("This reply is too large.");
+  await expect(box).toHaveValue("I hear you, that sounds really frustrating");
+  await expect(page.getByRole("button", { name: "Say it" })).toBeEnabled();
+  await page.unroute("**/api/say");
+  await page.route("**/api/say", (route) => route.abort());
+  await page.getByRole("button", { name: "Say it" }).click();
+  await expect(page.locator(".swap-error[role=alert]")).toContainText("could not be reached");
+  await expect(box).toHaveValue("I hear you, that sounds really frustrating");
+});

@@ -146,11 +146,8 @@ fn page_context(state: &AppState, ctx: Option<RequestCtx>) -> impl Fn() + Clone 
 /// page goes straight to that renderer: Leptos' per-route dispatcher would
 /// clone the route list and build four renderers for each request.
 async fn page_handler(State(state): State<AppState>, req: Request) -> Response {
-    let options = state.leptos_options.clone();
-    let handler = leptos_axum::render_app_async_with_context(
-        page_context(&state, request_ctx(&req)),
-        move || shell(options.clone()),
-    );
+    let handler =
+        leptos_axum::render_app_async_with_context(page_context(&state, request_ctx(&req)), shell);
     handler(req).await.into_response()
 }
 
@@ -182,11 +179,7 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
             return served.into_response();
         }
         let ctx = parts.extensions.get::<RequestCtx>().cloned();
-        let options = state.leptos_options.clone();
-        let handler =
-            leptos_axum::render_app_async_with_context(page_context(&state, ctx), move || {
-                shell(options.clone())
-            });
+        let handler = leptos_axum::render_app_async_with_context(page_context(&state, ctx), shell);
         let mut res = handler(Request::from_parts(parts, Body::empty()))
             .await
             .into_response();
