@@ -118,6 +118,9 @@ document.addEventListener("submit", async (ev) => {
   const target = arrived.querySelector("[data-arrival]") || arrived;
   if (target === arrived) window.scrollTo(0, 0);
   target.focus();
+  // The new <main> may hold islands of its own: until they are attached,
+  // the page is not yet in the script's hands.
+  document.documentElement.removeAttribute("data-hydrated");
   attachIslands();
 });
 
