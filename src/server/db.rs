@@ -200,14 +200,15 @@ impl Db {
 
     /// Runs `work` in a transaction that writes and answers after its
     /// commit. On SQLite the transaction is the next group commit, shared
-    /// with the other jobs waiting (see `group`): `work` runs inside its own
-    /// savepoint, after any of them, so it must read what it depends on
-    /// inside the transaction, as every write here does. An `Err` undoes
-    /// `work`'s writes only. On PostgreSQL, a transaction of its own.
+    /// with the other jobs waiting (see `group`): `work` runs after any of
+    /// them, so it must read what it depends on inside the transaction, as
+    /// every write here does, and it may run twice (when another job of its
+    /// group fails), so it must do nothing but database work. An `Err`
+    /// undoes `work`'s writes only. On PostgreSQL, a transaction of its own.
     pub async fn grouped<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + Sync + 'static,
     {
         if let Some(group) = &self.group {
             return group.submit(work).await;
@@ -218,8 +219,9 @@ impl Db {
         Ok(out)
     }
 
-    /// On SQLite, the groups committed and the jobs they held so far.
-    pub fn group_stats(&self) -> Option<(u64, u64)> {
+    /// On SQLite, the groups committed, the jobs they held and the groups
+    /// that ran again with savepoints, so far.
+    pub fn group_stats(&self) -> Option<(u64, u64, u64)> {
         self.group.as_ref().map(|g| g.stats())
     }
 

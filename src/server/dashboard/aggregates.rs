@@ -98,6 +98,53 @@ pub async fn refresh_for_user(
     Ok(())
 }
 
+/// Adds one finished scenario attempt's competency totals to its person's
+/// team (nothing when the person has no team or is disabled, as a recount
+/// would do): the same rows a recount makes, without reading the team's
+/// other attempts, so finishing costs the same however many came before.
+/// `scores`: per competency, the total and its share of the scenario's
+/// range. Bumps `teams.stats_version` first, like `refresh`, so on
+/// PostgreSQL it queues behind (or ahead of) a recount of the same team
+/// instead of racing it.
+pub async fn add_attempt_scores(
+    tx: &mut Transaction<'_, Any>,
+    user: i64,
+    course: &str,
+    scores: &[(String, i64, Option<i64>)],
+) -> Result<(), AppError> {
+    if scores.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE teams SET stats_version = stats_version + 1
+          WHERE id = (SELECT team_id FROM users WHERE id = $1)",
+    )
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    for (competency, score, share) in scores {
+        sqlx::query(
+            "INSERT INTO team_competency_stats (team_id, course_id, competency, total, n, share_total, share_n)
+             SELECT u.team_id, $2, $3, $4, 1, COALESCE($5, 0), CASE WHEN $5 IS NULL THEN 0 ELSE 1 END
+               FROM users u
+              WHERE u.id = $1 AND u.disabled = 0 AND u.team_id IS NOT NULL
+             ON CONFLICT (team_id, course_id, competency) DO UPDATE SET
+                total = team_competency_stats.total + excluded.total,
+                n = team_competency_stats.n + 1,
+                share_total = team_competency_stats.share_total + excluded.share_total,
+                share_n = team_competency_stats.share_n + excluded.share_n",
+        )
+        .bind(user)
+        .bind(course)
+        .bind(competency)
+        .bind(score)
+        .bind(share)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Counts the aggregates once when a database has assignments but none
 /// counted (it was made before the dashboards existed).
 pub async fn build_if_missing(db: &Db) -> Result<(), AppError> {

@@ -5,10 +5,13 @@
 //! and `team_competency_stats` hold per team and course what the overview
 //! shows. They are recounted for one (team, course) cell, or one team,
 //! whenever something that changes them is written: an enrolment starts or
-//! completes, a scenario attempt finishes, an assignment or a membership
-//! changes, a completion expires. A page view only sums them. A recount
-//! first bumps `teams.stats_version`, so on PostgreSQL two recounts of one
-//! team queue on that row's lock and the second sees the first's rows.
+//! completes, an assignment or a membership changes, a completion expires.
+//! A finished scenario attempt only adds its scores to its team's
+//! competency rows (`add_attempt_scores`: the hot path of every learner's
+//! last step, constant cost). A page view only sums them. A recount, and
+//! that addition, first bump `teams.stats_version`, so on PostgreSQL two
+//! writers of one team queue on that row's lock and the second sees the
+//! first's rows.
 //!
 //! **Who sees what.** Every entry point takes a `Scope`: administrators see
 //! every team, managers the teams they manage (`accounts::managed_team_ids`),
@@ -30,7 +33,8 @@ use crate::api::auth::SessionUser;
 use crate::api::AppError;
 use crate::domain::Role;
 pub use aggregates::{
-    aggregate_differences, build_if_missing, rebuild_all, refresh, refresh_for_user,
+    add_attempt_scores, aggregate_differences, build_if_missing, rebuild_all, refresh,
+    refresh_for_user,
 };
 pub use assignments::{assign, assignments, unassign, AssignInput};
 pub use drilldown::{person_report, team_report};

@@ -1,12 +1,19 @@
 //! Group commit on SQLite. The learner's hot writes (starting an attempt,
 //! saving a step) hand their work to one writer task, which runs every job
-//! that is waiting in one transaction, each inside its own savepoint, and
-//! commits once: one `fsync` for the whole group instead of one per step.
-//! Each caller gets its answer only after the commit that made its work
-//! durable, so durability is exactly that of one transaction per step
-//! (`synchronous = FULL`). A job that fails rolls back to its savepoint and
-//! leaves the rest of its group untouched; a commit that fails fails every
-//! job of the group, and none of them was acknowledged.
+//! that is waiting in one transaction and commits once: one `fsync` for the
+//! whole group instead of one per step. Each caller gets its answer only
+//! after the commit that made its work durable, so durability is exactly
+//! that of one transaction per step (`synchronous = FULL`).
+//!
+//! A group first runs its jobs one after the other with nothing between
+//! them (three statements for a step instead of five). When every job
+//! succeeds, that is the group. When one fails (a replayed or stale step,
+//! a panic), the whole transaction is rolled back and the group runs again
+//! with each job inside its own savepoint, so the failed job undoes only
+//! itself and the others are kept: a job must therefore be safe to run
+//! twice, which it is as long as it only writes to the database. A job
+//! that panicked is not run again. A commit that fails fails every job of
+//! the group, and none of them was acknowledged.
 //!
 //! The writer does not wait to fill a group: it takes what is queued, and
 //! what arrives while a group commits forms the next one. One learner alone
@@ -31,10 +38,28 @@ const MAX_GROUP: usize = 64;
 /// Jobs waiting for the writer; a caller beyond this waits to hand its job in.
 const QUEUE: usize = 1024;
 
-/// Called once the group's commit is known.
-type Reply = Box<dyn FnOnce(Result<(), ()>) + Send>;
-/// A job: runs in the group's transaction, says whether to keep its writes.
-type Job = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, (bool, Reply)> + Send>;
+/// One caller's work, type-erased: `run` runs it in the group's transaction
+/// (keeping its result for `answer`) and says whether it succeeded; `answer`
+/// hands the caller that result once the group's commit is known.
+struct Job {
+    run: Box<dyn for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, bool> + Send>,
+    answer: Box<dyn FnOnce(Result<(), ()>) + Send>,
+    panicked: bool,
+}
+
+impl Job {
+    /// Runs the job; whether to keep its writes (false after a panic too).
+    async fn attempt(&mut self, tx: &mut Tx) -> bool {
+        match AssertUnwindSafe((self.run)(tx)).catch_unwind().await {
+            Ok(kept) => kept,
+            Err(_) => {
+                tracing::error!("a write job panicked; its writes are rolled back");
+                self.panicked = true;
+                false
+            }
+        }
+    }
+}
 
 #[derive(Clone)]
 pub(super) struct GroupWriter {
@@ -42,12 +67,14 @@ pub(super) struct GroupWriter {
     stats: Arc<Stats>,
 }
 
-/// How many groups were committed and how many jobs they held, for the
-/// load benchmark and the tests.
+/// How many groups were committed, how many jobs they held and how many
+/// groups had to run again with savepoints, for the load benchmark and the
+/// tests.
 #[derive(Debug, Default)]
 pub(super) struct Stats {
     groups: AtomicU64,
     jobs: AtomicU64,
+    reruns: AtomicU64,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -67,34 +94,47 @@ impl GroupWriter {
         GroupWriter { jobs, stats }
     }
 
-    /// Groups committed and the jobs they held, since the start.
-    pub(super) fn stats(&self) -> (u64, u64) {
+    /// Groups committed, the jobs they held, and the groups run twice.
+    pub(super) fn stats(&self) -> (u64, u64, u64) {
         (
             self.stats.groups.load(Ordering::Relaxed),
             self.stats.jobs.load(Ordering::Relaxed),
+            self.stats.reruns.load(Ordering::Relaxed),
         )
     }
 
-    /// Runs `work` in the next group and answers after its commit.
+    /// Runs `work` in the next group and answers after its commit. `work`
+    /// may run twice (see the module's comment): it must only write to the
+    /// database.
     pub(super) async fn submit<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, Result<T, AppError>> + Send + Sync + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T, AppError>>();
-        let job: Job = Box::new(move |tx: &mut Tx| {
-            Box::pin(async move {
-                let out = work(tx).await;
-                let keep = out.is_ok();
-                let reply: Reply = Box::new(move |committed| {
-                    let _ = reply.send(match committed {
-                        Ok(()) => out,
-                        Err(()) => Err(AppError::Internal),
-                    });
+        let out = Arc::new(std::sync::Mutex::new(None::<Result<T, AppError>>));
+        let (work, slot) = (Arc::new(work), out.clone());
+        let job = Job {
+            run: Box::new(move |tx: &mut Tx| {
+                let (work, slot) = (work.clone(), slot.clone());
+                Box::pin(async move {
+                    let result = work(tx).await;
+                    let kept = result.is_ok();
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(result);
+                    }
+                    kept
+                })
+            }),
+            answer: Box::new(move |committed| {
+                let result = out.lock().ok().and_then(|mut s| s.take());
+                let _ = reply.send(match (committed, result) {
+                    (Ok(()), Some(result)) => result,
+                    _ => Err(AppError::Internal),
                 });
-                (keep, reply)
-            })
-        });
+            }),
+            panicked: false,
+        };
         self.jobs
             .send(job)
             .await
@@ -115,7 +155,7 @@ async fn run(
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         let _turn = turn.lock().await;
         let n = group.len() as u64;
-        if commit_group(&pool, std::mem::take(&mut group)).await {
+        if commit_group(&pool, std::mem::take(&mut group), &stats).await {
             stats.groups.fetch_add(1, Ordering::Relaxed);
             stats.jobs.fetch_add(n, Ordering::Relaxed);
         }
@@ -123,54 +163,48 @@ async fn run(
 }
 
 /// Runs and commits one group; whether it was committed.
-async fn commit_group(pool: &AnyPool, jobs: Vec<Job>) -> bool {
-    // A job alone needs no savepoint: its failure undoes the transaction.
-    let alone = jobs.len() == 1;
-    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
-        Ok(tx) => tx,
-        Err(e) => {
-            // Dropping the jobs answers each caller with an error.
-            tracing::error!(error = %e, "cannot begin a group of writes");
+async fn commit_group(pool: &AnyPool, mut jobs: Vec<Job>, stats: &Stats) -> bool {
+    let Some(mut tx) = begin(pool).await else {
+        // Dropping the jobs answers each caller with an error.
+        return false;
+    };
+    let mut failed = false;
+    for job in jobs.iter_mut() {
+        if !job.attempt(&mut tx).await {
+            failed = true;
+            break;
+        }
+    }
+    if !failed {
+        return commit(tx, jobs).await;
+    }
+    // Rolled back here, not on drop, so the next `BEGIN IMMEDIATE` does not
+    // meet this one's lock.
+    let _ = tx.rollback().await;
+    if jobs.len() == 1 {
+        // Alone, its own error is its answer; nothing else to keep.
+        let job = jobs.pop().expect("one job");
+        if job.panicked {
             return false;
         }
+        (job.answer)(Ok(()));
+        return true;
+    }
+    stats.reruns.fetch_add(1, Ordering::Relaxed);
+    let Some(mut tx) = begin(pool).await else {
+        return false;
     };
-    let mut replies = Vec::new();
-    for job in jobs {
-        if alone {
-            let kept = match AssertUnwindSafe(job(&mut tx)).catch_unwind().await {
-                Ok((true, reply)) => Some(reply),
-                Ok((false, reply)) => {
-                    // Its own error is its answer. Rolled back here, not on
-                    // drop, so the next group's `BEGIN IMMEDIATE` does not
-                    // meet this one's lock.
-                    let _ = tx.rollback().await;
-                    reply(Ok(()));
-                    return true;
-                }
-                Err(_) => {
-                    tracing::error!("a write job panicked; its writes are rolled back");
-                    let _ = tx.rollback().await;
-                    return false;
-                }
-            };
-            replies.extend(kept);
-            break;
+    let mut answered = Vec::with_capacity(jobs.len());
+    for mut job in jobs {
+        if job.panicked {
+            // Not run again; dropping it answers its caller with an error.
+            continue;
         }
         if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *tx).await {
             tracing::error!(error = %e, "cannot open a savepoint");
-            answer(replies, Err(()));
-            return false;
+            return answer(answered, Err(()));
         }
-        let keep = match AssertUnwindSafe(job(&mut tx)).catch_unwind().await {
-            Ok((keep, reply)) => {
-                replies.push(reply);
-                keep
-            }
-            Err(_) => {
-                tracing::error!("a write job panicked; its writes are rolled back");
-                false
-            }
-        };
+        let keep = job.attempt(&mut tx).await;
         let close = if keep {
             sqlx::query("RELEASE job").execute(&mut *tx).await
         } else {
@@ -182,21 +216,37 @@ async fn commit_group(pool: &AnyPool, jobs: Vec<Job>) -> bool {
         };
         if let Err(e) = close {
             tracing::error!(error = %e, "cannot close a savepoint");
-            answer(replies, Err(()));
-            return false;
+            answered.push(job);
+            return answer(answered, Err(()));
+        }
+        if !job.panicked {
+            answered.push(job);
         }
     }
+    commit(tx, answered).await
+}
+
+async fn begin(pool: &AnyPool) -> Option<Tx> {
+    pool.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| tracing::error!(error = %e, "cannot begin a group of writes"))
+        .ok()
+}
+
+/// Commits and answers every job; whether the commit succeeded.
+async fn commit(tx: Tx, jobs: Vec<Job>) -> bool {
     let committed = tx.commit().await.map_err(|e| {
         tracing::error!(error = %e, "a group of writes could not be committed");
     });
-    answer(replies, committed);
-    committed.is_ok()
+    answer(jobs, committed)
 }
 
-fn answer(replies: Vec<Reply>, committed: Result<(), ()>) {
-    for reply in replies {
-        reply(committed);
+/// Answers every job with the group's outcome; whether it was a commit.
+fn answer(jobs: Vec<Job>, committed: Result<(), ()>) -> bool {
+    for job in jobs {
+        (job.answer)(committed);
     }
+    committed.is_ok()
 }
 
 #[cfg(test)]
@@ -262,9 +312,28 @@ mod tests {
         // What was answered Ok is stored, and nothing else.
         let want: Vec<i64> = (0..300).filter(|n| n % 3 != 0).collect();
         assert_eq!(stored(&db).await, want);
-        let (groups, jobs) = db.group_stats().unwrap();
+        let (groups, jobs, reruns) = db.group_stats().unwrap();
         assert_eq!(jobs, 300);
         assert!(groups < jobs, "300 jobs at once took {groups} commits");
+        assert!(
+            reruns > 0,
+            "a group with a failed job runs again with savepoints"
+        );
+        // Jobs that all succeed share commits without savepoints: no group
+        // runs twice.
+        let tasks: Vec<_> = (1000..1300i64)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move { insert(&db, n, false).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let (groups_after, _, reruns_after) = db.group_stats().unwrap();
+        assert_eq!(reruns_after, reruns);
+        assert!(groups_after - groups < 300);
+        assert_eq!(stored(&db).await.len(), want.len() + 300);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

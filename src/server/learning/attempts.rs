@@ -147,6 +147,8 @@ pub async fn start_attempt(
     let (version_id, kind) = (version.id, kind.to_owned());
     let id = db
         .grouped(move |tx| {
+            let (course_id, item_id) = (course_id.clone(), item_id.clone());
+            let (kind, initial) = (kind.clone(), initial.clone());
             Box::pin(async move {
                 let t = now();
                 sqlx::query(
@@ -242,6 +244,7 @@ pub(super) async fn check_step(
 }
 
 /// What a finished attempt records.
+#[derive(Clone)]
 pub(super) struct Finish {
     pub(super) outcome: Option<String>,
     pub(super) score: Option<i64>,
@@ -273,6 +276,9 @@ pub(super) async fn save_step(
     let saved = state
         .db
         .grouped(move |tx| {
+            let (user_c, catalog, course_id) = (user_c.clone(), catalog.clone(), course_id.clone());
+            let (request_c, result) = (request_c.clone(), result.clone());
+            let (item_id, new_state, finish) = (item_id.clone(), new_state.clone(), finish.clone());
             Box::pin(async move {
                 let user = &user_c;
                 let t = now();
@@ -361,9 +367,7 @@ async fn finish_attempt(
         .await?;
     }
     set_item_state(tx, user.id, &course.id, item_id, f.item_state, f.score, t).await?;
-    if !f.competencies.is_empty() {
-        crate::server::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
-    }
+    crate::server::dashboard::add_attempt_scores(tx, user.id, &course.id, &f.competencies).await?;
     if f.item_state == ItemState::Done {
         complete_course_if_done(tx, course, user, t).await?;
     }
