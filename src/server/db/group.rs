@@ -38,11 +38,14 @@ const MAX_GROUP: usize = 64;
 /// Jobs waiting for the writer; a caller beyond this waits to hand its job in.
 const QUEUE: usize = 1024;
 
+/// Runs a job's work once more in the given transaction; whether it succeeded.
+type Run = Box<dyn for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, bool> + Send>;
+
 /// One caller's work, type-erased: `run` runs it in the group's transaction
 /// (keeping its result for `answer`) and says whether it succeeded; `answer`
 /// hands the caller that result once the group's commit is known.
 struct Job {
-    run: Box<dyn for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, bool> + Send>,
+    run: Run,
     answer: Box<dyn FnOnce(Result<(), ()>) + Send>,
     panicked: bool,
 }
