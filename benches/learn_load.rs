@@ -252,6 +252,26 @@ where
     (figures(all, start.elapsed().as_secs_f64()), items)
 }
 
+/// Every connection GETs `url` (answered 2xx) until `secs` have passed.
+async fn get_loop(
+    clients: Vec<reqwest::Client>,
+    secs: u64,
+    url: String,
+) -> (Figures, Vec<reqwest::Client>) {
+    let url = Arc::new(url);
+    run(clients, secs, move |c: reqwest::Client| {
+        let url = url.clone();
+        async move {
+            let t = Instant::now();
+            let r = c.get(url.as_str()).send().await.expect("GET");
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            r.bytes().await.expect("body");
+            (c, t.elapsed())
+        }
+    })
+    .await
+}
+
 /// Each connection's item back and every latency it saw.
 async fn gather<T>(
     tasks: Vec<tokio::task::JoinHandle<(T, Vec<Duration>)>>,
@@ -488,38 +508,12 @@ async fn main() {
         assert!(seen.insert((emails[n % emails.len()].clone(), l.item.clone())));
     }
 
-    let b = base.clone();
-    let (static_fig, clients) = run(
-        learners.iter().map(|l| l.client.clone()).collect(),
-        secs,
-        move |c: reqwest::Client| {
-            let url = format!("{b}/favicon.svg");
-            async move {
-                let t = Instant::now();
-                let r = c.get(&url).send().await.expect("static");
-                assert!(r.status().is_success());
-                r.bytes().await.expect("body");
-                (c, t.elapsed())
-            }
-        },
-    )
-    .await;
+    let clients: Vec<reqwest::Client> = learners.iter().map(|l| l.client.clone()).collect();
+    let (static_fig, clients) = get_loop(clients, secs, format!("{base}/favicon.svg")).await;
     print("static file (baseline)", &static_fig);
     // `/healthz` pings the database: the floor a signed-in page is held to
     // (issue 18: pages reach at least half of its throughput).
-    let b = base.clone();
-    let (health_fig, clients) = run(clients, secs, move |c: reqwest::Client| {
-        let url = format!("{b}/healthz");
-        async move {
-            let t = Instant::now();
-            let r = c.get(&url).send().await.expect("healthz");
-            assert!(r.status().is_success());
-            r.bytes().await.expect("body");
-            (c, t.elapsed())
-        }
-    })
-    .await;
-    drop(clients);
+    let (health_fig, _) = get_loop(clients, secs, format!("{base}/healthz")).await;
     print("/healthz (pings the database)", &health_fig);
 
     // A couple of steps first, so every page has a transcript to render.

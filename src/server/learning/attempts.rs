@@ -244,7 +244,6 @@ pub(super) async fn check_step(
 }
 
 /// What a finished attempt records.
-#[derive(Clone)]
 pub(super) struct Finish {
     pub(super) outcome: Option<String>,
     pub(super) score: Option<i64>,
@@ -269,26 +268,32 @@ pub(super) async fn save_step(
 ) -> Result<StepResult, AppError> {
     let attempt = &cx.attempt;
     let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
-    let (attempt_id, item_id) = (attempt.id, attempt.item_id.clone());
-    let (user_c, catalog, course_id) =
-        (user.clone(), cx.catalog.clone(), attempt.course_id.clone());
-    let (request_c, result) = (request.to_owned(), encode(&stored)?);
+    // What the write needs, shared: the group may run it twice.
+    let save = Arc::new(SaveStep {
+        user: user.clone(),
+        catalog: cx.catalog.clone(),
+        attempt_id: attempt.id,
+        course_id: attempt.course_id.clone(),
+        item_id: attempt.item_id.clone(),
+        step,
+        request: request.to_owned(),
+        result: encode(&stored)?,
+        new_state,
+        finish,
+    });
     let saved = state
         .db
         .grouped(move |tx| {
-            let (user_c, catalog, course_id) = (user_c.clone(), catalog.clone(), course_id.clone());
-            let (request_c, result) = (request_c.clone(), result.clone());
-            let (item_id, new_state, finish) = (item_id.clone(), new_state.clone(), finish.clone());
+            let s = save.clone();
             Box::pin(async move {
-                let user = &user_c;
                 let t = now();
                 let inserted = sqlx::query(
                     "INSERT INTO attempt_steps (attempt_id, step, request, result, created_at) VALUES ($1, $2, $3, $4, $5)",
                 )
-                .bind(attempt_id)
-                .bind(step)
-                .bind(&request_c)
-                .bind(&result)
+                .bind(s.attempt_id)
+                .bind(s.step)
+                .bind(&s.request)
+                .bind(&s.result)
                 .bind(t)
                 .execute(&mut **tx)
                 .await;
@@ -297,17 +302,17 @@ pub(super) async fn save_step(
                     Err(e) => return Err(AppError::from(e)),
                     Ok(_) => {}
                 }
-                let status = if finish.is_some() { "finished" } else { "active" };
-                let f = finish.as_ref();
+                let f = s.finish.as_ref();
+                let status = if f.is_some() { "finished" } else { "active" };
                 let updated = sqlx::query(
                     "UPDATE attempts SET step = $3, state = $4, status = $5, outcome = $6, score = $7, passed = $8,
                             updated_at = $9, finished_at = $10
                      WHERE id = $1 AND step = $2 AND status = 'active'",
                 )
-                .bind(attempt_id)
-                .bind(step)
-                .bind(step + 1)
-                .bind(&new_state)
+                .bind(s.attempt_id)
+                .bind(s.step)
+                .bind(s.step + 1)
+                .bind(&s.new_state)
                 .bind(status)
                 .bind(f.and_then(|f| f.outcome.clone()))
                 .bind(f.and_then(|f| f.score))
@@ -319,10 +324,10 @@ pub(super) async fn save_step(
                 if updated.rows_affected() != 1 {
                     return Err(moved_on());
                 }
-                touch_enrolment_tx(tx, user.id, &course_id, &item_id, t).await?;
-                if let Some(f) = finish {
-                    let course = find_course(&catalog, &course_id)?;
-                    finish_attempt(tx, user, course, attempt_id, &item_id, f, t).await?;
+                touch_enrolment_tx(tx, s.user.id, &s.course_id, &s.item_id, t).await?;
+                if let Some(f) = f {
+                    let course = find_course(&s.catalog, &s.course_id)?;
+                    finish_attempt(tx, &s.user, course, s.attempt_id, &s.item_id, f, t).await?;
                 }
                 Ok(true)
             })
@@ -336,6 +341,20 @@ pub(super) async fn save_step(
     check_step(&state.db, &fresh, step, request)
         .await?
         .ok_or_else(|| internal("the step saved by another request is missing"))
+}
+
+/// One step's write, as `save_step` hands it to the group commit.
+struct SaveStep {
+    user: SessionUser,
+    catalog: Arc<Catalog>,
+    attempt_id: i64,
+    course_id: String,
+    item_id: String,
+    step: i64,
+    request: String,
+    result: String,
+    new_state: String,
+    finish: Option<Finish>,
 }
 
 fn moved_on() -> AppError {
@@ -352,7 +371,7 @@ async fn finish_attempt(
     course: &Course,
     attempt_id: i64,
     item_id: &str,
-    f: Finish,
+    f: &Finish,
     t: i64,
 ) -> Result<(), AppError> {
     for (c, v, share) in &f.competencies {
