@@ -168,6 +168,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/unsubscribe/:token") view=pages::account::UnsubscribePage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=pages::team::ManagedTeamsPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard/assignments") view=pages::dashboard::AssignmentsPage ssr=SsrMode::Async />
@@ -178,6 +179,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/teams") view=pages::admin::TeamsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams/:id") view=pages::admin::TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/organisation") view=pages::content::OrganisationPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/email") view=pages::admin::OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/learn") view=pages::learn::MyLearningPage ssr=SsrMode::Async />
                     <Route path=path!("/learn/:course") view=pages::learn::CourseOutlinePage ssr=SsrMode::Async />
                     <Route path=path!("/learn/:course/:item") view=pages::learn::LearnItemPage ssr=SsrMode::Async />

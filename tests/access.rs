@@ -232,6 +232,22 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             vec![Who::Manager, Who::Admin],
             ok,
         ),
+        // Email: each person's own choices; the outbox for admins; an
+        // unsubscribe link for whoever holds it (this one is forged).
+        ("mail_prefs", vec![], all_signed_in.to_vec(), ok),
+        (
+            "set_mail_prefs",
+            vec![("email[nudge]", "on")],
+            all_signed_in.to_vec(),
+            ok,
+        ),
+        ("admin_outbox", vec![], vec![Who::Admin], ok),
+        (
+            "unsubscribe_info",
+            vec![("token", "1.nudge.AAAAAAAAAAAAAAAAAAAAAA")],
+            EVERYONE.to_vec(),
+            StatusCode::NOT_FOUND,
+        ),
         // Authoring: trainers and admins. Mutating calls ask for things that
         // are refused once the caller is let in, so nothing changes.
         ("author_library", vec![], authors.clone(), ok),
@@ -626,6 +642,10 @@ fn every_server_function_is_covered() {
         "dashboard_assign",
         "dashboard_unassign",
         "dashboard_nudge",
+        "mail_prefs",
+        "set_mail_prefs",
+        "admin_outbox",
+        "unsubscribe_info",
         "author_library",
         "author_open",
         "author_check",

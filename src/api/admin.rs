@@ -130,6 +130,7 @@ pub async fn create_user(
     let admin = guard::require_admin()?;
     let result = accounts::create_user_with_invite(
         &state.db,
+        &state.mail,
         admin.id,
         &email,
         &name,
@@ -138,10 +139,13 @@ pub async fn create_user(
     )
     .await;
     match &result {
-        Ok((id, token)) => guard::redirect(&guard::url_with(
-            &format!("/admin/users/{id}"),
-            &[("invite", token), ("created", "1")],
-        )),
+        Ok((id, token)) => {
+            let mut params = vec![("invite", token.as_str()), ("created", "1")];
+            if state.mail.settings().is_some() {
+                params.push(("emailed", "1"));
+            }
+            guard::redirect(&guard::url_with(&format!("/admin/users/{id}"), &params))
+        }
         Err(e) => guard::redirect(&guard::url_with(
             "/admin/users",
             &[
@@ -196,9 +200,16 @@ pub async fn new_invite(id: i64) -> Result<String, AppError> {
     use crate::server::{accounts, guard};
     let state = guard::state()?;
     let admin = guard::require_admin()?;
-    let result = accounts::new_invite(&state.db, admin.id, id).await;
+    let result = accounts::new_invite(&state.db, &state.mail, admin.id, id).await;
     let back = format!("/admin/users/{id}");
-    guard::redirect_result(&back, &result, |t| guard::url_with(&back, &[("invite", t)]));
+    let emailed = state.mail.settings().is_some();
+    guard::redirect_result(&back, &result, |t| {
+        let mut params = vec![("invite", t.as_str())];
+        if emailed {
+            params.push(("emailed", "1"));
+        }
+        guard::url_with(&back, &params)
+    });
     result
 }
 

@@ -10,6 +10,7 @@ pub mod content;
 pub mod dashboard;
 pub mod error;
 pub mod learn;
+pub mod mail;
 pub mod organisation;
 pub mod team;
 

@@ -1,4 +1,5 @@
 use crate::api::account::invite_info;
+use crate::api::mail::{mail_prefs, unsubscribe_info, MailPrefs};
 use crate::app::viewer;
 use crate::components::{loading, ErrorNotice, Flash};
 use leptos::prelude::*;
@@ -27,10 +28,13 @@ fn NewPasswordFields() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let viewer = viewer();
     let changed = use_query_map().read_untracked().get("changed").is_some();
+    let mail_saved = use_query_map().read_untracked().get("mail_saved").is_some();
+    let prefs = Resource::new(|| (), |_| mail_prefs());
     view! {
         <Title text="My account" />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
+                let prefs = prefs.await;
                 match viewer.await {
                     Ok(Some(user)) => view! {
                         <div class="page-heading"><h1>"My account"</h1></div>
@@ -52,6 +56,10 @@ pub fn AccountPage() -> impl IntoView {
                                 <button type="submit" class="button primary">"Change password"</button>
                             </form>
                         </section>
+                        {match prefs {
+                            Ok(p) => view! { <MailPrefsForm prefs=p saved=mail_saved /> }.into_any(),
+                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        }}
                     }
                     .into_any(),
                     Ok(None) => view! { <ErrorNotice error=crate::api::AppError::Unauthenticated /> }.into_any(),
@@ -94,6 +102,75 @@ pub fn InvitePage() -> impl IntoView {
                         </section>
                     }
                     .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Which kinds of email the person gets.
+#[component]
+fn MailPrefsForm(prefs: MailPrefs, saved: bool) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="email-title" id="email">
+            <h2 id="email-title">"Email"</h2>
+            {saved.then(|| view! { <div class="flash flash-ok" role="status"><p>"Your email choices are saved."</p></div> })}
+            {(!prefs.email_on).then(|| view! {
+                <p class="hint">"This server does not send email at the moment. Your choices apply once an administrator turns email on."</p>
+            })}
+            <form method="post" action="/api/set_mail_prefs" class="stack">
+                <fieldset class="checks">
+                    <legend>"Send me"</legend>
+                    {prefs.choices.into_iter().map(|c| {
+                        let id = format!("mail-{}", c.kind);
+                        view! {
+                            <label for=id.clone()>
+                                <input type="checkbox" id=id name=format!("email[{}]", c.kind) value="on" checked=c.on />
+                                {c.label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <p class="hint">"Invitations and password links are always sent. Every email has a link to stop that kind."</p>
+                <button type="submit" class="button">"Save email choices"</button>
+            </form>
+        </section>
+    }
+}
+
+/// Where an email's "Stop these emails" link leads: works without signing in.
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = params.read_untracked().get("token").unwrap_or_default();
+    let done = use_query_map().read_untracked().get("done").is_some();
+    let info = Resource::new(
+        move || token.clone(),
+        |t| async move { unsubscribe_info(t.clone()).await.map(|i| (t, i)) },
+    );
+    view! {
+        <Title text="Stop these emails" />
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok((_, info)) if done || info.off => view! {
+                        <section class="auth-card" aria-labelledby="unsub-title">
+                            <h1 id="unsub-title">"You will not get these emails any more"</h1>
+                            <p>{format!("Turned off: {}.", info.label)}</p>
+                            <p>"Nothing else has changed. You can turn them back on under "<a href="/account#email">"My account"</a>"."</p>
+                        </section>
+                    }.into_any(),
+                    Ok((token, info)) => view! {
+                        <section class="auth-card" aria-labelledby="unsub-title">
+                            <h1 id="unsub-title">"Stop these emails?"</h1>
+                            <p>{format!("You will no longer get: {}.", info.label)}</p>
+                            <form method="post" action=format!("/unsubscribe/{}", crate::components::encode(&token)) class="stack">
+                                <button type="submit" class="button primary">"Stop these emails"</button>
+                            </form>
+                            <p class="hint">"Other kinds of email are not affected. You can change every kind under My account."</p>
+                        </section>
+                    }.into_any(),
                 }
             })}
         </Suspense>

@@ -223,6 +223,7 @@ pub fn UserPage() -> impl IntoView {
             {move || {
                 let invite = query.with(|q| q.get("invite").filter(|t| !t.is_empty()));
                 let created = query.with(|q| q.get("created").is_some());
+                let emailed = query.with(|q| q.get("emailed").is_some());
                 Suspend::new(async move {
                 let (detail, teams) = match (user.await, teams.await) {
                     (Ok(d), Ok(t)) => (d, t),
@@ -238,7 +239,11 @@ pub fn UserPage() -> impl IntoView {
                     {created.then(|| view! { <div class="flash flash-ok" role="status"><p>"The account is created."</p></div> })}
                     {invite.map(|token| view! {
                         <div class="flash flash-ok invite-link" role="status">
-                            <p>"Send this link to the person so they can choose their password. It works once and for 7 days; you will not see it again."</p>
+                            <p>{if emailed {
+                                format!("An email with this link is on its way to {}. You can also pass it on yourself: it works once and for 7 days; you will not see it again.", u.email)
+                            } else {
+                                "Send this link to the person so they can choose their password. It works once and for 7 days; you will not see it again.".to_owned()
+                            }}</p>
                             <p><code class="copyable">{format!("/invite/{token}")}</code></p>
                         </div>
                     })}
@@ -424,6 +429,98 @@ pub fn TeamPage() -> impl IntoView {
                         }
                         .into_any()
                     }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn outbox_status_label(s: &str) -> &'static str {
+    crate::api::mail::OUTBOX_STATUSES
+        .iter()
+        .find(|(v, _)| *v == s)
+        .map_or("Unknown", |(_, l)| *l)
+}
+
+/// Email: whether it is on, and the outbox (queued, sent, refused, with the
+/// server's reason).
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    use crate::api::mail::{admin_outbox, OUTBOX_STATUSES};
+    let query = use_query_map();
+    let outbox = Resource::new(
+        move || query.with(|q| q.get("status").filter(|s| !s.is_empty())),
+        admin_outbox,
+    );
+    view! {
+        <Title text="Email" />
+        <div class="page-heading">
+            <h1>"Email"</h1>
+            <p class="lead">"Reminders, invitations, certificates and digests go out from the outbox. Each is written when its event happens and sent once."</p>
+        </div>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match outbox.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(v) => view! {
+                        {if v.email_on {
+                            view! {
+                                <dl class="facts">
+                                    <dt>"Email"</dt><dd>"On"</dd>
+                                    <dt>"SMTP server"</dt><dd>{v.server.clone().unwrap_or_default()}</dd>
+                                    <dt>"Sent as"</dt><dd>{v.from.clone().unwrap_or_default()}</dd>
+                                    <dt>"Links point to"</dt><dd>{v.public_url.clone().unwrap_or_default()}</dd>
+                                </dl>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="flash" role="status">
+                                    <p>"Email is off: this server has no SMTP server configured, so reminders appear only on My learning and invitation links are shown to you to pass on."</p>
+                                    <p>"To turn it on, start Rapport with "<code>"--smtp-url"</code>", "<code>"--mail-from"</code>" and "<code>"--public-url"</code>" (or RAPPORT_SMTP_URL, RAPPORT_MAIL_FROM and RAPPORT_PUBLIC_URL)."</p>
+                                </div>
+                            }.into_any()
+                        }}
+                        <h2>"Outbox"</h2>
+                        <ul class="stat-list">
+                            {OUTBOX_STATUSES.iter().map(|(s, label)| {
+                                let n = v.counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
+                                view! { <li><a href=format!("/admin/email?status={s}")>{format!("{label}: {n}")}</a></li> }
+                            }).collect_view()}
+                        </ul>
+                        <form method="get" action="/admin/email" class="inline-form">
+                            <FilterSelect id="outbox-status" name="status" label="Status" any="All"
+                                options=OUTBOX_STATUSES.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect()
+                                selected=v.status.clone() />
+                            <button type="submit" class="button">"Show"</button>
+                        </form>
+                        {if v.rows.is_empty() {
+                            view! { <p>"No messages yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-wrap">
+                                    <table>
+                                        <caption class="visually-hidden">"The most recent messages"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"Written"</th><th scope="col">"To"</th><th scope="col">"Subject"</th>
+                                            <th scope="col">"Status"</th><th scope="col">"Attempts"</th><th scope="col">"Reason"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {v.rows.into_iter().map(|r| view! {
+                                                <tr>
+                                                    <td>{format_datetime(r.created_at)}</td>
+                                                    <td>{r.recipient}</td>
+                                                    <td>{r.subject}</td>
+                                                    <td>{outbox_status_label(&r.status)}</td>
+                                                    <td>{r.attempts}</td>
+                                                    <td>{r.last_error.unwrap_or_default()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        }}
+                    }.into_any(),
                 }
             })}
         </Suspense>

@@ -129,6 +129,19 @@ pub struct ServeArgs {
     /// Do not load the model: typed-reply scenes offer their list of replies.
     #[arg(long)]
     pub no_model: bool,
+    /// The SMTP server for email: smtp://user:pass@host:587 (STARTTLS
+    /// required), smtps://user:pass@host:465 (TLS); plain smtp:// only to a
+    /// loopback host. Needs --mail-from and --public-url. Without it no
+    /// email is sent.
+    #[arg(long, env = "RAPPORT_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Who email comes from, e.g. "Rapport <training@example.com>".
+    #[arg(long, env = "RAPPORT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Days before a due date when a learner is reminded by email.
+    #[arg(long, env = "RAPPORT_DUE_REMINDER_DAYS", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=60))]
+    pub due_reminder_days: i64,
 }
 
 /// `rapport` with no subcommand serves with the defaults (and environment).
@@ -348,6 +361,17 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
         let parsed =
             url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
         cfg.secure_cookies = parsed.scheme() == "https";
+    }
+    if let Some(smtp) = &args.smtp_url {
+        let Some(from) = &args.mail_from else {
+            bail!("--smtp-url needs --mail-from (who email comes from, e.g. \"Rapport <training@example.com>\")");
+        };
+        let Some(public) = &args.public_url else {
+            bail!("--smtp-url needs --public-url (the address people use, for the links in email)");
+        };
+        let mut mail = crate::server::mail::Settings::new(smtp, from, public)?;
+        mail.due_soon_days = args.due_reminder_days;
+        cfg.mail = Some(mail);
     }
     Ok(cfg)
 }

@@ -28,6 +28,8 @@ pub struct Config {
     /// The sentence-embedding model for typed replies; `None`: typed-reply
     /// scenes offer their list of replies.
     pub model_dir: Option<PathBuf>,
+    /// Email (`--smtp-url`, `--mail-from`, `--public-url`); `None`: no email.
+    pub mail: Option<crate::server::mail::Settings>,
 }
 
 impl Config {
@@ -45,6 +47,7 @@ impl Config {
             max_failures_per_ip: 100,
             throttle_window_secs: 15 * 60,
             model_dir: None,
+            mail: None,
         }
     }
 

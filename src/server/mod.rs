@@ -14,6 +14,7 @@ pub mod generate;
 pub mod guard;
 pub mod http;
 pub mod learning;
+pub mod mail;
 pub mod password;
 pub mod site;
 pub mod sql;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub understanding: understanding::Understanding,
     /// The bundle's and stylesheet's names in the site folder.
     pub assets: Arc<site::SiteAssets>,
+    /// Email, when an SMTP server is configured.
+    pub mail: mail::Mail,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -95,7 +98,12 @@ impl Server {
             Some(dir) => understanding::Understanding::load(dir).await,
             None => understanding::Understanding::default(),
         };
+        let mail = match &config.mail {
+            Some(settings) => mail::Mail::start(&db, settings.clone()).await?,
+            None => mail::Mail::default(),
+        };
         let state = AppState {
+            mail,
             understanding,
             db,
             config: Arc::new(config),
@@ -114,6 +122,8 @@ impl Server {
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run(self) -> anyhow::Result<()> {
         let state = self.state.clone();
+        tokio::spawn(mail::sender::run(state.db.clone(), state.mail.clone()));
+        tokio::spawn(mail::schedule::run(state.clone()));
         // Content published on another instance: picked up within seconds.
         tokio::spawn({
             let state = state.clone();

@@ -40,6 +40,10 @@ pub struct TestApp {
     pub backend: Backend,
     pg_database: Option<String>,
     url: String,
+    /// The configuration the app started with (kept for `restart`).
+    pub config: Config,
+    /// The running app's state (its database, content and email).
+    pub state: rapport::server::AppState,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
     _turn: Turn,
@@ -140,9 +144,11 @@ impl TestApp {
         let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), url.clone());
         cfg.site_root = dir.path().join("site");
         tweak(&mut cfg);
+        let config = cfg.clone();
         let server = Server::build(cfg).await.expect("the app starts");
         let addr = server.addr;
         let db = server.state.db.clone();
+        let state = server.state.clone();
         let server = tokio::spawn(async move {
             let _ = server.run().await;
         });
@@ -153,6 +159,8 @@ impl TestApp {
             backend,
             pg_database,
             url,
+            config,
+            state,
             server,
             _dir: dir,
             _turn: turn,
@@ -164,15 +172,33 @@ impl TestApp {
     pub async fn restart(&mut self) {
         self.server.abort();
         let _ = (&mut self.server).await;
-        let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), self.url.clone());
-        cfg.site_root = self._dir.path().join("site");
-        let server = Server::build(cfg).await.expect("the app restarts");
+        let server = Server::build(self.config.clone())
+            .await
+            .expect("the app restarts");
         self.addr = server.addr;
         self.base = format!("http://{}", server.addr);
         self.db = server.state.db.clone();
+        self.state = server.state.clone();
         self.server = tokio::spawn(async move {
             let _ = server.run().await;
         });
+    }
+
+    /// Starts another instance of the app on the same database (as behind
+    /// a load balancer), with the same configuration. It runs until the
+    /// handle is aborted.
+    #[allow(dead_code)]
+    pub async fn another_instance(&self) -> (rapport::server::AppState, tokio::task::JoinHandle<()>) {
+        let server = Server::build(self.config.clone())
+            .await
+            .expect("a second instance starts");
+        let state = server.state.clone();
+        (
+            state,
+            tokio::spawn(async move {
+                let _ = server.run().await;
+            }),
+        )
     }
 
     /// Drops the throw-away PostgreSQL database.

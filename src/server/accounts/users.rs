@@ -10,6 +10,7 @@ use crate::server::db::Db;
 use crate::server::now;
 use crate::server::sql::{conflict_on_unique, like_contains, placeholders, BindValues, Value};
 use sqlx::{Any, FromRow, Transaction};
+use crate::server::mail::{Body, Kind, Mail, Outgoing};
 
 pub(super) async fn set_roles(
     tx: &mut Transaction<'_, Any>,
@@ -79,6 +80,7 @@ pub async fn insert_user(
 
 pub async fn create_user_with_invite(
     db: &Db,
+    mail: &Mail,
     actor: i64,
     email: &str,
     name: &str,
@@ -96,8 +98,10 @@ pub async fn create_user_with_invite(
     let mut tx = db.begin_write().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
+    mail_invite(&mut tx, mail, id, email.as_str(), name.as_str(), &token, false).await?;
     audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
     tx.commit().await?;
+    mail.wake();
     Ok((id, token))
 }
 
@@ -193,25 +197,72 @@ pub async fn set_disabled(
     Ok(tx.commit().await?)
 }
 
-pub async fn new_invite(db: &Db, actor: i64, id: i64) -> Result<String, AppError> {
+pub async fn new_invite(db: &Db, mail: &Mail, actor: i64, id: i64) -> Result<String, AppError> {
     let mut tx = db.begin_write().await?;
-    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT disabled, email, name, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END \
+         FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((disabled, email, name, has_password)) = row else {
+        return Err(AppError::not_found("That person"));
+    };
     match disabled {
-        None => return Err(AppError::not_found("That person")),
-        Some(1) => {
+        1 => {
             return Err(AppError::Conflict(
                 "Enable the account before sending a new link.".into(),
             ))
         }
-        Some(_) => {}
+        _ => {}
     }
     let token = insert_invite(&mut tx, id).await?;
+    mail_invite(&mut tx, mail, id, &email, &name, &token, has_password == 1).await?;
     audit(&mut tx, Some(actor), "invite.issued", &id.to_string()).await?;
     tx.commit().await?;
+    mail.wake();
     Ok(token)
+}
+
+/// Emails an invitation (or, for someone who has a password, a reset) link.
+async fn mail_invite(
+    tx: &mut Transaction<'_, Any>,
+    mail: &Mail,
+    user_id: i64,
+    email: &str,
+    name: &str,
+    token: &str,
+    reset: bool,
+) -> Result<(), AppError> {
+    let (subject, first) = if reset {
+        (
+            "A link to choose a new Rapport password",
+            "An administrator asked for a new password link for your Rapport account.",
+        )
+    } else {
+        (
+            "You are invited to your training on Rapport",
+            "An administrator made you an account on Rapport, where you take your training.",
+        )
+    };
+    mail.queue(
+        &mut **tx,
+        Outgoing {
+            kind: Kind::Invite,
+            user_id: Some(user_id),
+            to: email,
+            to_name: name,
+            subject: subject.to_owned(),
+            body: Body::default()
+                .para(first)
+                .para("Choose your password with the link below. It works once, for 7 days. If you did not expect this email, you can ignore it.")
+                .action("Choose your password", format!("/invite/{}", crate::server::guard::path_segment(token))),
+            dedupe: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(FromRow)]

@@ -23,7 +23,7 @@ pub(super) struct Filter {
 
 /// Course ids and titles: the loaded catalog, then any course the database
 /// knows (kept after its folder went, or generated).
-pub(super) async fn course_titles(state: &AppState) -> Result<BTreeMap<String, String>, AppError> {
+pub(crate) async fn course_titles(state: &AppState) -> Result<BTreeMap<String, String>, AppError> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, title FROM courses")
         .fetch_all(&state.db.pool)
         .await?;

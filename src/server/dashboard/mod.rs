@@ -21,10 +21,10 @@ mod aggregates;
 mod assignments;
 mod drilldown;
 mod export;
-mod filter;
-mod nudges;
+pub(crate) mod filter;
+pub(crate) mod nudges;
 mod overview;
-mod pairs;
+pub(crate) mod pairs;
 mod renewals;
 
 use super::accounts;

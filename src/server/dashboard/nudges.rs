@@ -11,7 +11,11 @@ use crate::domain::time::format_date;
 use crate::server::accounts;
 use crate::server::now;
 use crate::server::sql::BindValues;
+use crate::server::db::Db;
+use crate::server::guard::path_segment;
+use crate::server::mail::{Body, Kind, Outgoing};
 use crate::server::AppState;
+use std::collections::HashMap;
 
 pub async fn nudge(
     state: &AppState,
@@ -53,6 +57,11 @@ pub async fn nudge(
         .fetch_optional(&db.pool)
         .await?
         .unwrap_or_else(|| "your manager".into());
+    let people = if state.mail.settings().is_some() {
+        contacts(db, send.iter().map(|r| r.0)).await?
+    } else {
+        HashMap::new()
+    };
     let _turn = db.write_turn().await;
     let mut tx = db.begin_write().await?;
     for chunk in send.chunks(200) {
@@ -89,6 +98,35 @@ pub async fn nudge(
         }
         q1.execute(&mut *tx).await?;
         q2.execute(&mut *tx).await?;
+        for (user, course, due, _) in chunk.iter().copied() {
+            let Some((email, name)) = people.get(user) else {
+                continue;
+            };
+            let title = titles.get(course).map_or(course.as_str(), |t| t.as_str());
+            state
+                .mail
+                .queue(
+                    &mut tx,
+                    Outgoing {
+                        kind: Kind::Nudge,
+                        user_id: Some(*user),
+                        to: email,
+                        to_name: name,
+                        subject: format!("Reminder: “{title}” is overdue"),
+                        body: Body::default()
+                            .para(format!(
+                                "{sender} sent you a reminder: “{title}” was due on {}.",
+                                format_date(*due)
+                            ))
+                            .para("Your progress is saved, so you can pick up where you left off.")
+                            .action(format!("Open “{title}”"), format!("/learn/{}", path_segment(course))),
+                        // The same once-a-day rule as the notice, should
+                        // two managers press the button at the same moment.
+                        dedupe: Some(format!("nudge:{user}:{course}:{}", t / 86_400)),
+                    },
+                )
+                .await?;
+        }
     }
     accounts::audit(
         &mut tx,
@@ -98,8 +136,34 @@ pub async fn nudge(
     )
     .await?;
     tx.commit().await?;
+    state.mail.wake();
     Ok(NudgeResult {
         sent: send.len() as i64,
         skipped,
     })
+}
+
+/// The email address and name of each of these people.
+pub(crate) async fn contacts(
+    db: &Db,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, (String, String)>, AppError> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, email, name FROM users WHERE disabled = 0 AND id IN ({})",
+            crate::server::sql::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (id, email, name) in q.fetch_all(&db.pool).await? {
+            out.insert(id, (email, name));
+        }
+    }
+    Ok(out)
 }

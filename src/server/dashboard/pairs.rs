@@ -5,7 +5,7 @@
 /// `cond` (over `u` = users, `a` = assignments), with the earliest due date
 /// of the assignments that apply (NULL: none). Columns: user_id, team_id,
 /// course_id, due.
-pub(super) fn pairs_sql(cond: &str) -> String {
+pub(crate) fn pairs_sql(cond: &str) -> String {
     format!(
         "SELECT x.user_id, x.team_id, x.course_id, MIN(x.due_at) AS due FROM (
            SELECT u.id AS user_id, u.team_id AS team_id, a.course_id AS course_id, a.due_at AS due_at
@@ -21,4 +21,4 @@ pub(super) fn pairs_sql(cond: &str) -> String {
 
 /// The due date that applies: a re-opened recurring course's own, else the
 /// earliest assigned one; 0 when there is none.
-pub(super) const EFFECTIVE_DUE: &str = "COALESCE(e.due_override, p.due, 0)";
+pub(crate) const EFFECTIVE_DUE: &str = "COALESCE(e.due_override, p.due, 0)";

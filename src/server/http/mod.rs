@@ -61,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .route("/author/download", get(author_download))
         .route("/author/course.zip", get(author_download))
         .route("/author/upload", post(author_upload))
+        // Before the pages: the GET of this path is the page that asks.
+        .route("/unsubscribe/{token}", post(unsubscribe))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
@@ -90,6 +92,38 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+/// An email's unsubscribe link, posted from its page or by a mail program
+/// (RFC 8058 one-click: `List-Unsubscribe=One-Click`, no cookies). The
+/// signed token is the whole authority: it turns one kind of email off for
+/// one person and changes nothing else.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let Some((user, kind)) = state.mail.verify_unsubscribe(&token) else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This unsubscribe link is not valid. Choose which emails you get under My account.\n",
+        )
+            .into_response();
+    };
+    match super::mail::set_optouts(&state.db, user, &[(kind, true)]).await {
+        Ok(()) => (
+            StatusCode::SEE_OTHER,
+            [(
+                header::LOCATION,
+                format!("/unsubscribe/{}?done=1", crate::components::encode(&token)),
+            )],
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!("unsubscribing failed: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "Please try again in a moment.\n").into_response()
         }
     }
 }

@@ -269,7 +269,9 @@ pub(super) async fn save_step(
     let attempt = &cx.attempt;
     let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
     // What the write needs, shared: the group may run it twice.
+    let finishing = finish.is_some();
     let save = Arc::new(SaveStep {
+        mail: state.mail.clone(),
         user: user.clone(),
         catalog: cx.catalog.clone(),
         attempt_id: attempt.id,
@@ -327,13 +329,17 @@ pub(super) async fn save_step(
                 touch_enrolment_tx(tx, s.user.id, &s.course_id, &s.item_id, t).await?;
                 if let Some(f) = f {
                     let course = find_course(&s.catalog, &s.course_id)?;
-                    finish_attempt(tx, &s.user, course, s.attempt_id, &s.item_id, f, t).await?;
+                    finish_attempt(tx, &s.mail, &s.user, course, s.attempt_id, &s.item_id, f, t)
+                        .await?;
                 }
                 Ok(true)
             })
         })
         .await?;
     if saved {
+        if finishing {
+            state.mail.wake();
+        }
         return Ok(stored.to_wire(false));
     }
     // Another request saved this step first: answer as if we were it.
@@ -345,6 +351,7 @@ pub(super) async fn save_step(
 
 /// One step's write, as `save_step` hands it to the group commit.
 struct SaveStep {
+    mail: crate::server::mail::Mail,
     user: SessionUser,
     catalog: Arc<Catalog>,
     attempt_id: i64,
@@ -365,8 +372,10 @@ fn moved_on() -> AppError {
 
 /// What an attempt's last step records besides the step: the scores, the
 /// item's state and, when the course is now complete, its certificate.
+#[allow(clippy::too_many_arguments)]
 async fn finish_attempt(
     tx: &mut Tx,
+    mail: &crate::server::mail::Mail,
     user: &SessionUser,
     course: &Course,
     attempt_id: i64,
@@ -388,7 +397,7 @@ async fn finish_attempt(
     set_item_state(tx, user.id, &course.id, item_id, f.item_state, f.score, t).await?;
     crate::server::dashboard::add_attempt_scores(tx, user.id, &course.id, &f.competencies).await?;
     if f.item_state == ItemState::Done {
-        complete_course_if_done(tx, course, user, t).await?;
+        complete_course_if_done(tx, mail, course, user, t).await?;
     }
     Ok(())
 }

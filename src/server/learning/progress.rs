@@ -95,6 +95,7 @@ pub(super) async fn set_item_state(
 /// issues a certificate (once).
 pub(super) async fn complete_course_if_done(
     tx: &mut Transaction<'_, Any>,
+    mail: &crate::server::mail::Mail,
     course: &Course,
     user: &SessionUser,
     t: i64,
@@ -147,6 +148,25 @@ pub(super) async fn complete_course_if_done(
         .execute(&mut **tx)
         .await?;
         crate::server::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
+        use crate::server::mail::{Body, Kind, Outgoing};
+        mail.queue(
+            &mut **tx,
+            Outgoing {
+                kind: Kind::Certificate,
+                user_id: Some(user.id),
+                to: &user.email,
+                to_name: &user.name,
+                subject: format!("Your certificate for “{}”", course.title),
+                body: Body::default()
+                    .para(format!("You completed “{}”. Well done.", course.title))
+                    .para(format!(
+                        "Your certificate code is {code}. Anyone you show the certificate to can check it on its page."
+                    ))
+                    .action("See your certificate", format!("/certificates/{code}")),
+                dedupe: Some(format!("certificate:{code}")),
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -194,7 +214,8 @@ pub async fn complete_lesson(
         t,
     )
     .await?;
-    complete_course_if_done(&mut tx, course, user, t).await?;
+    complete_course_if_done(&mut tx, &state.mail, course, user, t).await?;
     tx.commit().await?;
+    state.mail.wake();
     Ok(course.items.get(index + 1).map(|n| n.id.clone()))
 }
