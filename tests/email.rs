@@ -32,9 +32,11 @@ struct Sink {
 }
 
 fn tools_python() -> PathBuf {
-    let tools = std::env::var("RAPPORT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/rapport-tools")
-    });
+    let tools = std::env::var("RAPPORT_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/rapport-tools")
+        });
     tools.join("python")
 }
 
@@ -44,7 +46,10 @@ impl Sink {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/smtp_sink.py"
+            ))
             .arg(dir.path())
             .arg(port.to_string())
             .env("PYTHONPATH", tools_python())
@@ -128,7 +133,9 @@ async fn overdue_team(app: &TestApp, emails: [&str; 3]) -> (i64, [i64; 3]) {
     for (i, e) in emails.iter().enumerate() {
         people[i] = app.user(e, &[Role::Employee], Some(team)).await;
     }
-    let m = app.user("manager@example.com", &[Role::Manager], None).await;
+    let m = app
+        .user("manager@example.com", &[Role::Manager], None)
+        .await;
     app.make_manager(m, team).await;
     sqlx::query("INSERT INTO assignments (team_id, course_id, due_at, assigned_by, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(team)
@@ -146,10 +153,12 @@ async fn overdue_team(app: &TestApp, emails: [&str; 3]) -> (i64, [i64; 3]) {
 }
 
 async fn status_of(app: &TestApp, id_sql: &str) -> (String, Option<String>) {
-    sqlx::query_as(&format!("SELECT status, last_error FROM outbox WHERE {id_sql}"))
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("outbox row")
+    sqlx::query_as(&format!(
+        "SELECT status, last_error FROM outbox WHERE {id_sql}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("outbox row")
 }
 
 /// The manager's "Remind the overdue": a message per person with the
@@ -178,7 +187,10 @@ async fn reminder_arrives(backend: Backend) {
         .find(|m| m["rcpt_tos"][0] == "zoe@example.com")
         .expect("Zoë's reminder");
     assert_eq!(header(zoe, "to"), "Zoë Ødegård-李 <zoe@example.com>");
-    assert_eq!(header(zoe, "from"), "Rapport Training <training@example.com>");
+    assert_eq!(
+        header(zoe, "from"),
+        "Rapport Training <training@example.com>"
+    );
     assert!(header(zoe, "subject").contains("is overdue"), "{zoe:#?}");
     // Non-ASCII travels as RFC 2047 encoded words: the head itself is ASCII.
     let head = zoe["raw_head"].as_str().unwrap();
@@ -187,16 +199,25 @@ async fn reminder_arrives(backend: Backend) {
     let body = text(zoe);
     assert!(body.starts_with("Hello Zoë Ødegård-李,"), "{body}");
     assert!(body.contains(&format!("{PUBLIC}/learn/{COURSE}")), "{body}");
-    assert!(body.contains("Reminder") || body.contains("reminder"), "{body}");
+    assert!(
+        body.contains("Reminder") || body.contains("reminder"),
+        "{body}"
+    );
     let html = zoe["html"].as_str().unwrap();
-    assert!(html.contains(&format!("href=\"{PUBLIC}/learn/{COURSE}\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{PUBLIC}/learn/{COURSE}\"")),
+        "{html}"
+    );
     assert!(header(zoe, "message-id").starts_with("<rapport."));
     let unsub = header(zoe, "list-unsubscribe");
     assert!(
         unsub.starts_with(&format!("<{PUBLIC}/unsubscribe/")) && unsub.ends_with('>'),
         "{unsub}"
     );
-    assert_eq!(header(zoe, "list-unsubscribe-post"), "List-Unsubscribe=One-Click");
+    assert_eq!(
+        header(zoe, "list-unsubscribe-post"),
+        "List-Unsubscribe=One-Click"
+    );
     // The in-app notice is still written.
     assert_eq!(
         app.count("SELECT COUNT(*) FROM notifications WHERE message LIKE 'Reminder from%'")
@@ -204,7 +225,8 @@ async fn reminder_arrives(backend: Backend) {
         3
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await,
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
         3
     );
 
@@ -226,7 +248,10 @@ async fn reminder_arrives(backend: Backend) {
     assert_eq!(off, vec![(people[0], "nudge".to_owned())]);
     // The page says so, without signing in.
     let page = app.get(&anon, path).await.text().await.unwrap();
-    assert!(page.contains("You will not get these emails any more"), "{page}");
+    assert!(
+        page.contains("You will not get these emails any more"),
+        "{page}"
+    );
     // A forged or altered link changes nothing.
     let forged = path.replacen(&people[0].to_string(), &people[1].to_string(), 1);
     let res = anon.post(app.url(&forged)).send().await.expect("post");
@@ -268,7 +293,11 @@ async fn invitation_arrives(backend: Backend) {
             ],
         )
         .await;
-    assert!(res.status().is_redirection() || res.status().is_success(), "{}", res.status());
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
     let location = res
         .headers()
         .get("location")
@@ -280,7 +309,10 @@ async fn invitation_arrives(backend: Backend) {
     assert_eq!(got.len(), 1);
     let m = &got[0];
     assert_eq!(m["rcpt_tos"][0], "new.person@example.com");
-    assert!(m["headers"]["list-unsubscribe"].is_null(), "no unsubscribe from invitations");
+    assert!(
+        m["headers"]["list-unsubscribe"].is_null(),
+        "no unsubscribe from invitations"
+    );
     let body = text(m);
     let start = body.find(&format!("{PUBLIC}/invite/")).expect("the link");
     let link = body[start..].split_whitespace().next().unwrap();
@@ -312,7 +344,11 @@ async fn refused_addresses_fail_alone(backend: Backend) {
     .await;
     overdue_team(
         &app,
-        ["good.one@example.com", "refuse.me@example.com", "later.please@example.com"],
+        [
+            "good.one@example.com",
+            "refuse.me@example.com",
+            "later.please@example.com",
+        ],
     )
     .await;
     let ma = app.login_as("manager@example.com").await;
@@ -326,8 +362,14 @@ async fn refused_addresses_fail_alone(backend: Backend) {
         let refused = status_of(&app, "recipient = 'refuse.me@example.com'").await;
         let later = status_of(&app, "recipient = 'later.please@example.com'").await;
         if refused.0 == "failed" && later.0 == "gave_up" {
-            assert!(refused.1.as_deref().unwrap_or("").contains("550"), "{refused:?}");
-            assert!(later.1.as_deref().unwrap_or("").contains("451"), "{later:?}");
+            assert!(
+                refused.1.as_deref().unwrap_or("").contains("550"),
+                "{refused:?}"
+            );
+            assert!(
+                later.1.as_deref().unwrap_or("").contains("451"),
+                "{later:?}"
+            );
             break;
         }
         assert!(
@@ -344,8 +386,16 @@ async fn refused_addresses_fail_alone(backend: Backend) {
     // The admin's page shows the outcome and the reason.
     app.user("admin@example.com", &[Role::Admin], None).await;
     let admin = app.login_as("admin@example.com").await;
-    let page = app.get(&admin, "/admin/email?status=failed").await.text().await.unwrap();
-    assert!(page.contains("refuse.me@example.com") && page.contains("550"), "{page}");
+    let page = app
+        .get(&admin, "/admin/email?status=failed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("refuse.me@example.com") && page.contains("550"),
+        "{page}"
+    );
     assert!(!page.contains("good.one@example.com"), "filtered by status");
     // Nobody else may see it.
     let res = app.call(&ma, "admin_outbox", &[]).await;
@@ -381,7 +431,8 @@ async fn server_down_then_back(backend: Backend) {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(sink.messages().len(), 3, "nothing twice");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await,
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
         3
     );
     app.cleanup().await;
@@ -405,7 +456,10 @@ async fn crash_after_claim_and_restart(backend: Backend) {
     .await
     .expect("a claimed row");
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert!(sink.messages().is_empty(), "a held message waits for its lease");
+    assert!(
+        sink.messages().is_empty(),
+        "a held message waits for its lease"
+    );
     let got = sink.wait_for(1).await;
     assert_eq!(got.len(), 1);
     assert_eq!(
@@ -461,7 +515,8 @@ async fn two_instances_send_each_once(backend: Backend) {
 async fn scheduled_reminders_and_digest(backend: Backend) {
     let sink = Sink::start(0);
     let app = TestApp::spawn_with(backend, mail_config(&sink.url())).await;
-    let (team, people) = overdue_team(&app, ["x@example.com", "y@example.com", "z@example.com"]).await;
+    let (team, people) =
+        overdue_team(&app, ["x@example.com", "y@example.com", "z@example.com"]).await;
     let t = rapport::server::now();
     // One course overdue since an hour ago, another due in two days.
     sqlx::query("UPDATE assignments SET due_at = $1")
@@ -482,7 +537,16 @@ async fn scheduled_reminders_and_digest(backend: Backend) {
     // z turned due-date reminders off on My account.
     let z = app.login_as("z@example.com").await;
     let res = app
-        .call(&z, "set_mail_prefs", &[("email[nudge]", "on"), ("email[digest]", "on"), ("email[certificate]", "on"), ("email[overdue]", "on")])
+        .call(
+            &z,
+            "set_mail_prefs",
+            &[
+                ("email[nudge]", "on"),
+                ("email[digest]", "on"),
+                ("email[certificate]", "on"),
+                ("email[overdue]", "on"),
+            ],
+        )
         .await;
     assert!(res.status().is_success() || res.status().is_redirection());
     let week_monday = {
@@ -491,8 +555,14 @@ async fn scheduled_reminders_and_digest(backend: Backend) {
     };
     let (due, d0) = schedule::run_once(&app.state, t).await.expect("schedule");
     assert_eq!(due, 5, "3 overdue and 2 due soon (z turned that kind off)");
-    assert_eq!(d0, usize::from(t - week_monday >= 7 * 3600), "this week's digest");
-    let again = schedule::run_once(&app.state, t + 600).await.expect("schedule");
+    assert_eq!(
+        d0,
+        usize::from(t - week_monday >= 7 * 3600),
+        "this week's digest"
+    );
+    let again = schedule::run_once(&app.state, t + 600)
+        .await
+        .expect("schedule");
     assert_eq!(again, (0, 0), "nothing twice");
     let got = sink.wait_for(5 + d0).await;
     assert_eq!(got.len(), 5 + d0);
@@ -502,20 +572,31 @@ async fn scheduled_reminders_and_digest(backend: Backend) {
         .collect();
     assert_eq!(soon.len(), 2);
     assert!(soon.iter().all(|m| m["rcpt_tos"][0] != "z@example.com"));
-    assert!(soon[0]["text"].as_str().unwrap().contains(&format!("{PUBLIC}/learn/handling-complaints")));
+    assert!(soon[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{PUBLIC}/learn/handling-complaints")));
     assert_eq!(
-        got.iter().filter(|m| header(m, "subject").contains("is now overdue")).count(),
+        got.iter()
+            .filter(|m| header(m, "subject").contains("is now overdue"))
+            .count(),
         3
     );
     let _ = people;
 
     // Next week's digest, on the first run after Monday 07:00 UTC.
     let next = week_monday + 7 * DAY;
-    let (_, d) = schedule::run_once(&app.state, next + 6 * 3600).await.expect("schedule");
+    let (_, d) = schedule::run_once(&app.state, next + 6 * 3600)
+        .await
+        .expect("schedule");
     assert_eq!(d, 0, "not before 07:00 on Monday");
-    let (_, d) = schedule::run_once(&app.state, next + 8 * 3600).await.expect("schedule");
+    let (_, d) = schedule::run_once(&app.state, next + 8 * 3600)
+        .await
+        .expect("schedule");
     assert_eq!(d, 1);
-    let (_, d) = schedule::run_once(&app.state, next + 9 * 3600).await.expect("schedule");
+    let (_, d) = schedule::run_once(&app.state, next + 9 * 3600)
+        .await
+        .expect("schedule");
     assert_eq!(d, 0, "one digest a week");
     let start = Instant::now();
     let digests = loop {

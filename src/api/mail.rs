@@ -13,7 +13,7 @@ pub struct MailChoice {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MailPrefs {
+pub struct EmailChoices {
     /// Whether this server sends email at all.
     pub email_on: bool,
     pub choices: Vec<MailChoice>,
@@ -44,12 +44,12 @@ impl MailBoxes {
 
 /// The signed-in person's email choices.
 #[server(endpoint = "mail_prefs")]
-pub async fn mail_prefs() -> Result<MailPrefs, AppError> {
+pub async fn mail_prefs() -> Result<EmailChoices, AppError> {
     use crate::server::{guard, mail};
     let state = guard::state()?;
     let user = guard::require_user()?;
     let off = mail::optouts(&state.db, user.id).await?;
-    Ok(MailPrefs {
+    Ok(EmailChoices {
         email_on: state.mail.settings().is_some(),
         choices: mail::Kind::OPTIONAL
             .iter()
@@ -74,12 +74,14 @@ pub async fn set_mail_prefs(email: Option<MailBoxes>) -> Result<(), AppError> {
         .map(|k| (*k, !boxes.ticked(k.as_str())))
         .collect();
     let result = mail::set_optouts(&state.db, user.id, &choices).await;
-    guard::redirect_result("/account", &result, |_| "/account?mail_saved=1#email".into());
+    guard::redirect_result("/account", &result, |_| {
+        "/account?mail_saved=1#email".into()
+    });
     result
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UnsubscribeInfo {
+pub struct UnsubscribeLink {
     pub label: String,
     /// Already turned off.
     pub off: bool,
@@ -87,7 +89,7 @@ pub struct UnsubscribeInfo {
 
 /// What an unsubscribe link stops. Anyone holding the link may ask.
 #[server(endpoint = "unsubscribe_info")]
-pub async fn unsubscribe_info(token: String) -> Result<UnsubscribeInfo, AppError> {
+pub async fn unsubscribe_info(token: String) -> Result<UnsubscribeLink, AppError> {
     use crate::server::{guard, mail};
     let state = guard::state()?;
     let (user, kind) = state.mail.verify_unsubscribe(&token).ok_or_else(|| {
@@ -97,7 +99,7 @@ pub async fn unsubscribe_info(token: String) -> Result<UnsubscribeInfo, AppError
         )
     })?;
     let off = mail::optouts(&state.db, user).await?.contains(&kind);
-    Ok(UnsubscribeInfo {
+    Ok(UnsubscribeLink {
         label: kind.label().to_owned(),
         off,
     })

@@ -1,5 +1,5 @@
 use crate::api::account::invite_info;
-use crate::api::mail::{mail_prefs, unsubscribe_info, MailPrefs};
+use crate::api::mail::{mail_prefs, unsubscribe_info, EmailChoices};
 use crate::app::viewer;
 use crate::components::{loading, ErrorNotice, Flash};
 use leptos::prelude::*;
@@ -110,7 +110,7 @@ pub fn InvitePage() -> impl IntoView {
 
 /// Which kinds of email the person gets.
 #[component]
-fn MailPrefsForm(prefs: MailPrefs, saved: bool) -> impl IntoView {
+fn MailPrefsForm(prefs: EmailChoices, saved: bool) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="email-title" id="email">
             <h2 id="email-title">"Email"</h2>
@@ -123,9 +123,10 @@ fn MailPrefsForm(prefs: MailPrefs, saved: bool) -> impl IntoView {
                     <legend>"Send me"</legend>
                     {prefs.choices.into_iter().map(|c| {
                         let id = format!("mail-{}", c.kind);
+                        let name = format!("email[{}]", c.kind);
                         view! {
                             <label for=id.clone()>
-                                <input type="checkbox" id=id name=format!("email[{}]", c.kind) value="on" checked=c.on />
+                                <input type="checkbox" id=id.clone() name=name value="on" checked=c.on />
                                 {c.label}
                             </label>
                         }

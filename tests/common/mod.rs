@@ -188,7 +188,9 @@ impl TestApp {
     /// a load balancer), with the same configuration. It runs until the
     /// handle is aborted.
     #[allow(dead_code)]
-    pub async fn another_instance(&self) -> (rapport::server::AppState, tokio::task::JoinHandle<()>) {
+    pub async fn another_instance(
+        &self,
+    ) -> (rapport::server::AppState, tokio::task::JoinHandle<()>) {
         let server = Server::build(self.config.clone())
             .await
             .expect("a second instance starts");

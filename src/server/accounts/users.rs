@@ -7,10 +7,10 @@ use crate::api::admin::{TeamRef, UserDetail, UserFilter, UserList, UserSummary};
 use crate::api::AppError;
 use crate::domain::{Email, PersonName, Role, Roles};
 use crate::server::db::Db;
+use crate::server::mail::{Body, Kind, Mail, Outgoing};
 use crate::server::now;
 use crate::server::sql::{conflict_on_unique, like_contains, placeholders, BindValues, Value};
 use sqlx::{Any, FromRow, Transaction};
-use crate::server::mail::{Body, Kind, Mail, Outgoing};
 
 pub(super) async fn set_roles(
     tx: &mut Transaction<'_, Any>,
@@ -98,7 +98,16 @@ pub async fn create_user_with_invite(
     let mut tx = db.begin_write().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
-    mail_invite(&mut tx, mail, id, email.as_str(), name.as_str(), &token, false).await?;
+    mail_invite(
+        &mut tx,
+        mail,
+        id,
+        email.as_str(),
+        name.as_str(),
+        &token,
+        false,
+    )
+    .await?;
     audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
     tx.commit().await?;
     mail.wake();
@@ -209,13 +218,10 @@ pub async fn new_invite(db: &Db, mail: &Mail, actor: i64, id: i64) -> Result<Str
     let Some((disabled, email, name, has_password)) = row else {
         return Err(AppError::not_found("That person"));
     };
-    match disabled {
-        1 => {
-            return Err(AppError::Conflict(
-                "Enable the account before sending a new link.".into(),
-            ))
-        }
-        _ => {}
+    if disabled == 1 {
+        return Err(AppError::Conflict(
+            "Enable the account before sending a new link.".into(),
+        ));
     }
     let token = insert_invite(&mut tx, id).await?;
     mail_invite(&mut tx, mail, id, &email, &name, &token, has_password == 1).await?;
@@ -247,7 +253,7 @@ async fn mail_invite(
         )
     };
     mail.queue(
-        &mut **tx,
+        tx,
         Outgoing {
             kind: Kind::Invite,
             user_id: Some(user_id),

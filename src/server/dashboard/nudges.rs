@@ -9,11 +9,11 @@ use crate::api::AppError;
 use crate::domain::completion::CourseStatus;
 use crate::domain::time::format_date;
 use crate::server::accounts;
-use crate::server::now;
-use crate::server::sql::BindValues;
 use crate::server::db::Db;
 use crate::server::guard::path_segment;
 use crate::server::mail::{Body, Kind, Outgoing};
+use crate::server::now;
+use crate::server::sql::BindValues;
 use crate::server::AppState;
 use std::collections::HashMap;
 
@@ -119,7 +119,10 @@ pub async fn nudge(
                                 format_date(*due)
                             ))
                             .para("Your progress is saved, so you can pick up where you left off.")
-                            .action(format!("Open “{title}”"), format!("/learn/{}", path_segment(course))),
+                            .action(
+                                format!("Open “{title}”"),
+                                format!("/learn/{}", path_segment(course)),
+                            ),
                         // The same once-a-day rule as the notice, should
                         // two managers press the button at the same moment.
                         dedupe: Some(format!("nudge:{user}:{course}:{}", t / 86_400)),

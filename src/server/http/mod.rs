@@ -123,7 +123,11 @@ async fn unsubscribe(
             .into_response(),
         Err(e) => {
             tracing::warn!("unsubscribing failed: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "Please try again in a moment.\n").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a moment.\n",
+            )
+                .into_response()
         }
     }
 }

@@ -150,7 +150,7 @@ pub(super) async fn complete_course_if_done(
         crate::server::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
         use crate::server::mail::{Body, Kind, Outgoing};
         mail.queue(
-            &mut **tx,
+            tx,
             Outgoing {
                 kind: Kind::Certificate,
                 user_id: Some(user.id),

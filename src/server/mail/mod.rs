@@ -219,7 +219,9 @@ impl Settings {
     pub fn new(smtp_url: &str, from: &str, public_url: &str) -> anyhow::Result<Settings> {
         let smtp = SmtpTarget::parse(smtp_url)?;
         from.parse::<lettre::message::Mailbox>().with_context(|| {
-            format!("--mail-from {from:?} is not an address like \"Rapport <training@example.com>\"")
+            format!(
+                "--mail-from {from:?} is not an address like \"Rapport <training@example.com>\""
+            )
         })?;
         Ok(Settings {
             smtp,
@@ -275,9 +277,7 @@ impl Mail {
 
     /// The token of the unsubscribe link for a person and kind.
     pub fn unsubscribe_token(&self, user_id: i64, kind: Kind) -> Option<String> {
-        self.on
-            .as_ref()
-            .map(|o| token::sign(&o.key, user_id, kind))
+        self.on.as_ref().map(|o| token::sign(&o.key, user_id, kind))
     }
 
     /// Whose kind of email an unsubscribe token stops, if it is genuine.
@@ -292,20 +292,31 @@ impl Mail {
         let Some(on) = &self.on else {
             return Ok(false);
         };
-        let org: Option<String> =
-            sqlx::query_scalar("SELECT name FROM organisation WHERE id = 1")
-                .fetch_optional(&mut *conn)
-                .await?;
+        let org: Option<String> = sqlx::query_scalar("SELECT name FROM organisation WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
         let org = org.unwrap_or_else(|| "Rapport".into());
         let unsubscribe = m
             .kind
             .optional()
             .then(|| {
-                m.user_id
-                    .map(|u| format!("{}/unsubscribe/{}", on.settings.public_url, token::sign(&on.key, u, m.kind)))
+                m.user_id.map(|u| {
+                    format!(
+                        "{}/unsubscribe/{}",
+                        on.settings.public_url,
+                        token::sign(&on.key, u, m.kind)
+                    )
+                })
             })
             .flatten();
-        let (text, html) = render::render(&org, &on.settings.public_url, m.to_name, &m.body, unsubscribe.as_deref(), m.kind);
+        let (text, html) = render::render(
+            &org,
+            &on.settings.public_url,
+            m.to_name,
+            &m.body,
+            unsubscribe.as_deref(),
+            m.kind,
+        );
         let t = now();
         let done = sqlx::query(
             "INSERT INTO outbox (kind, user_id, recipient, recipient_name, subject, body_text, body_html, \
@@ -400,7 +411,17 @@ pub async fn outbox_recent(
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<crate::api::mail::OutboxRow>, AppError> {
-    type R = (i64, i64, String, String, String, String, i64, Option<String>, Option<i64>);
+    type R = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+    );
     let rows: Vec<R> = sqlx::query_as(
         "SELECT id, created_at, kind, recipient, subject, status, attempts, last_error, finished_at \
          FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2",
@@ -411,8 +432,8 @@ pub async fn outbox_recent(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, created_at, kind, recipient, subject, status, attempts, last_error, finished_at)| {
-            crate::api::mail::OutboxRow {
+        .map(
+            |(
                 id,
                 created_at,
                 kind,
@@ -422,8 +443,20 @@ pub async fn outbox_recent(
                 attempts,
                 last_error,
                 finished_at,
-            }
-        })
+            )| {
+                crate::api::mail::OutboxRow {
+                    id,
+                    created_at,
+                    kind,
+                    recipient,
+                    subject,
+                    status,
+                    attempts,
+                    last_error,
+                    finished_at,
+                }
+            },
+        )
         .collect())
 }
 
@@ -456,10 +489,7 @@ mod tests {
         );
         assert!(SmtpTarget::parse("http://mail.example.com").is_err());
         assert!(SmtpTarget::parse("not a url").is_err());
-        assert_eq!(
-            redact("smtp://u:secret@h:587"),
-            "smtp://u:***@h:587"
-        );
+        assert_eq!(redact("smtp://u:secret@h:587"), "smtp://u:***@h:587");
     }
 
     #[test]
@@ -473,7 +503,12 @@ mod tests {
 
     #[test]
     fn settings_check_the_sender() {
-        assert!(Settings::new("smtp://127.0.0.1:25", "Rapport <t@example.com>", "http://x/").is_ok());
+        assert!(Settings::new(
+            "smtp://127.0.0.1:25",
+            "Rapport <t@example.com>",
+            "http://x/"
+        )
+        .is_ok());
         assert!(Settings::new("smtp://127.0.0.1:25", "not an address", "http://x").is_err());
         let s = Settings::new("smtp://127.0.0.1:25", "t@example.com", "http://x/").unwrap();
         assert_eq!(s.public_url, "http://x");

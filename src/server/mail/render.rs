@@ -135,12 +135,22 @@ mod tests {
         assert!(text.contains("Open the course: https://r.example/learn/complaints?x=1&y=2\n"));
         assert!(text.contains("- A & B\n"));
         assert!(text.contains("Stop these emails: https://r.example/unsubscribe/1.nudge.abc"));
-        assert!(html.contains("<p>Hello Zoë &quot;Z&quot; O'Neil,</p>"), "{html}");
+        assert!(
+            html.contains("<p>Hello Zoë &quot;Z&quot; O'Neil,</p>"),
+            "{html}"
+        );
         assert!(html.contains("Acme &lt;Ltd&gt;"));
         assert!(html.contains("&lt;complaints&gt;"));
         assert!(html.contains("href=\"https://r.example/learn/complaints?x=1&amp;y=2\""));
         assert!(!html.contains("<complaints>"));
-        let (text, _) = render("Acme", "https://r", "A", &Body::default(), None, Kind::Invite);
+        let (text, _) = render(
+            "Acme",
+            "https://r",
+            "A",
+            &Body::default(),
+            None,
+            Kind::Invite,
+        );
         assert!(!text.contains("Stop these emails"));
     }
 }

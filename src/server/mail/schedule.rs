@@ -196,7 +196,11 @@ async fn weekly_digests(state: &AppState, t: i64) -> Result<usize, AppError> {
             }
             if !team.completed.is_empty() {
                 body = body
-                    .para(format!("{}: completed this week ({})", team.name, team.completed.len()))
+                    .para(format!(
+                        "{}: completed this week ({})",
+                        team.name,
+                        team.completed.len()
+                    ))
                     .list(capped(&team.completed));
             }
         }

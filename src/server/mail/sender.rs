@@ -119,7 +119,10 @@ fn build(s: &Settings, m: &Claimed) -> Result<Message, String> {
         .from(from)
         .to(to)
         .subject(m.subject.clone())
-        .message_id(Some(format!("<rapport.{}.{}@{domain}>", m.id, m.created_at)));
+        .message_id(Some(format!(
+            "<rapport.{}.{}@{domain}>",
+            m.id, m.created_at
+        )));
     if let Some(u) = &m.unsubscribe {
         b = b
             .raw_header(HeaderValue::new(
@@ -237,9 +240,10 @@ pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
         .for_each_concurrent(CONCURRENCY, |m| {
             let off = &off;
             async move {
-                let turned_off = m.user_id.is_some_and(|u| {
-                    off.iter().any(|(ou, k)| *ou == u && *k == m.kind)
-                }) && Kind::parse(&m.kind).is_some_and(Kind::optional);
+                let turned_off = m
+                    .user_id
+                    .is_some_and(|u| off.iter().any(|(ou, k)| *ou == u && *k == m.kind))
+                    && Kind::parse(&m.kind).is_some_and(Kind::optional);
                 let outcome = if turned_off {
                     Outcome::Skipped
                 } else {
