@@ -130,6 +130,10 @@ pub struct OutboxView {
     pub status: Option<String>,
     /// The most recent messages (of `status`, when given).
     pub rows: Vec<OutboxRow>,
+    /// The LRS statements go to, when xAPI is on.
+    pub xapi_endpoint: Option<String>,
+    /// xAPI statements per status.
+    pub xapi_counts: Vec<(String, i64)>,
 }
 
 pub const OUTBOX_STATUSES: [(&str, &str); 5] = [
@@ -161,5 +165,7 @@ pub async fn admin_outbox(status: Option<String>) -> Result<OutboxView, AppError
         counts: mail::outbox_counts(&state.db).await?,
         rows: mail::outbox_recent(&state.db, status.as_deref(), 100).await?,
         status,
+        xapi_endpoint: state.xapi.settings().map(|x| x.endpoint.clone()),
+        xapi_counts: crate::server::xapi::outbox_counts(&state.db).await?,
     })
 }

@@ -493,6 +493,22 @@ pub fn OutboxPage() -> impl IntoView {
                                 selected=v.status.clone() />
                             <button type="submit" class="button">"Show"</button>
                         </form>
+                        <h2>"Learning record store (xAPI)"</h2>
+                        {match v.xapi_endpoint.clone() {
+                            Some(endpoint) => view! {
+                                <p>{format!("Statements of what learners do go to {endpoint}.")}</p>
+                                <ul class="stat-list">
+                                    {["queued", "sent", "failed", "gave_up"].into_iter().map(|s| {
+                                        let n = v.xapi_counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
+                                        view! { <li>{format!("{}: {n}", outbox_status_label(s))}</li> }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            None => view! {
+                                <p>"xAPI is off. To send statements to your LRS, start Rapport with "<code>"--xapi-endpoint"</code>", "<code>"--xapi-key"</code>" and "<code>"--xapi-secret"</code>"."</p>
+                            }.into_any(),
+                        }}
+                        <h2>"Recent email"</h2>
                         {if v.rows.is_empty() {
                             view! { <p>"No messages yet."</p> }.into_any()
                         } else {

@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the web application (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or update the database schema, then exit.
     Migrate(DbArgs),
     /// Manage administrators.
@@ -142,6 +142,28 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_DUE_REMINDER_DAYS", default_value_t = 3,
           value_parser = clap::value_parser!(i64).range(1..=60))]
     pub due_reminder_days: i64,
+    /// A learning record store's xAPI endpoint, e.g.
+    /// https://lrs.example.com/xAPI: learners' statements are sent there.
+    /// Needs --xapi-key, --xapi-secret and --public-url.
+    #[arg(long, env = "RAPPORT_XAPI_ENDPOINT")]
+    pub xapi_endpoint: Option<String>,
+    #[arg(long, env = "RAPPORT_XAPI_KEY", default_value = "")]
+    pub xapi_key: String,
+    #[arg(
+        long,
+        env = "RAPPORT_XAPI_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub xapi_secret: String,
+    /// The xAPI version sent to the LRS.
+    #[arg(long, env = "RAPPORT_XAPI_VERSION", default_value = "1.0.3")]
+    pub xapi_version: String,
+    /// Who statements name: `account` (this server and the person's id) or
+    /// `email` (their address and name).
+    #[arg(long, env = "RAPPORT_XAPI_ACTOR", default_value = "account",
+          value_parser = ["account", "email"])]
+    pub xapi_actor: String,
 }
 
 /// `rapport` with no subcommand serves with the defaults (and environment).
@@ -202,8 +224,8 @@ pub enum UserCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(args).await,
+    match cli.command.unwrap_or(Command::Serve(Box::default())) {
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => {
             db::connect(&args.database_url).await?;
             println!(
@@ -372,6 +394,24 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
         let mut mail = crate::server::mail::Settings::new(smtp, from, public)?;
         mail.due_soon_days = args.due_reminder_days;
         cfg.mail = Some(mail);
+    }
+    if let Some(endpoint) = &args.xapi_endpoint {
+        let Some(public) = &args.public_url else {
+            bail!(
+                "--xapi-endpoint needs --public-url (this server's address names its activities)"
+            );
+        };
+        let mut x = crate::server::xapi::Settings::new(
+            endpoint,
+            &args.xapi_key,
+            &args.xapi_secret,
+            public,
+        )?;
+        x.version = args.xapi_version.clone();
+        if args.xapi_actor == "email" {
+            x.actor = crate::server::xapi::ActorMode::Email;
+        }
+        cfg.xapi = Some(x);
     }
     Ok(cfg)
 }

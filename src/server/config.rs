@@ -30,6 +30,8 @@ pub struct Config {
     pub model_dir: Option<PathBuf>,
     /// Email (`--smtp-url`, `--mail-from`, `--public-url`); `None`: no email.
     pub mail: Option<crate::server::mail::Settings>,
+    /// xAPI statements to an LRS (`--xapi-endpoint` …); `None`: none sent.
+    pub xapi: Option<crate::server::xapi::Settings>,
 }
 
 impl Config {
@@ -48,6 +50,7 @@ impl Config {
             throttle_window_secs: 15 * 60,
             model_dir: None,
             mail: None,
+            xapi: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod password;
 pub mod site;
 pub mod sql;
 pub mod understanding;
+pub mod xapi;
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub assets: Arc<site::SiteAssets>,
     /// Email, when an SMTP server is configured.
     pub mail: mail::Mail,
+    /// xAPI statements, when an LRS is configured.
+    pub xapi: xapi::Xapi,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -102,7 +105,12 @@ impl Server {
             Some(settings) => mail::Mail::start(&db, settings.clone()).await?,
             None => mail::Mail::default(),
         };
+        let xapi = match &config.xapi {
+            Some(settings) => xapi::Xapi::start(&db, settings.clone()).await?,
+            None => xapi::Xapi::default(),
+        };
         let state = AppState {
+            xapi,
             mail,
             understanding,
             db,
@@ -124,6 +132,7 @@ impl Server {
         let state = self.state.clone();
         tokio::spawn(mail::sender::run(state.db.clone(), state.mail.clone()));
         tokio::spawn(mail::schedule::run(state.clone()));
+        tokio::spawn(xapi::sender::run(state.db.clone(), state.xapi.clone()));
         // Content published on another instance: picked up within seconds.
         tokio::spawn({
             let state = state.clone();

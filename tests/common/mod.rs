@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod learner;
+pub mod lrs;
 pub mod smtp;
 
 use rapport::domain::{Email, PersonName, Role, Roles, TeamName};

@@ -19,8 +19,19 @@ use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
 use crate::server::db::{Db, Tx};
 use crate::server::now;
 use crate::server::sql::{internal, is_unique_violation};
+use crate::server::xapi::statements::Actor;
+use crate::server::xapi::Statement;
 use crate::server::AppState;
 use std::sync::Arc;
+
+/// The person as xAPI statements name them.
+pub(super) fn actor(user: &SessionUser) -> Actor<'_> {
+    Actor {
+        user_id: user.id,
+        email: &user.email,
+        name: &user.name,
+    }
+}
 
 pub(super) async fn latest_attempt(
     db: &Db,
@@ -145,10 +156,13 @@ pub async fn start_attempt(
     };
     let (user_id, course_id, item_id) = (user.id, course_id.to_owned(), item_id.to_owned());
     let (version_id, kind) = (version.id, kind.to_owned());
+    let xapi = state.xapi.clone();
+    let who = Arc::new((user.clone(), catalog.clone()));
     let id = db
         .grouped(move |tx| {
             let (course_id, item_id) = (course_id.clone(), item_id.clone());
             let (kind, initial) = (kind.clone(), initial.clone());
+            let (xapi, who) = (xapi.clone(), who.clone());
             Box::pin(async move {
                 let t = now();
                 sqlx::query(
@@ -177,10 +191,18 @@ pub async fn start_attempt(
                 touch_enrolment_tx(tx, user_id, &course_id, &item_id, t).await?;
                 set_item_state(tx, user_id, &course_id, &item_id, ItemState::InProgress, None, t)
                     .await?;
+                if let Some(b) = xapi.builder() {
+                    let (user, catalog) = &*who;
+                    let course = find_course(catalog, &course_id)?;
+                    let (_, item) = find_item(course, &item_id)?;
+                    let s = b.attempted(&actor(user), id, course, item);
+                    xapi.queue(tx, user_id, &[s]).await?;
+                }
                 Ok(id)
             })
         })
         .await?;
+    state.xapi.wake();
     Ok(StepResult {
         attempt: AttemptRef { id, step: 0 },
         finished: false,
@@ -257,6 +279,7 @@ pub(super) struct Finish {
 /// attempt ends, its result and the learner's progress. All or nothing, in
 /// the database's next group commit (`Db::grouped`): the answer comes after
 /// the commit.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn save_step(
     state: &AppState,
     user: &SessionUser,
@@ -265,12 +288,15 @@ pub(super) async fn save_step(
     request: &str,
     new_state: String,
     finish: Option<Finish>,
+    statements: Vec<Statement>,
 ) -> Result<StepResult, AppError> {
     let attempt = &cx.attempt;
     let stored = StoredStep::new(attempt.id, step + 1, finish.is_some());
     // What the write needs, shared: the group may run it twice.
     let finishing = finish.is_some();
     let save = Arc::new(SaveStep {
+        xapi: state.xapi.clone(),
+        statements,
         mail: state.mail.clone(),
         user: user.clone(),
         catalog: cx.catalog.clone(),
@@ -327,9 +353,11 @@ pub(super) async fn save_step(
                     return Err(moved_on());
                 }
                 touch_enrolment_tx(tx, s.user.id, &s.course_id, &s.item_id, t).await?;
+                s.xapi.queue(tx, s.user.id, &s.statements).await?;
                 if let Some(f) = f {
                     let course = find_course(&s.catalog, &s.course_id)?;
-                    finish_attempt(tx, &s.mail, &s.user, course, s.attempt_id, &s.item_id, f, t)
+                    let out = Outbound { mail: &s.mail, xapi: &s.xapi };
+                    finish_attempt(tx, &out, &s.user, course, s.attempt_id, &s.item_id, f, t)
                         .await?;
                 }
                 Ok(true)
@@ -340,6 +368,7 @@ pub(super) async fn save_step(
         if finishing {
             state.mail.wake();
         }
+        state.xapi.wake();
         return Ok(stored.to_wire(false));
     }
     // Another request saved this step first: answer as if we were it.
@@ -351,6 +380,9 @@ pub(super) async fn save_step(
 
 /// One step's write, as `save_step` hands it to the group commit.
 struct SaveStep {
+    xapi: crate::server::xapi::Xapi,
+    /// The step's xAPI statements, made once (their ids too).
+    statements: Vec<Statement>,
     mail: crate::server::mail::Mail,
     user: SessionUser,
     catalog: Arc<Catalog>,
@@ -375,7 +407,7 @@ fn moved_on() -> AppError {
 #[allow(clippy::too_many_arguments)]
 async fn finish_attempt(
     tx: &mut Tx,
-    mail: &crate::server::mail::Mail,
+    out: &Outbound<'_>,
     user: &SessionUser,
     course: &Course,
     attempt_id: i64,
@@ -397,7 +429,7 @@ async fn finish_attempt(
     set_item_state(tx, user.id, &course.id, item_id, f.item_state, f.score, t).await?;
     crate::server::dashboard::add_attempt_scores(tx, user.id, &course.id, &f.competencies).await?;
     if f.item_state == ItemState::Done {
-        complete_course_if_done(tx, mail, course, user, t).await?;
+        complete_course_if_done(tx, out, course, user, t).await?;
     }
     Ok(())
 }
@@ -508,14 +540,32 @@ pub async fn scenario_step(
         ));
     };
     let mut play: ScenarioState = decode(&cx.attempt.state)?;
+    let scene = play.current(scenario);
+    let offered = play.offered(scenario);
+    let mut chosen = None;
     match action {
         ScenarioAction::Choose(i) => {
             play.choose(scenario, i).map_err(play_error)?;
+            chosen = Some(i);
         }
         ScenarioAction::Back => play.back(scenario).map_err(play_error)?,
     }
     let finish = scenario_finish(scenario, &play);
-    save_step(state, user, &cx, step, &request, encode(&play)?, finish).await
+    let reply = scene
+        .zip(chosen)
+        .map(|(s, i)| (s, offered.as_slice(), i, false));
+    let statements = scenario_statements(state, user, &cx, reply, finish.as_ref())?;
+    save_step(
+        state,
+        user,
+        &cx,
+        step,
+        &request,
+        encode(&play)?,
+        finish,
+        statements,
+    )
+    .await
 }
 
 pub async fn quiz_step(
@@ -555,6 +605,10 @@ pub async fn quiz_step(
         .filter(|i| play.questions.contains(i))
         .ok_or_else(|| AppError::Invalid("That question is not part of this attempt.".into()))?;
     play.answer(quiz, index, &sorted).map_err(quiz_error)?;
+    let q = &quiz.questions[index];
+    let right: Vec<usize> = (0..q.options.len())
+        .filter(|k| q.options[*k].correct)
+        .collect();
     let finish = if play.is_finished() {
         let passed = play.passed(quiz);
         let used = count_attempts(
@@ -582,5 +636,71 @@ pub async fn quiz_step(
     } else {
         None
     };
-    save_step(state, user, &cx, step, &request, encode(&play)?, finish).await
+    let mut statements = Vec::new();
+    if let Some(b) = state.xapi.builder() {
+        let course = find_course(&cx.catalog, &attempt.course_id)?;
+        let who = actor(user);
+        statements.push(b.answered(
+            &who,
+            attempt.id,
+            course,
+            &cx.item,
+            q,
+            &sorted,
+            sorted == right,
+        ));
+        if let (Some(f), Some(passed)) = (&finish, finish.as_ref().and_then(|f| f.passed)) {
+            statements.push(b.quiz_result(
+                &who,
+                attempt.id,
+                course,
+                &cx.item,
+                passed,
+                f.score.unwrap_or(0),
+            ));
+        }
+    }
+    save_step(
+        state,
+        user,
+        &cx,
+        step,
+        &request,
+        encode(&play)?,
+        finish,
+        statements,
+    )
+    .await
+}
+
+/// Where a finished attempt's news goes besides the database rows.
+pub(super) struct Outbound<'a> {
+    pub(super) mail: &'a crate::server::mail::Mail,
+    pub(super) xapi: &'a crate::server::xapi::Xapi,
+}
+
+/// A scenario step's statements: the reply (scene, replies on offer, the
+/// one taken, typed or not) and the ending, when it reaches one.
+pub(super) fn scenario_statements(
+    state: &AppState,
+    user: &SessionUser,
+    cx: &StepContext,
+    reply: Option<(&crate::domain::scenario::Scene, &[usize], usize, bool)>,
+    finish: Option<&Finish>,
+) -> Result<Vec<Statement>, AppError> {
+    let Some(b) = state.xapi.builder() else {
+        return Ok(Vec::new());
+    };
+    let course = find_course(&cx.catalog, &cx.attempt.course_id)?;
+    let who = actor(user);
+    let id = cx.attempt.id;
+    let mut out = Vec::new();
+    if let Some((scene, offered, chosen, typed)) = reply {
+        out.push(b.responded(&who, id, course, &cx.item, scene, offered, chosen, typed));
+    }
+    if let Some(f) = finish {
+        let outcome = f.outcome.as_deref().unwrap_or("");
+        out.push(b.ended(&who, id, course, &cx.item, outcome, f.score));
+    }
+    Ok(out)
 }

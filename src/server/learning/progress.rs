@@ -95,7 +95,7 @@ pub(super) async fn set_item_state(
 /// issues a certificate (once).
 pub(super) async fn complete_course_if_done(
     tx: &mut Transaction<'_, Any>,
-    mail: &crate::server::mail::Mail,
+    out: &super::attempts::Outbound<'_>,
     course: &Course,
     user: &SessionUser,
     t: i64,
@@ -148,8 +148,12 @@ pub(super) async fn complete_course_if_done(
         .execute(&mut **tx)
         .await?;
         crate::server::dashboard::refresh_for_user(tx, user.id, Some(&course.id)).await?;
+        if let Some(b) = out.xapi.builder() {
+            let s = b.course_completed(&super::attempts::actor(user), course);
+            out.xapi.queue(tx, user.id, &[s]).await?;
+        }
         use crate::server::mail::{Body, Kind, Outgoing};
-        mail.queue(
+        out.mail.queue(
             tx,
             Outgoing {
                 kind: Kind::Certificate,
@@ -214,8 +218,17 @@ pub async fn complete_lesson(
         t,
     )
     .await?;
-    complete_course_if_done(&mut tx, &state.mail, course, user, t).await?;
+    if let Some(b) = state.xapi.builder() {
+        let s = b.experienced(&super::attempts::actor(user), course, item);
+        state.xapi.queue(&mut tx, user.id, &[s]).await?;
+    }
+    let out = super::attempts::Outbound {
+        mail: &state.mail,
+        xapi: &state.xapi,
+    };
+    complete_course_if_done(&mut tx, &out, course, user, t).await?;
     tx.commit().await?;
     state.mail.wake();
+    state.xapi.wake();
     Ok(course.items.get(index + 1).map(|n| n.id.clone()))
 }

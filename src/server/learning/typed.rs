@@ -8,7 +8,9 @@
 //! give it back to be reworded, and so trainers see, without names, what
 //! was not understood.
 
-use super::attempts::{begin_step, decode, encode, play_error, save_step, scenario_finish, Begun};
+use super::attempts::{
+    begin_step, decode, encode, play_error, save_step, scenario_finish, scenario_statements, Begun,
+};
 use super::AttemptRow;
 use crate::api::auth::SessionUser;
 use crate::api::learn::{AttemptRef, SayResult, StepResult, TryVerdict, TypedBox};
@@ -84,8 +86,28 @@ pub async fn scenario_say(
                 m.said = Some(said.clone());
             }
             let finish = scenario_finish(scenario, &play);
-            let result =
-                save_step(state, user, &cx, step, &request, encode(&play)?, finish).await?;
+            let scene_now = scenario
+                .graph
+                .scene(&scene_id)
+                .ok_or_else(|| play_error(PlayError::Broken))?;
+            let statements = scenario_statements(
+                state,
+                user,
+                &cx,
+                Some((scene_now, offered.as_slice(), choice, true)),
+                finish.as_ref(),
+            )?;
+            let result = save_step(
+                state,
+                user,
+                &cx,
+                step,
+                &request,
+                encode(&play)?,
+                finish,
+                statements,
+            )
+            .await?;
             let try_id = if result.replayed {
                 0
             } else {

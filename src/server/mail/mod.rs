@@ -22,6 +22,7 @@ pub use render::Body;
 use sqlx::AnyConnection;
 use std::sync::Arc;
 use std::time::Duration;
+pub(crate) use token::{hmac, shared_secret};
 
 /// The kinds of email, each of which a person can turn off (except
 /// invitations, which go to someone who cannot sign in yet).
@@ -253,7 +254,7 @@ impl Mail {
     pub async fn start(db: &Db, settings: Settings) -> anyhow::Result<Mail> {
         let transport = sender::transport(&settings)
             .with_context(|| format!("cannot set up SMTP to {}", settings.smtp.describe()))?;
-        let key = token::shared_key(db)
+        let key = token::shared_secret(db, "unsubscribe_key")
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the unsubscribe key: {e}"))?;
         Ok(Mail {

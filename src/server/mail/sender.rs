@@ -197,15 +197,23 @@ pub async fn record(db: &Db, s: &Settings, m: &Claimed, outcome: &Outcome) -> Re
     };
     let first = if next > 0 { next } else { t };
     let error = error.map(|e| e.chars().take(500).collect::<String>());
-    let _turn = db.write_turn().await;
-    sqlx::query(&sql)
-        .bind(first)
-        .bind(error)
-        .bind(m.id)
-        .bind(m.attempts)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    let (id, attempts) = (m.id, m.attempts);
+    // Through the group commit: the outcomes of messages sent side by side
+    // share one SQLite transaction, each still answered after its commit.
+    db.grouped(move |tx| {
+        let (sql, error) = (sql.clone(), error.clone());
+        Box::pin(async move {
+            sqlx::query(&sql)
+                .bind(first)
+                .bind(error)
+                .bind(id)
+                .bind(attempts)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// The kinds each of these people turned off.

@@ -11,32 +11,33 @@ use sha2::{Digest, Sha256};
 /// Bytes of the MAC kept in a link: 128 bits.
 const MAC_LEN: usize = 16;
 
-/// The signing key, made once by whichever instance asks first.
-pub(super) async fn shared_key(db: &Db) -> Result<Vec<u8>, AppError> {
+/// A random key every instance shares, made once by whichever instance
+/// asks first (`name`: what it is for).
+pub async fn shared_secret(db: &Db, name: &str) -> Result<Vec<u8>, AppError> {
     use rand::RngCore;
     let mut fresh = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut fresh);
     {
         let _turn = db.write_turn().await;
         sqlx::query(
-            "INSERT INTO server_secrets (name, value) VALUES ('unsubscribe_key', $1) \
-             ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
+        .bind(name)
         .bind(URL_SAFE_NO_PAD.encode(fresh))
         .execute(&db.pool)
         .await?;
     }
-    let stored: String =
-        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'unsubscribe_key'")
-            .fetch_one(&db.pool)
-            .await?;
+    let stored: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(&db.pool)
+        .await?;
     URL_SAFE_NO_PAD.decode(stored.as_bytes()).map_err(|e| {
-        tracing::error!("the stored unsubscribe key is not base64: {e}");
+        tracing::error!("the stored secret {name} is not base64: {e}");
         AppError::Internal
     })
 }
 
-fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;
     let mut k = [0u8; BLOCK];
     if key.len() > BLOCK {
