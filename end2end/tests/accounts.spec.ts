@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test, expect, Page } from "./fixtures";
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
@@ -113,4 +114,54 @@ test("the skip link and focus are visible to keyboard users", async ({ page }) =
   await expect(skip).toBeFocused();
   const outline = await skip.evaluate((el) => getComputedStyle(el).outlineStyle);
   expect(outline).not.toBe("none");
+});
+
+test("a person chooses which emails they get on My account, and it stays chosen", async ({ page }) => {
+  await signIn(page, "employee@demo.test");
+  await page.goto("/account");
+  const email = page.getByRole("region", { name: "Email" });
+  await expect(email.getByText("does not send email at the moment")).toBeVisible();
+  const digest = email.getByLabel("The weekly digest of my teams (managers)");
+  const nudge = email.getByLabel("Reminders from my manager about overdue courses");
+  await digest.uncheck();
+  await nudge.check();
+  await email.getByRole("button", { name: "Save email choices" }).click();
+  await expect(page.getByText("Your email choices are saved.")).toBeVisible();
+  await page.goto("/account");
+  await expect(digest).not.toBeChecked();
+  await expect(nudge).toBeChecked();
+  await digest.check();
+  await email.getByRole("button", { name: "Save email choices" }).click();
+  await expect(page.getByText("Your email choices are saved.")).toBeVisible();
+  await page.goto("/account");
+  await expect(digest).toBeChecked();
+});
+
+test("an unsubscribe link that is not genuine says so, without signing in", async ({ page }) => {
+  const res = await page.goto("/unsubscribe/1.nudge.AAAAAAAAAAAAAAAAAAAAAA");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByText("This unsubscribe link is not valid")).toBeVisible();
+});
+
+test("the admin's email page says whether email is on and shows the outbox", async ({ page }) => {
+  await signIn(page, "admin@demo.test");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Email", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Email" })).toBeVisible();
+  await expect(page.getByText("Email is off")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Learning record store (xAPI)" })).toBeVisible();
+});
+
+test("the email pages have no axe-core violations", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "axe-core needs JavaScript in the page");
+  const check = async (where: string) => {
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]).analyze();
+    expect(results.violations.map((v) => `${where}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
+  };
+  await page.goto("/unsubscribe/1.nudge.AAAAAAAAAAAAAAAAAAAAAA");
+  await check("unsubscribe");
+  await signIn(page, "admin@demo.test");
+  await page.goto("/account");
+  await check("account");
+  await page.goto("/admin/email");
+  await check("admin email");
 });

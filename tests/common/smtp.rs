@@ -28,6 +28,15 @@ fn tools_python() -> PathBuf {
 impl Sink {
     /// On `port` (0: any free one).
     pub fn start(port: u16) -> Sink {
+        Sink::launch(port, false)
+    }
+
+    /// For benchmarks: keeps each message's bytes and parses nothing.
+    pub fn start_raw() -> Sink {
+        Sink::launch(0, true)
+    }
+
+    fn launch(port: u16, raw: bool) -> Sink {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new("python3")
@@ -37,6 +46,7 @@ impl Sink {
             ))
             .arg(dir.path())
             .arg(port.to_string())
+            .arg(if raw { "raw" } else { "parsed" })
             .env("PYTHONPATH", tools_python())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -57,6 +67,17 @@ impl Sink {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// How many messages arrived.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.dir.path())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0)
     }
 
     pub fn messages(&self) -> Vec<Value> {
