@@ -84,23 +84,8 @@ async fn main() {
         .expect("queue");
     }
     tx.commit().await.expect("commit");
-    let start = Instant::now();
     mail.wake();
-    loop {
-        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("count");
-        if sent >= MESSAGES {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "only {sent} sent in 300 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = all_sent(&db, "outbox", MESSAGES).await;
     let received = sink.count();
     println!(
         "outbox {:?} ({} side by side): {MESSAGES} emails sent in {secs:.2} s = {:.0} emails/s (goal >= 200); the server received {received}",
@@ -127,28 +112,32 @@ async fn main() {
             .expect("queue");
     }
     tx.commit().await.expect("commit");
-    let start = Instant::now();
     xapi.wake();
-    loop {
-        let sent: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM xapi_outbox WHERE status = 'sent'")
-                .fetch_one(&db.pool)
-                .await
-                .expect("count");
-        if sent >= STATEMENTS {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "only {sent} sent in 300 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = all_sent(&db, "xapi_outbox", STATEMENTS).await;
     let stored = lrs.statements().await.len();
     println!(
         "xapi {:?}: {STATEMENTS} statements sent in {secs:.2} s = {:.0} statements/s (goal >= 1000); the LRS returns {stored} of them on one page",
         db.backend,
         STATEMENTS as f64 / secs
     );
+}
+
+/// Seconds until `n` rows of an outbox `table` are sent (at most 300).
+async fn all_sent(db: &rapport::server::db::Db, table: &str, n: i64) -> f64 {
+    let start = Instant::now();
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE status = 'sent'");
+    loop {
+        let sent: i64 = sqlx::query_scalar(&sql)
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        if sent >= n {
+            return start.elapsed().as_secs_f64();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "only {sent} of {n} sent in 300 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

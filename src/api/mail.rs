@@ -106,6 +106,7 @@ pub async fn unsubscribe_info(token: String) -> Result<UnsubscribeLink, AppError
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OutboxRow {
     pub id: i64,
     pub created_at: i64,

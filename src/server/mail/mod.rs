@@ -412,53 +412,14 @@ pub async fn outbox_recent(
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<crate::api::mail::OutboxRow>, AppError> {
-    type R = (
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<i64>,
-    );
-    let rows: Vec<R> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, created_at, kind, recipient, subject, status, attempts, last_error, finished_at \
          FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2",
     )
     .bind(status.unwrap_or(""))
     .bind(limit)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                created_at,
-                kind,
-                recipient,
-                subject,
-                status,
-                attempts,
-                last_error,
-                finished_at,
-            )| {
-                crate::api::mail::OutboxRow {
-                    id,
-                    created_at,
-                    kind,
-                    recipient,
-                    subject,
-                    status,
-                    attempts,
-                    last_error,
-                    finished_at,
-                }
-            },
-        )
-        .collect())
+    .await?)
 }
 
 /// What `Backend` the claim SQL is written for.

@@ -51,6 +51,20 @@ pub(super) fn transport(s: &Settings) -> anyhow::Result<Transport> {
     Ok(builder.build())
 }
 
+/// The statement that claims up to `$3` due rows of an outbox `table` for a
+/// lease ending at `$1` (`$2`: now), counting the attempt: one statement,
+/// rows locked with `SKIP LOCKED` on PostgreSQL (SQLite has one writer).
+pub(crate) fn claim_sql(db: &Db, table: &str, order: &str, returning: &str) -> String {
+    format!(
+        "UPDATE {table} SET claimed_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM {table} WHERE status = 'queued' AND next_attempt_at <= $2 \
+                      AND (claimed_until IS NULL OR claimed_until <= $2) \
+                      ORDER BY {order} LIMIT $3{}) \
+         RETURNING {returning}",
+        skip_locked(db.backend)
+    )
+}
+
 /// A message a sender holds.
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct Claimed {
@@ -72,14 +86,12 @@ pub struct Claimed {
 /// Claims up to `limit` due messages for `lease`.
 pub async fn claim(db: &Db, lease: Duration, limit: i64) -> Result<Vec<Claimed>, AppError> {
     let t = now();
-    let sql = format!(
-        "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
-                      AND (claimed_until IS NULL OR claimed_until <= $2) \
-                      ORDER BY next_attempt_at, id LIMIT $3{}) \
-         RETURNING id, kind, user_id, recipient, recipient_name, subject, body_text, body_html, \
-                   unsubscribe, attempts, created_at",
-        skip_locked(db.backend)
+    let sql = claim_sql(
+        db,
+        "outbox",
+        "next_attempt_at, id",
+        "id, kind, user_id, recipient, recipient_name, subject, body_text, body_html, \
+         unsubscribe, attempts, created_at",
     );
     let _turn = db.write_turn().await;
     let mut rows: Vec<Claimed> = sqlx::query_as(&sql)

@@ -13,7 +13,7 @@
 
 use super::On;
 use crate::api::AppError;
-use crate::server::db::{Backend, Db};
+use crate::server::db::Db;
 use crate::server::mail::sender::backoff;
 use crate::server::now;
 use std::time::Duration;
@@ -29,17 +29,8 @@ pub struct Claimed {
 
 pub async fn claim(db: &Db, lease: Duration, limit: i64) -> Result<Vec<Claimed>, AppError> {
     let t = now();
-    let lock = match db.backend {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "UPDATE xapi_outbox SET claimed_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM xapi_outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
-                      AND (claimed_until IS NULL OR claimed_until <= $2) \
-                      ORDER BY id LIMIT $3{lock}) \
-         RETURNING id, statement, attempts"
-    );
+    let sql =
+        crate::server::mail::sender::claim_sql(db, "xapi_outbox", "id", "id, statement, attempts");
     let _turn = db.write_turn().await;
     let mut rows: Vec<Claimed> = sqlx::query_as(&sql)
         .bind(t + lease.as_secs() as i64)
