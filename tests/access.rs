@@ -242,6 +242,13 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             ok,
         ),
         ("admin_outbox", vec![], vec![Who::Admin], ok),
+        // xAPI is off here: the admin is let in and told so.
+        (
+            "admin_xapi_backfill",
+            vec![],
+            vec![Who::Admin],
+            StatusCode::CONFLICT,
+        ),
         (
             "unsubscribe_info",
             vec![("token", "1.nudge.AAAAAAAAAAAAAAAAAAAAAA")],
@@ -645,6 +652,7 @@ fn every_server_function_is_covered() {
         "mail_prefs",
         "set_mail_prefs",
         "admin_outbox",
+        "admin_xapi_backfill",
         "unsubscribe_info",
         "author_library",
         "author_open",

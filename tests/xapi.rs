@@ -227,8 +227,63 @@ async fn lrs_down_then_back(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Attempts finished before xAPI was turned on are sent when the admin
+/// asks, once, however often they ask.
+async fn past_attempts_are_backfilled(backend: Backend) {
+    let lrs = Lrs::start(0).await;
+    let mut app = TestApp::spawn(backend).await;
+    app.user("learner@example.com", &[Role::Employee], None)
+        .await;
+    app.user("admin@example.com", &[Role::Admin], None).await;
+    let client = app.login_as("learner@example.com").await;
+    play_through(&app, &client, SCENARIO).await;
+    take_quiz(&app, &client, 0).await;
+    let steps = app.count("SELECT COUNT(*) FROM attempt_steps").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM xapi_outbox").await, 0);
+    // A second later, xAPI is turned on.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    xapi_config(&lrs.endpoint())(&mut app.config);
+    app.restart().await;
+    let admin = app.login_as("admin@example.com").await;
+    let res = app.call(&admin, "admin_xapi_backfill", &[]).await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    drained(&app).await;
+    let got = lrs.statements().await;
+    let verbs: Vec<&str> = got.iter().map(verb).collect();
+    assert_eq!(
+        verbs.iter().filter(|v| **v == "attempted").count(),
+        2,
+        "{verbs:?}"
+    );
+    assert_eq!(
+        verbs
+            .iter()
+            .filter(|v| **v == "responded" || **v == "answered")
+            .count() as i64,
+        steps,
+        "{verbs:?}"
+    );
+    assert!(
+        verbs.contains(&"completed") && verbs.contains(&"failed"),
+        "{verbs:?}"
+    );
+    // Again: nothing new.
+    let res = app.call(&admin, "admin_xapi_backfill", &[]).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    drained(&app).await;
+    assert_eq!(lrs.statements().await.len(), got.len());
+    let page = app.get(&admin, "/admin/email").await.text().await.unwrap();
+    assert!(page.contains("Send past attempts"), "{page}");
+    app.cleanup().await;
+}
+
 on_both_backends!(
     a_scenario_arrives_with_every_reply,
     an_invalid_statement_is_reported,
     lrs_down_then_back,
+    past_attempts_are_backfilled,
 );

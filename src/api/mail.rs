@@ -170,3 +170,17 @@ pub async fn admin_outbox(status: Option<String>) -> Result<OutboxView, AppError
         xapi_counts: crate::server::xapi::outbox_counts(&state.db).await?,
     })
 }
+
+/// Sends the attempts finished before xAPI was turned on to the LRS.
+/// Administrators only; pressing it again queues nothing new.
+#[server(endpoint = "admin_xapi_backfill")]
+pub async fn admin_xapi_backfill() -> Result<i64, AppError> {
+    use crate::server::{guard, xapi};
+    let state = guard::state()?;
+    guard::require_admin()?;
+    let result = xapi::backfill::backfill(&state).await.map(|n| n as i64);
+    guard::redirect_result("/admin/email", &result, |n| {
+        format!("/admin/email?backfilled={n}")
+    });
+    result
+}

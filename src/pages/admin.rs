@@ -448,6 +448,10 @@ fn outbox_status_label(s: &str) -> &'static str {
 pub fn OutboxPage() -> impl IntoView {
     use crate::api::mail::{admin_outbox, OUTBOX_STATUSES};
     let query = use_query_map();
+    let backfilled = query
+        .read_untracked()
+        .get("backfilled")
+        .filter(|n| n.chars().all(|c| c.is_ascii_digit()));
     let outbox = Resource::new(
         move || query.with(|q| q.get("status").filter(|s| !s.is_empty())),
         admin_outbox,
@@ -458,8 +462,11 @@ pub fn OutboxPage() -> impl IntoView {
             <h1>"Email"</h1>
             <p class="lead">"Reminders, invitations, certificates and digests go out from the outbox. Each is written when its event happens and sent once."</p>
         </div>
+        <Flash />
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let backfilled = backfilled.clone();
+                Suspend::new(async move {
                 match outbox.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(v) => view! {
@@ -497,6 +504,13 @@ pub fn OutboxPage() -> impl IntoView {
                         {match v.xapi_endpoint.clone() {
                             Some(endpoint) => view! {
                                 <p>{format!("Statements of what learners do go to {endpoint}.")}</p>
+                                {backfilled.clone().map(|n| view! {
+                                    <div class="flash flash-ok" role="status"><p>{format!("{n} statements of past attempts are on their way to the LRS.")}</p></div>
+                                })}
+                                <form method="post" action="/api/admin_xapi_backfill" class="inline-form">
+                                    <p class="hint">"Attempts finished before xAPI was turned on were not sent. Send them now, dated when they finished; pressing this again sends nothing twice."</p>
+                                    <button type="submit" class="button">"Send past attempts"</button>
+                                </form>
                                 <ul class="stat-list">
                                     {["queued", "sent", "failed", "gave_up"].into_iter().map(|s| {
                                         let n = v.xapi_counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
@@ -538,7 +552,7 @@ pub fn OutboxPage() -> impl IntoView {
                         }}
                     }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

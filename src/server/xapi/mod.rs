@@ -11,6 +11,7 @@
 //! Typed replies are sent as what they were understood as (the authored
 //! reply), never the learner's own words: those are shown only to them.
 
+pub mod backfill;
 pub mod sender;
 pub mod statements;
 
@@ -81,6 +82,9 @@ pub struct Xapi {
 
 struct On {
     settings: Settings,
+    /// When xAPI was first turned on for this database: attempts started
+    /// before it can be back-filled.
+    enabled_at: i64,
     /// Makes an attempt's registration UUID from its id.
     key: Vec<u8>,
     client: reqwest::Client,
@@ -99,6 +103,9 @@ impl Xapi {
         let key = crate::server::mail::shared_secret(db, "xapi_registration_key")
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the xAPI key: {e}"))?;
+        let enabled_at = first_enabled(db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot record when xAPI was turned on: {e}"))?;
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
@@ -107,6 +114,7 @@ impl Xapi {
         Ok(Xapi {
             on: Some(Arc::new(On {
                 settings,
+                enabled_at,
                 key,
                 client,
                 wake: tokio::sync::Notify::new(),
@@ -124,7 +132,24 @@ impl Xapi {
             settings: &o.settings,
             key: &o.key,
             t: now(),
+            fixed: None,
         })
+    }
+
+    /// A builder for back-filling one attempt: statements dated `t`, with
+    /// ids that are the same every time.
+    pub fn backfill_builder(&self, attempt: i64, t: i64) -> Option<statements::Builder<'_>> {
+        self.on.as_ref().map(|o| statements::Builder {
+            settings: &o.settings,
+            key: &o.key,
+            t,
+            fixed: Some((attempt, std::cell::Cell::new(0))),
+        })
+    }
+
+    /// When xAPI was first turned on for this database.
+    pub fn enabled_at(&self) -> Option<i64> {
+        self.on.as_ref().map(|o| o.enabled_at)
     }
 
     /// Writes statements into the outbox, in the caller's transaction.
@@ -159,6 +184,24 @@ impl Xapi {
             on.wake.notify_one();
         }
     }
+}
+
+/// The first time any instance started with xAPI on (kept in `server_secrets`).
+async fn first_enabled(db: &Db) -> Result<i64, AppError> {
+    {
+        let _turn = db.write_turn().await;
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ('xapi_enabled_at', $1) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(now().to_string())
+        .execute(&db.pool)
+        .await?;
+    }
+    let v: String =
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'xapi_enabled_at'")
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(v.parse().unwrap_or(0))
 }
 
 /// Statements per status, for the admin's page.

@@ -20,6 +20,9 @@ pub struct Builder<'a> {
     pub(super) settings: &'a Settings,
     pub(super) key: &'a [u8],
     pub(super) t: i64,
+    /// For a back-fill: ids derived from the attempt and a counter, so that
+    /// a second back-fill of the same attempt makes the same statements.
+    pub(super) fixed: Option<(i64, std::cell::Cell<u32>)>,
 }
 
 /// A random (version 4) UUID.
@@ -140,7 +143,20 @@ impl Builder<'_> {
         result: Option<Value>,
         context: Value,
     ) -> Statement {
-        let id = new_uuid();
+        let id = match &self.fixed {
+            None => new_uuid(),
+            Some((attempt, n)) => {
+                let k = n.get();
+                n.set(k + 1);
+                let mac = crate::server::mail::hmac(
+                    self.key,
+                    format!("backfill {attempt} {k}").as_bytes(),
+                );
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&mac[..16]);
+                format_uuid(b)
+            }
+        };
         let mut s = json!({
             "id": id,
             "actor": self.actor(actor),
@@ -400,6 +416,7 @@ mod tests {
             settings: &s,
             key: b"key",
             t: 0,
+            fixed: None,
         };
         assert_eq!(b.registration(7), b.registration(7));
         assert_ne!(b.registration(7), b.registration(8));
