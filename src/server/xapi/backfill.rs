@@ -132,17 +132,10 @@ pub async fn backfill(state: &AppState) -> Result<usize, AppError> {
         }
         let _turn = db.write_turn().await;
         let mut tx = db.begin_write().await?;
-        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM xapi_outbox")
-            .fetch_one(&mut *tx)
-            .await?;
         for (user, statements) in &batch {
-            state.xapi.queue(&mut tx, *user, statements).await?;
+            queued += state.xapi.queue(&mut tx, *user, statements).await?;
         }
-        let now_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM xapi_outbox")
-            .fetch_one(&mut *tx)
-            .await?;
         tx.commit().await?;
-        queued += (now_count - before).max(0) as usize;
     }
     state.xapi.wake();
     Ok(queued)

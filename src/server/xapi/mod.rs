@@ -153,18 +153,20 @@ impl Xapi {
     }
 
     /// Writes statements into the outbox, in the caller's transaction.
+    /// Returns how many were new (an id already queued is skipped).
     pub async fn queue(
         &self,
         conn: &mut AnyConnection,
         user_id: i64,
         statements: &[Statement],
-    ) -> Result<(), AppError> {
+    ) -> Result<usize, AppError> {
         if self.on.is_none() {
-            return Ok(());
+            return Ok(0);
         }
         let t = now();
+        let mut added = 0;
         for s in statements {
-            sqlx::query(
+            added += sqlx::query(
                 "INSERT INTO xapi_outbox (user_id, statement_id, statement, next_attempt_at, created_at) \
                  VALUES ($1, $2, $3, $4, $4) ON CONFLICT (statement_id) DO NOTHING",
             )
@@ -173,9 +175,10 @@ impl Xapi {
             .bind(&s.json)
             .bind(t)
             .execute(&mut *conn)
-            .await?;
+            .await?
+            .rows_affected() as usize;
         }
-        Ok(())
+        Ok(added)
     }
 
     /// Tells this instance's sender there is something to send.
