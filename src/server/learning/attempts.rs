@@ -3,6 +3,7 @@
 //! **Architecture invariant:** a learner's step changes the database only in
 //! [`save_step`], in one transaction guarded by the step number.
 
+pub(super) use super::outbound::{actor, scenario_statements, Outbound};
 use super::progress::{complete_course_if_done, set_item_state, touch_enrolment_tx};
 use super::stored::StoredStep;
 use super::{
@@ -19,19 +20,9 @@ use crate::domain::quiz_play::{may_retry, QuizError, QuizState};
 use crate::server::db::{Db, Tx};
 use crate::server::now;
 use crate::server::sql::{internal, is_unique_violation};
-use crate::server::xapi::statements::Actor;
 use crate::server::xapi::Statement;
 use crate::server::AppState;
 use std::sync::Arc;
-
-/// The person as xAPI statements name them.
-pub(super) fn actor(user: &SessionUser) -> Actor<'_> {
-    Actor {
-        user_id: user.id,
-        email: &user.email,
-        name: &user.name,
-    }
-}
 
 pub(super) async fn latest_attempt(
     db: &Db,
@@ -671,36 +662,4 @@ pub async fn quiz_step(
         statements,
     )
     .await
-}
-
-/// Where a finished attempt's news goes besides the database rows.
-pub(super) struct Outbound<'a> {
-    pub(super) mail: &'a crate::server::mail::Mail,
-    pub(super) xapi: &'a crate::server::xapi::Xapi,
-}
-
-/// A scenario step's statements: the reply (scene, replies on offer, the
-/// one taken, typed or not) and the ending, when it reaches one.
-pub(super) fn scenario_statements(
-    state: &AppState,
-    user: &SessionUser,
-    cx: &StepContext,
-    reply: Option<(&crate::domain::scenario::Scene, &[usize], usize, bool)>,
-    finish: Option<&Finish>,
-) -> Result<Vec<Statement>, AppError> {
-    let Some(b) = state.xapi.builder() else {
-        return Ok(Vec::new());
-    };
-    let course = find_course(&cx.catalog, &cx.attempt.course_id)?;
-    let who = actor(user);
-    let id = cx.attempt.id;
-    let mut out = Vec::new();
-    if let Some((scene, offered, chosen, typed)) = reply {
-        out.push(b.responded(&who, id, course, &cx.item, scene, offered, chosen, typed));
-    }
-    if let Some(f) = finish {
-        let outcome = f.outcome.as_deref().unwrap_or("");
-        out.push(b.ended(&who, id, course, &cx.item, outcome, f.score));
-    }
-    Ok(out)
 }

@@ -11,6 +11,7 @@
 
 mod attempts;
 mod certificates;
+mod outbound;
 mod progress;
 mod quiz;
 mod scenario;
