@@ -135,10 +135,16 @@ fn set_page_csp() {
     else {
         return;
     };
+    // Forms may lead to the single sign-on providers (the sign-in page's
+    // buttons and its password form redirect there).
+    let providers = use_context::<crate::server::AppState>()
+        .map(|s| s.sso.form_origins(&s.db))
+        .unwrap_or_default();
+    let sep = if providers.is_empty() { "" } else { " " };
     let policy = format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         base-uri 'none'; form-action 'self'{sep}{providers}; frame-ancestors 'none'"
     );
     if let Ok(v) = http::HeaderValue::from_str(&policy) {
         res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
@@ -180,6 +186,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/teams/:id") view=pages::admin::TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/organisation") view=pages::content::OrganisationPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/email") view=pages::admin::OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/sso") view=pages::admin_sso::SsoPage ssr=SsrMode::Async />
                     <Route path=path!("/learn") view=pages::learn::MyLearningPage ssr=SsrMode::Async />
                     <Route path=path!("/learn/:course") view=pages::learn::CourseOutlinePage ssr=SsrMode::Async />
                     <Route path=path!("/learn/:course/:item") view=pages::learn::LearnItemPage ssr=SsrMode::Async />

@@ -69,17 +69,22 @@ async fn a_scenario_arrives_with_every_reply(backend: Backend) {
     drained(&app).await;
     let got = lrs.statements().await;
     let verbs: Vec<&str> = got.iter().map(verb).collect();
-    assert_eq!(verbs.first(), Some(&"attempted"), "{verbs:?}");
+    // The course was launched by this first attempt, once.
+    assert_eq!(verbs[..2], ["launched", "attempted"], "{verbs:?}");
+    assert_eq!(
+        got[0]["object"]["id"],
+        format!("{PUBLIC}/xapi/activities/{COURSE}")
+    );
     assert_eq!(verbs.last(), Some(&"completed"), "{verbs:?}");
     assert_eq!(
         verbs.iter().filter(|v| **v == "responded").count() as i64,
         steps,
         "{verbs:?}"
     );
-    let registration = got[0]["context"]["registration"]
+    let registration = got[1]["context"]["registration"]
         .as_str()
         .expect("registration");
-    assert!(got
+    assert!(got[1..]
         .iter()
         .all(|s| s["context"]["registration"] == registration));
     for s in &got {
@@ -116,6 +121,7 @@ async fn a_scenario_arrives_with_every_reply(backend: Backend) {
     drained(&app).await;
     let got = lrs.statements().await;
     let quiz: Vec<&str> = got[before..].iter().map(verb).collect();
+    // Same course: launched only once.
     assert_eq!(quiz.first(), Some(&"attempted"), "{quiz:?}");
     assert_eq!(quiz.last(), Some(&"passed"), "{quiz:?}");
     assert!(

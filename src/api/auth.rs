@@ -31,6 +31,36 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let state = guard::state()?;
     let req = guard::request()?;
     let next = safe_next_path(next.as_deref().unwrap_or("/")).to_owned();
+    // An address of a domain that signs in through its company's provider
+    // goes there: always when the admin turned passwords off for it, and
+    // when no password was typed otherwise.
+    if let Some(p) = crate::server::sso::providers::for_email(&state.db, &email).await? {
+        if p.passwords_off != 0 || password.is_empty() {
+            use crate::server::sso::flow;
+            let host = use_context::<http::request::Parts>().and_then(|parts| {
+                parts
+                    .headers
+                    .get(http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_owned)
+            });
+            let uri = flow::callback_url(&state.config, host.as_deref());
+            return match flow::begin(&state, &p, &next, Some(email.trim()), uri).await {
+                Ok((url, cookie)) => {
+                    guard::set_cookie(&cookie);
+                    guard::redirect(&url);
+                    Ok(())
+                }
+                Err(r) => {
+                    guard::redirect(&guard::url_with(
+                        "/login",
+                        &[("error", &r.0), ("email", email.trim()), ("next", &next)],
+                    ));
+                    Err(AppError::Invalid(r.0))
+                }
+            };
+        }
+    }
     match auth::login(&state, &req, &email, &password).await {
         Ok(cookie) => {
             guard::set_cookie(&cookie);

@@ -12,6 +12,7 @@ pub mod error;
 pub mod learn;
 pub mod mail;
 pub mod organisation;
+pub mod sso;
 pub mod team;
 
 pub use error::AppError;

@@ -70,6 +70,7 @@ pub fn SiteHeader() -> impl IntoView {
                                 (has(Role::Admin), "/admin/teams", "Teams"),
                                 (has(Role::Admin), "/admin/organisation", "Organisation"),
                                 (has(Role::Admin), "/admin/email", "Email"),
+                                (has(Role::Admin), "/admin/sso", "Sign-in"),
                                 (has(Role::Trainer) || has(Role::Admin), "/content", "Content"),
                                 (has(Role::Trainer) || has(Role::Admin), "/author", "Authoring"),
                                 (true, "/account", "My account"),

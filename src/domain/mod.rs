@@ -11,6 +11,7 @@ pub mod quiz_play;
 pub mod rng;
 pub mod roles;
 pub mod scenario;
+pub mod sso;
 pub mod time;
 
 pub use account::{Email, Password, PersonName, TeamName, ValidationError};

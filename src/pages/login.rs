@@ -19,6 +19,8 @@ pub fn LoginPage() -> impl IntoView {
     let has_error = !error.is_empty();
 
     let next_field = next.clone();
+    let next_sso = next.clone();
+    let buttons = Resource::new(|| (), |_| crate::api::sso::sso_buttons());
     view! {
         <Title text="Sign in" />
         <Suspense fallback=|| ()>
@@ -39,6 +41,35 @@ pub fn LoginPage() -> impl IntoView {
             <h1 id="login-title">"Sign in to Rapport"</h1>
             {signed_out.then(|| view! { <div class="flash flash-ok" role="status"><p>"You have signed out."</p></div> })}
             {has_error.then(|| view! { <div class="flash flash-error" role="alert" id="login-error"><p>{error.clone()}</p></div> })}
+            <Suspense fallback=|| ()>
+                {
+                    let next = next_sso.clone();
+                    move || {
+                        let next = next.clone();
+                        Suspend::new(async move {
+                            let list = buttons.await.unwrap_or_default();
+                            (!list.is_empty()).then(|| view! {
+                                <ul class="sso-buttons" aria-label="Sign in with your company's account">
+                                    {list.into_iter().map(|b| {
+                                        let next = next.clone();
+                                        view! {
+                                            <li>
+                                                <form method="post" action="/sso/start">
+                                                    <input type="hidden" name="provider" value=b.slug.clone() />
+                                                    <input type="hidden" name="next" value=next />
+                                                    <button type="submit" class="button">{format!("Sign in with {}", b.label)}</button>
+                                                </form>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                <p class="divider"><span>"or with your email"</span></p>
+                                <p class="hint">"A work address that signs in through your company goes there when you leave the password empty."</p>
+                            })
+                        })
+                    }
+                }
+            </Suspense>
             <form method="post" action="/api/login" class="stack">
                 <input type="hidden" name="next" value=next_field />
                 <div class="field">
@@ -48,7 +79,7 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                    <input id="password" name="password" type="password" autocomplete="current-password"
                         maxlength="256" autofocus=has_error />
                 </div>
                 <button type="submit" class="button primary">"Sign in"</button>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_sso;
 pub mod authoring;
 pub mod content;
 pub mod dashboard;

@@ -156,6 +156,13 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub xapi_secret: String,
+    /// Single sign-on providers for automated deployments: a JSON file with
+    /// a list of providers (label, issuer, client_id, client_secret,
+    /// domains, passwords_off, allow_create, trust_email, default_role,
+    /// map_claim, map_rules), saved at start; the admin page shows them
+    /// read-only.
+    #[arg(long, env = "RAPPORT_SSO_CONFIG")]
+    pub sso_config: Option<PathBuf>,
     /// The xAPI version sent to the LRS.
     #[arg(long, env = "RAPPORT_XAPI_VERSION", default_value = "1.0.3")]
     pub xapi_version: String,
@@ -383,6 +390,17 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
         let parsed =
             url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
         cfg.secure_cookies = parsed.scheme() == "https";
+        cfg.public_url = Some(url.trim_end_matches('/').to_owned());
+    }
+    if let Some(path) = &args.sso_config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--sso-config {}: cannot read the file", path.display()))?;
+        cfg.sso_providers = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "--sso-config {}: not a JSON list of providers (label, issuer, client_id, client_secret, domains, …)",
+                path.display()
+            )
+        })?;
     }
     if let Some(smtp) = &args.smtp_url {
         let Some(from) = &args.mail_from else {

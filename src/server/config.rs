@@ -32,6 +32,12 @@ pub struct Config {
     pub mail: Option<crate::server::mail::Settings>,
     /// xAPI statements to an LRS (`--xapi-endpoint` …); `None`: none sent.
     pub xapi: Option<crate::server::xapi::Settings>,
+    /// The address people use (`--public-url`, no trailing slash): links
+    /// in email, the single sign-on callback.
+    pub public_url: Option<String>,
+    /// Single sign-on providers from configuration (`--sso-config`),
+    /// saved at start.
+    pub sso_providers: Vec<crate::api::sso::ProviderForm>,
 }
 
 impl Config {
@@ -51,6 +57,8 @@ impl Config {
             model_dir: None,
             mail: None,
             xapi: None,
+            public_url: None,
+            sso_providers: Vec::new(),
         }
     }
 

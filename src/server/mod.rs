@@ -15,9 +15,11 @@ pub mod guard;
 pub mod http;
 pub mod learning;
 pub mod mail;
+pub mod pace;
 pub mod password;
 pub mod site;
 pub mod sql;
+pub mod sso;
 pub mod understanding;
 pub mod xapi;
 
@@ -40,6 +42,10 @@ pub struct AppState {
     pub mail: mail::Mail,
     /// xAPI statements, when an LRS is configured.
     pub xapi: xapi::Xapi,
+    /// Requests in flight, which the outbox senders give way to.
+    pub foreground: pace::Foreground,
+    /// Single sign-on: the HTTP client and the providers' cached documents.
+    pub sso: sso::Sso,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -109,7 +115,28 @@ impl Server {
             Some(settings) => xapi::Xapi::start(&db, settings.clone()).await?,
             None => xapi::Xapi::default(),
         };
+        let sso = sso::Sso::default();
+        for form in &config.sso_providers {
+            let mut form = form.clone();
+            form.id = sso::providers::by_slug(
+                &db,
+                &crate::domain::sso::slug_of(form.slug.as_deref().unwrap_or(&form.label)),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the single sign-on providers: {e}"))?
+            .map(|p| p.id);
+            if let Err(e) = sso::providers::save(&db, &sso, None, &form, true).await {
+                // A provider that is down at start is not fatal: say why and go on.
+                tracing::warn!(
+                    "single sign-on provider {:?} from --sso-config was not saved: {e}",
+                    form.label
+                );
+            }
+        }
+        sso.refresh_form_origins(&db).await;
         let state = AppState {
+            sso,
+            foreground: pace::Foreground::default(),
             xapi,
             mail,
             understanding,
@@ -130,9 +157,14 @@ impl Server {
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        tokio::spawn(mail::sender::run(state.db.clone(), state.mail.clone()));
+        let fg = state.foreground.clone();
+        tokio::spawn(mail::sender::run(
+            state.db.clone(),
+            state.mail.clone(),
+            fg.clone(),
+        ));
         tokio::spawn(mail::schedule::run(state.clone()));
-        tokio::spawn(xapi::sender::run(state.db.clone(), state.xapi.clone()));
+        tokio::spawn(xapi::sender::run(state.db.clone(), state.xapi.clone(), fg));
         // Content published on another instance: picked up within seconds.
         tokio::spawn({
             let state = state.clone();

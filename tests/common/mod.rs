@@ -5,6 +5,7 @@
 
 pub mod learner;
 pub mod lrs;
+pub mod oidc;
 pub mod smtp;
 
 use rapport::domain::{Email, PersonName, Role, Roles, TeamName};

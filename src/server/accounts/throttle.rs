@@ -98,5 +98,9 @@ pub async fn cleanup(db: &Db, cfg: &crate::server::config::Config) -> Result<(),
         .bind(t)
         .execute(&db.pool)
         .await?;
+    sqlx::query("DELETE FROM sso_logins WHERE created_at < $1")
+        .bind(t - crate::server::sso::LOGIN_TTL_SECS)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }

@@ -202,6 +202,17 @@ pub(super) fn http_body_util_limited(
     http_body_util::Limited::new(body, limit).map_err(axum::Error::new)
 }
 
+/// Counts the request in flight while it is answered: the outbox senders
+/// give way while more are in flight than there are cores (`server::pace`).
+pub(super) async fn count_in_flight(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let _counted = state.foreground.enter();
+    next.run(req).await
+}
+
 /// Headers every response carries. Pages set their own Content-Security-Policy
 /// with a per-request nonce; everything else gets a policy that allows nothing.
 pub(super) async fn security_headers(

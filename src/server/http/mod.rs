@@ -3,6 +3,7 @@
 
 mod files;
 mod layers;
+mod sso;
 #[cfg(test)]
 mod tests;
 
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use files::{author_download, author_upload, export_csv};
-use layers::{body_limit, origin_guard, security_headers, session_layer};
+use layers::{body_limit, count_in_flight, origin_guard, security_headers, session_layer};
 pub use layers::{forwarded_client, is_cross_site};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/author/upload", post(author_upload))
         // Before the pages: the GET of this path is the page that asks.
         .route("/unsubscribe/{token}", post(unsubscribe))
+        .route("/sso/start", post(sso::sso_start))
+        .route("/sso/callback", get(sso::sso_callback))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(fallback)
@@ -81,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_in_flight,
         ))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -4,7 +4,7 @@
 //! [`save_step`], in one transaction guarded by the step number.
 
 pub(super) use super::outbound::{actor, scenario_statements, Outbound};
-use super::progress::{complete_course_if_done, set_item_state, touch_enrolment_tx};
+use super::progress::{complete_course_if_done, launched, set_item_state, touch_enrolment_tx};
 use super::stored::StoredStep;
 use super::{
     find_course, find_item, item_state, kind_str, AttemptRow, ScenarioAction, ATTEMPT_COLS,
@@ -179,7 +179,10 @@ pub async fn start_attempt(
                 .bind(t)
                 .fetch_one(&mut **tx)
                 .await?;
-                touch_enrolment_tx(tx, user_id, &course_id, &item_id, t).await?;
+                if touch_enrolment_tx(tx, user_id, &course_id, &item_id, t).await? {
+                    let (user, catalog) = &*who;
+                    launched(tx, &xapi, user, find_course(catalog, &course_id)?).await?;
+                }
                 set_item_state(tx, user_id, &course_id, &item_id, ItemState::InProgress, None, t)
                     .await?;
                 if let Some(b) = xapi.builder() {
@@ -343,7 +346,10 @@ pub(super) async fn save_step(
                 if updated.rows_affected() != 1 {
                     return Err(moved_on());
                 }
-                touch_enrolment_tx(tx, s.user.id, &s.course_id, &s.item_id, t).await?;
+                if touch_enrolment_tx(tx, s.user.id, &s.course_id, &s.item_id, t).await? {
+                    let course = find_course(&s.catalog, &s.course_id)?;
+                    launched(tx, &s.xapi, &s.user, course).await?;
+                }
                 s.xapi.queue(tx, s.user.id, &s.statements).await?;
                 if let Some(f) = f {
                     let course = find_course(&s.catalog, &s.course_id)?;

@@ -13,14 +13,15 @@ use std::collections::HashMap;
 
 /// Remembers where the learner is, for Resume. Starts the enrolment; a
 /// new enrolment changes the team's dashboard figures, so they are
-/// recounted (rarely: once per learner and course).
+/// recounted (rarely: once per learner and course). True when this call
+/// started the enrolment (the course was launched).
 pub(super) async fn touch_enrolment_tx(
     tx: &mut Transaction<'_, Any>,
     user: i64,
     course: &str,
     item: &str,
     t: i64,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let updated = sqlx::query(
         "UPDATE enrolments SET last_item = $3, updated_at = $4 WHERE user_id = $1 AND course_id = $2",
     )
@@ -31,7 +32,7 @@ pub(super) async fn touch_enrolment_tx(
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() > 0 {
-        return Ok(());
+        return Ok(false);
     }
     let inserted = sqlx::query(
         "INSERT INTO enrolments (user_id, course_id, started_at, updated_at, last_item) VALUES ($1, $2, $3, $3, $4)
@@ -45,6 +46,21 @@ pub(super) async fn touch_enrolment_tx(
     .await?;
     if inserted.rows_affected() > 0 {
         crate::server::dashboard::refresh_for_user(tx, user, Some(course)).await?;
+    }
+    Ok(inserted.rows_affected() > 0)
+}
+
+/// The course's `launched` statement, queued in the transaction that
+/// started the learner's enrolment (once per learner and course).
+pub(super) async fn launched(
+    tx: &mut Transaction<'_, Any>,
+    xapi: &crate::server::xapi::Xapi,
+    user: &SessionUser,
+    course: &Course,
+) -> Result<(), AppError> {
+    if let Some(b) = xapi.builder() {
+        let s = b.launched(&super::attempts::actor(user), course);
+        xapi.queue(tx, user.id, &[s]).await?;
     }
     Ok(())
 }
@@ -207,7 +223,9 @@ pub async fn complete_lesson(
     let t = now();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.begin_write().await?;
-    touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await?;
+    if touch_enrolment_tx(&mut tx, user.id, course_id, item_id, t).await? {
+        launched(&mut tx, &state.xapi, user, course).await?;
+    }
     set_item_state(
         &mut tx,
         user.id,

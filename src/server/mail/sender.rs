@@ -19,6 +19,7 @@ use super::{skip_locked, Kind, Mail, On, Security, Settings};
 use crate::api::AppError;
 use crate::server::db::Db;
 use crate::server::now;
+use crate::server::pace::Foreground;
 use futures::StreamExt;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -248,7 +249,7 @@ async fn optouts_of(db: &Db, batch: &[Claimed]) -> Result<Vec<(i64, String)>, Ap
 }
 
 /// Claims one batch and sends it. Returns how many messages it handled.
-pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
+pub(super) async fn send_due(db: &Db, on: &On, fg: &Foreground) -> Result<usize, AppError> {
     let s = &on.settings;
     let batch = claim(db, s.timing.lease, BATCH).await?;
     if batch.is_empty() {
@@ -267,6 +268,7 @@ pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
                 let outcome = if turned_off {
                     Outcome::Skipped
                 } else {
+                    fg.give_way().await;
                     send(&on.transport, s, &m).await
                 };
                 match &outcome {
@@ -287,8 +289,9 @@ pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
 
 /// The sender of one instance: sends what is due, then waits to be woken
 /// (a message queued here) or for the next poll (one queued elsewhere, a
-/// retry coming due).
-pub async fn run(db: Db, mail: Mail) {
+/// retry coming due). Each message gives way to requests in flight first
+/// (`server::pace`).
+pub async fn run(db: Db, mail: Mail, fg: Foreground) {
     let Some(on) = mail.on.clone() else {
         return;
     };
@@ -298,7 +301,7 @@ pub async fn run(db: Db, mail: Mail) {
         on.settings.from
     );
     loop {
-        match send_due(&db, &on).await {
+        match send_due(&db, &on, &fg).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!("the outbox sender could not claim messages: {e}"),

@@ -16,6 +16,7 @@ use crate::api::AppError;
 use crate::server::db::Db;
 use crate::server::mail::sender::backoff;
 use crate::server::now;
+use crate::server::pace::Foreground;
 use std::time::Duration;
 
 const BATCH: i64 = 50;
@@ -154,7 +155,9 @@ async fn record(db: &Db, outcomes: &[Outcome<'_>]) -> Result<(), AppError> {
 }
 
 /// Claims one batch and sends it. Returns how many statements it handled.
-pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
+pub(super) async fn send_due(db: &Db, on: &On, fg: &Foreground) -> Result<usize, AppError> {
+    // A batch (its claim, post and record) gives way to requests first.
+    fg.give_way().await;
     let batch = claim(db, on.settings.timing.lease, BATCH).await?;
     if batch.is_empty() {
         return Ok(0);
@@ -194,13 +197,13 @@ pub(super) async fn send_due(db: &Db, on: &On) -> Result<usize, AppError> {
 }
 
 /// The xAPI sender of one instance.
-pub async fn run(db: Db, xapi: super::Xapi) {
+pub async fn run(db: Db, xapi: super::Xapi, fg: Foreground) {
     let Some(on) = xapi.on.clone() else {
         return;
     };
     tracing::info!("xAPI on: statements go to {}", on.settings.endpoint);
     loop {
-        match send_due(&db, &on).await {
+        match send_due(&db, &on, &fg).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!("the xAPI sender could not claim statements: {e}"),

@@ -370,6 +370,18 @@ impl Builder<'_> {
         self.statement(actor, "experienced", self.item_activity(c, i), None, ctx)
     }
 
+    /// A course launched: the learner opened its first item (once per
+    /// enrolment).
+    pub fn launched(&self, actor: &Actor, c: &Course) -> Statement {
+        self.statement(
+            actor,
+            "launched",
+            self.course_activity(c),
+            None,
+            json!({ "platform": "Rapport" }),
+        )
+    }
+
     /// A course completed.
     pub fn course_completed(&self, actor: &Actor, c: &Course) -> Statement {
         self.statement(

@@ -1,0 +1,229 @@
+//! Single sign-on rules that need no I/O: a provider's email domains and
+//! the rules that turn a claim's values (such as `groups`) into a team and
+//! roles for people created on their first sign-in.
+
+use super::roles::Role;
+
+/// At most this many mapping rules per provider.
+pub const MAX_RULES: usize = 200;
+/// At most this many email domains per provider.
+pub const MAX_DOMAINS: usize = 50;
+
+/// What one claim value gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gives {
+    Team(String),
+    Role(Role),
+}
+
+/// `VALUE = team: NAME` or `VALUE = role: ROLE`, one per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub value: String,
+    pub gives: Gives,
+    /// 1-based, for messages.
+    pub line: usize,
+}
+
+/// Reads the rules; an error names its line.
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if out.len() == MAX_RULES {
+            return Err(format!(
+                "Line {line}: at most {MAX_RULES} rules; group the rest in your provider."
+            ));
+        }
+        let Some((value, what)) = l.split_once('=') else {
+            return Err(format!(
+                "Line {line}: write “claim value = team: Team name” or “claim value = role: manager”."
+            ));
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!(
+                "Line {line}: the claim value before “=” is missing."
+            ));
+        }
+        let what = what.trim();
+        let gives = if let Some(team) = strip_prefix_ci(what, "team:") {
+            let team = team.trim();
+            if team.is_empty() {
+                return Err(format!(
+                    "Line {line}: the team's name after “team:” is missing."
+                ));
+            }
+            Gives::Team(team.to_owned())
+        } else if let Some(role) = strip_prefix_ci(what, "role:") {
+            let role = role.trim().to_lowercase();
+            let r = Role::parse(&role).ok_or_else(|| {
+                format!(
+                    "Line {line}: “{role}” is not a role; use employee, trainer, manager or admin."
+                )
+            })?;
+            Gives::Role(r)
+        } else {
+            return Err(format!(
+                "Line {line}: after “=” write “team: Team name” or “role: manager”."
+            ));
+        };
+        out.push(Rule {
+            value: value.to_owned(),
+            gives,
+            line,
+        });
+    }
+    Ok(out)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
+}
+
+/// The team (the first rule that names one and matches) and the roles (of
+/// every matching rule) for a person whose claim holds `values`. Values
+/// compare exactly: providers send group ids or names as they are.
+pub fn apply_rules<'a>(rules: &'a [Rule], values: &[String]) -> (Option<&'a str>, Vec<Role>) {
+    let mut team = None;
+    let mut roles = Vec::new();
+    for r in rules {
+        if !values.iter().any(|v| v == &r.value) {
+            continue;
+        }
+        match &r.gives {
+            Gives::Team(t) if team.is_none() => team = Some(t.as_str()),
+            Gives::Team(_) => {}
+            Gives::Role(role) => roles.push(*role),
+        }
+    }
+    (team, roles)
+}
+
+/// Email domains as typed (commas, spaces or lines between), lower-cased,
+/// without duplicates; refuses what cannot be a domain.
+pub fn parse_domains(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for d in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let d = d.trim().trim_start_matches('@').to_lowercase();
+        if d.is_empty() {
+            continue;
+        }
+        let ok = d.len() <= 253
+            && d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && !d.contains("..")
+            && d.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !ok {
+            return Err(format!(
+                "“{d}” is not an email domain (such as example.com)."
+            ));
+        }
+        if !out.contains(&d) {
+            out.push(d);
+        }
+        if out.len() > MAX_DOMAINS {
+            return Err(format!("At most {MAX_DOMAINS} domains per provider."));
+        }
+    }
+    Ok(out)
+}
+
+/// The domain of an email address, lower-cased.
+pub fn email_domain(email: &str) -> Option<String> {
+    email
+        .trim()
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_lowercase())
+        .filter(|d| !d.is_empty())
+}
+
+/// A provider's address name from its label: lower-case letters, digits
+/// and dashes.
+pub fn slug_of(label: &str) -> String {
+    let mut s = String::new();
+    for c in label.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+        if s.len() >= 40 {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('-').to_owned();
+    if s.is_empty() {
+        "provider".into()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_read_teams_and_roles_and_name_bad_lines() {
+        let r = parse_rules("# comment\nSales-EMEA = team: Sales EMEA\n\nleads = ROLE: Manager\n")
+            .unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].gives, Gives::Team("Sales EMEA".into()));
+        assert_eq!(r[0].line, 2);
+        assert_eq!(r[1].gives, Gives::Role(Role::Manager));
+        assert_eq!(r[1].line, 4);
+        let e = parse_rules("a = team: X\nb = boss: yes").unwrap_err();
+        assert!(e.starts_with("Line 2:"), "{e}");
+        let e = parse_rules("a = role: king").unwrap_err();
+        assert!(e.contains("Line 1") && e.contains("king"), "{e}");
+        let e = parse_rules("no equals sign").unwrap_err();
+        assert!(e.starts_with("Line 1:"), "{e}");
+        let e = parse_rules(" = team: X").unwrap_err();
+        assert!(e.starts_with("Line 1:"), "{e}");
+        let many = "a = role: manager\n".repeat(MAX_RULES + 1);
+        assert!(parse_rules(&many).unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn the_first_matching_team_and_every_matching_role_apply() {
+        let r = parse_rules("x = team: Other\nsales = team: Sales\nsupport = team: Support\nleads = role: manager\nsales = role: trainer").unwrap();
+        let (team, roles) = apply_rules(&r, &["support".into(), "sales".into(), "leads".into()]);
+        assert_eq!(team, Some("Sales"));
+        assert_eq!(roles, vec![Role::Manager, Role::Trainer]);
+        let (team, roles) = apply_rules(&r, &["nobody".into()]);
+        assert_eq!((team, roles.len()), (None, 0));
+        // Exact: a group named "Sales" is not "sales".
+        assert_eq!(apply_rules(&r, &["Sales".into()]).0, None);
+    }
+
+    #[test]
+    fn domains_are_cleaned_and_checked() {
+        assert_eq!(
+            parse_domains("Example.com, @shop.example.org\nexample.com").unwrap(),
+            vec!["example.com", "shop.example.org"]
+        );
+        assert!(parse_domains("not a domain!").is_err());
+        assert!(parse_domains("localhost").is_err());
+        assert!(parse_domains("").unwrap().is_empty());
+        assert_eq!(
+            email_domain("Ann@Example.COM").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(email_domain("nobody"), None);
+    }
+
+    #[test]
+    fn slugs_are_address_safe() {
+        assert_eq!(slug_of("Contoso (Entra ID)"), "contoso-entra-id");
+        assert_eq!(slug_of("  "), "provider");
+        assert!(slug_of(&"x".repeat(100)).len() <= 40);
+    }
+}

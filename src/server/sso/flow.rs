@@ -1,0 +1,603 @@
+//! The two halves of a sign-in through a provider: `begin` sends the
+//! browser there, `finish` takes it back, verifies what the provider says
+//! and starts a session.
+
+use super::providers::{self, Provider};
+use crate::api::AppError;
+use crate::domain::sso::{apply_rules, email_domain, parse_rules};
+use crate::domain::{Email, PersonName, Roles};
+use crate::server::auth::{new_token, token_hash};
+use crate::server::config::Config;
+use crate::server::guard::RequestCtx;
+use crate::server::{accounts, now, AppState};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
+use openidconnect::{
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
+};
+
+/// The cookie that ties a callback to the browser that began the sign-in.
+pub const STATE_COOKIE: &str = "rapport_sso";
+
+/// Where providers send people back: `--public-url` when set, else the
+/// address the browser used.
+pub fn callback_url(cfg: &Config, host: Option<&str>) -> String {
+    let base = match (&cfg.public_url, host) {
+        (Some(u), _) => u.clone(),
+        (None, Some(h))
+            if h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
+        {
+            format!("http://{h}")
+        }
+        _ => format!("http://{}", cfg.addr),
+    };
+    format!("{}/sso/callback", base.trim_end_matches('/'))
+}
+
+pub fn state_cookie(cfg: &Config, value: &str, max_age: i64) -> String {
+    let secure = if cfg.secure_cookies { "; Secure" } else { "" };
+    format!("{STATE_COOKIE}={value}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// A failure a person can meet, said so they know what to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl From<AppError> for Refused {
+    fn from(e: AppError) -> Self {
+        Refused(e.to_string())
+    }
+}
+
+fn down(p: &Provider) -> Refused {
+    Refused(format!(
+        "{} did not answer, so you could not be signed in. Try again in a few minutes; if it keeps happening, tell your administrator.",
+        p.label
+    ))
+}
+
+/// Starts a sign-in: a pending row (state, nonce, PKCE verifier) and the
+/// provider's address to send the browser to, with the cookie that binds
+/// the callback to this browser.
+pub async fn begin(
+    state: &AppState,
+    p: &Provider,
+    next: &str,
+    login_hint: Option<&str>,
+    redirect_uri: String,
+) -> Result<(String, String), Refused> {
+    let metadata = state.sso.metadata(&p.issuer, false).await.map_err(|e| {
+        tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
+        down(p)
+    })?;
+    let scopes_supported: Vec<String> = metadata
+        .scopes_supported()
+        .map(|s| s.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
+    let redirect = RedirectUrl::new(redirect_uri.clone())
+        .map_err(|_| Refused("This server's public address is not valid.".into()))?;
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(p.client_id.clone()),
+        Some(ClientSecret::new(p.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let state_value = new_token();
+    let nonce_value = new_token();
+    let (s, n) = (state_value.clone(), nonce_value.clone());
+    let mut req = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            move || CsrfToken::new(s),
+            move || Nonce::new(n),
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge);
+    // Okta and OneLogin send groups only when asked for their scope; Google
+    // refuses scopes it does not know, so ask only when it is offered.
+    if !p.map_claim.is_empty() && scopes_supported.iter().any(|s| s == &p.map_claim) {
+        req = req.add_scope(Scope::new(p.map_claim.clone()));
+    }
+    if let Some(hint) = login_hint.filter(|h| !h.is_empty() && h.len() <= 254) {
+        req = req.add_extra_param("login_hint", hint.to_owned());
+    }
+    let (url, _, _) = req.url();
+    sqlx::query(
+        "INSERT INTO sso_logins (state_hash, provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash(&state_value))
+    .bind(p.id)
+    .bind(&nonce_value)
+    .bind(verifier.secret())
+    .bind(crate::domain::account::safe_next_path(next))
+    .bind(&redirect_uri)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await
+    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    Ok((
+        url.to_string(),
+        state_cookie(&state.config, &state_value, super::LOGIN_TTL_SECS),
+    ))
+}
+
+/// What the provider sent back.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Callback {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    provider_id: i64,
+    nonce: String,
+    pkce_verifier: String,
+    next_path: String,
+    redirect_uri: String,
+    created_at: i64,
+}
+
+const STALE: &str = "This sign-in was already used or has expired. Start again below.";
+
+/// Verifies the provider's answer and starts a session. Returns the
+/// session cookie and where to go.
+pub async fn finish(
+    state: &AppState,
+    ctx: &RequestCtx,
+    cb: &Callback,
+    cookie_state: Option<&str>,
+) -> Result<(String, String), Refused> {
+    let Some(st) = cb
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty() && s.len() <= 100)
+    else {
+        return Err(Refused(STALE.into()));
+    };
+    // The browser that comes back must be the one that left (login CSRF).
+    if cookie_state != Some(st) {
+        return Err(Refused(
+            "This sign-in did not start in this browser. Start again below.".into(),
+        ));
+    }
+    // One use: only the request whose delete removed the row goes on.
+    let pending: Option<Pending> = sqlx::query_as(
+        "DELETE FROM sso_logins WHERE state_hash = $1 \
+         RETURNING provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at",
+    )
+    .bind(token_hash(st))
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    let Some(pending) = pending.filter(|p| now() - p.created_at <= super::LOGIN_TTL_SECS) else {
+        return Err(Refused(STALE.into()));
+    };
+    let p = providers::by_id(&state.db, pending.provider_id)
+        .await?
+        .ok_or_else(|| Refused("That sign-in provider was removed. Use another way in.".into()))?;
+    if let Some(err) = cb.error.as_deref() {
+        return Err(Refused(match err {
+            "access_denied" => format!(
+                "You cancelled signing in with {}. Nothing was changed.",
+                p.label
+            ),
+            "login_required" | "interaction_required" | "consent_required" => {
+                format!("{} needs you to sign in there first. Try again.", p.label)
+            }
+            _ => format!(
+                "{} did not sign you in ({}). Try again, or ask your administrator.",
+                p.label,
+                short(cb.error_description.as_deref().unwrap_or(err))
+            ),
+        }));
+    }
+    let Some(code) = cb
+        .code
+        .as_deref()
+        .filter(|c| !c.is_empty() && c.len() <= 4096)
+    else {
+        return Err(Refused(STALE.into()));
+    };
+    let claims = verified_claims(state, &p, &pending, code).await?;
+    let user_id = person_for(state, &p, &claims).await?;
+    // Rotate: the session the browser came with ends, a new one starts.
+    if let Some(old) = &ctx.session_hash {
+        accounts::delete_session(&state.db, old).await?;
+    }
+    let token = new_token();
+    let t = now();
+    accounts::create_session(&state.db, &token_hash(&token), user_id, t).await?;
+    sqlx::query("UPDATE sso_identities SET last_login_at = $1 WHERE issuer = $2 AND subject = $3")
+        .bind(t)
+        .bind(&claims.issuer)
+        .bind(&claims.subject)
+        .execute(&state.db.pool)
+        .await
+        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    Ok((
+        crate::server::auth::session_cookie(&state.config, &token),
+        pending.next_path,
+    ))
+}
+
+fn short(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+/// What Rapport takes from a verified ID token.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    /// The values of the provider's mapping claim.
+    pub mapped: Vec<String>,
+}
+
+fn client_for(
+    p: &Provider,
+    metadata: openidconnect::core::CoreProviderMetadata,
+    redirect_uri: &str,
+) -> Result<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+    Refused,
+> {
+    let redirect = RedirectUrl::new(redirect_uri.to_owned())
+        .map_err(|_| Refused("This server's public address is not valid.".into()))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(p.client_id.clone()),
+        Some(ClientSecret::new(p.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect))
+}
+
+fn claims_of(c: &openidconnect::core::CoreIdTokenClaims, raw: &str, p: &Provider) -> Claims {
+    let text = |v: Option<&openidconnect::EndUserName>| v.map(|n| n.to_string());
+    let name = c.name().and_then(|n| text(n.get(None))).or_else(|| {
+        let g = c
+            .given_name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string());
+        let f = c
+            .family_name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string());
+        match (g, f) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (g, f) => g.or(f),
+        }
+    });
+    let mut email = c.email().map(|e| e.to_string());
+    // Microsoft Entra ID often sends no `email`; its `preferred_username`
+    // is the sign-in address, used only when the admin trusts the
+    // provider's addresses.
+    if email.is_none() && p.trust_email != 0 {
+        email = c
+            .preferred_username()
+            .map(|u| u.to_string())
+            .filter(|u| u.contains('@'));
+    }
+    Claims {
+        issuer: c.issuer().to_string(),
+        subject: c.subject().to_string(),
+        email,
+        email_verified: c.email_verified().unwrap_or(false),
+        name,
+        mapped: claim_values(raw, &p.map_claim),
+    }
+}
+
+/// The values of one claim of a verified token's payload: a string or a
+/// list of strings (at most 500 of them).
+fn claim_values(jwt: &str, claim: &str) -> Vec<String> {
+    use base64::Engine;
+    if claim.is_empty() {
+        return Vec::new();
+    }
+    let Some(payload) = jwt.split('.').nth(1) else {
+        return Vec::new();
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Vec::new();
+    };
+    match &v[claim] {
+        serde_json::Value::String(s) => vec![s.clone()],
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .take(500)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn untrusted(state: &AppState, p: &Provider, e: &ClaimsVerificationError) -> Refused {
+    let why = match e {
+        ClaimsVerificationError::Expired(_) => "the token had expired".to_owned(),
+        ClaimsVerificationError::InvalidAudience(_) => {
+            "the token was made for another app".to_owned()
+        }
+        ClaimsVerificationError::InvalidIssuer(_) => {
+            "the token came from another issuer".to_owned()
+        }
+        ClaimsVerificationError::InvalidNonce(_) => {
+            "the token belonged to another sign-in".to_owned()
+        }
+        ClaimsVerificationError::SignatureVerification(_) => {
+            "the token's signature did not match the provider's keys".to_owned()
+        }
+        other => short(&other.to_string()),
+    };
+    tracing::warn!(provider = %p.slug, "refused an ID token: {e}");
+    providers::record_error(&state.db, p.id, &format!("An ID token was refused: {why}.")).await;
+    Refused(format!(
+        "The answer from {} could not be trusted ({why}), so nobody was signed in. Try again; if it keeps happening, tell your administrator.",
+        p.label
+    ))
+}
+
+async fn verified_claims(
+    state: &AppState,
+    p: &Provider,
+    pending: &Pending,
+    code: &str,
+) -> Result<Claims, Refused> {
+    let metadata = state.sso.metadata(&p.issuer, false).await.map_err(|e| {
+        tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
+        down(p)
+    })?;
+    let client = client_for(p, metadata, &pending.redirect_uri)?;
+    let request = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|_| {
+            Refused(format!(
+                "{} does not say where to exchange sign-in codes; your administrator should check its issuer URL.",
+                p.label
+            ))
+        })?
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()));
+    let token = match request.request_async(state.sso.http()).await {
+        Ok(t) => t,
+        Err(RequestTokenError::ServerResponse(r)) => {
+            let code = r.error().to_string();
+            let detail = short(r.error_description().map(String::as_str).unwrap_or(""));
+            if code == "invalid_client" || code == "unauthorized_client" {
+                providers::record_error(
+                    &state.db,
+                    p.id,
+                    &format!("The provider refused Rapport's client ID or secret ({code}: {detail}). Check both in the provider's app registration."),
+                )
+                .await;
+                return Err(Refused(format!(
+                    "{} refused Rapport's credentials, so you could not be signed in. Your administrator can see why on the single sign-on page.",
+                    p.label
+                )));
+            }
+            return Err(Refused(format!(
+                "{} did not accept the sign-in ({code}{}). Start again below.",
+                p.label,
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
+            )));
+        }
+        Err(e) => {
+            tracing::warn!(provider = %p.slug, "exchanging a sign-in code failed: {e}");
+            return Err(down(p));
+        }
+    };
+    let id_token = token.id_token().ok_or_else(|| {
+        Refused(format!(
+            "{} answered without an ID token, so you could not be signed in. Your administrator should check that the app is set up for OpenID Connect.",
+            p.label
+        ))
+    })?;
+    let raw = id_token.to_string();
+    let nonce = Nonce::new(pending.nonce.clone());
+    let verifier = client.id_token_verifier();
+    let first = id_token
+        .claims(&verifier, &nonce)
+        .map(|c| claims_of(c, &raw, p));
+    match first {
+        Ok(c) => Ok(c),
+        // A key the cached document does not list: the provider may have
+        // rotated its keys. Fetch them once more and verify again.
+        Err(ClaimsVerificationError::SignatureVerification(_)) => {
+            let m = state
+                .sso
+                .metadata(&p.issuer, true)
+                .await
+                .map_err(|_| down(p))?;
+            let client = client_for(p, m, &pending.redirect_uri)?;
+            let verifier = client.id_token_verifier();
+            let again = id_token
+                .claims(&verifier, &nonce)
+                .map(|c| claims_of(c, &raw, p));
+            match again {
+                Ok(c) => Ok(c),
+                Err(e) => Err(untrusted(state, p, &e).await),
+            }
+        }
+        Err(e) => Err(untrusted(state, p, &e).await),
+    }
+}
+
+/// The person these claims are: by (issuer, subject); on a first sign-in
+/// by verified email, then linked; else created when the provider allows.
+async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i64, Refused> {
+    let db = &state.db;
+    let linked: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT u.id, u.disabled FROM sso_identities i JOIN users u ON u.id = i.user_id          WHERE i.issuer = $1 AND i.subject = $2",
+    )
+    .bind(&c.issuer)
+    .bind(&c.subject)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    let disabled = || {
+        Refused(
+            "Your Rapport account is disabled. Ask your administrator if you need it back.".into(),
+        )
+    };
+    if let Some((id, off)) = linked {
+        return if off != 0 { Err(disabled()) } else { Ok(id) };
+    }
+    let Some(raw_email) = c.email.as_deref() else {
+        return Err(Refused(format!(
+            "{} did not tell Rapport your email address, so your account could not be found. Your administrator should allow the email claim.",
+            p.label
+        )));
+    };
+    let email = Email::parse(raw_email).map_err(|_| {
+        Refused(format!(
+            "{} sent an email address Rapport cannot use.",
+            p.label
+        ))
+    })?;
+    let domains = p.domain_list();
+    let domain = email_domain(email.as_str()).unwrap_or_default();
+    if !domains.is_empty() && !domains.contains(&domain.as_str()) {
+        return Err(Refused(format!(
+            "Addresses at {domain} may not sign in with {}. Use your work account, or ask your administrator.",
+            p.label
+        )));
+    }
+    if !c.email_verified && p.trust_email == 0 {
+        return Err(Refused(format!(
+            "{} has not verified your email address, so Rapport cannot match it to an account. Verify it there and try again.",
+            p.label
+        )));
+    }
+    let existing: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, disabled FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    let t = now();
+    let _turn = db.write_turn().await;
+    let mut tx = db
+        .begin_write()
+        .await
+        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    let id = match existing {
+        Some((_, off)) if off != 0 => return Err(disabled()),
+        Some((id, _)) => id,
+        None if p.allow_create == 0 => {
+            return Err(Refused(format!(
+                "There is no Rapport account for {}. Ask your administrator to add you.",
+                email.as_str()
+            )))
+        }
+        None => {
+            let rules = parse_rules(&p.map_rules).unwrap_or_default();
+            let (team_name, mut roles) = apply_rules(&rules, &c.mapped);
+            let mut team = p.default_team_id;
+            if let Some(name) = team_name {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+                team = found.or(team);
+            }
+            if roles.is_empty() {
+                roles.push(p.default_role());
+            }
+            let local = email.as_str().split('@').next().unwrap_or("").to_owned();
+            let name = c
+                .name
+                .as_deref()
+                .and_then(|n| PersonName::parse(n).ok())
+                .or_else(|| PersonName::parse(&local).ok())
+                .ok_or_else(|| Refused("Your name from the provider cannot be used.".into()))?;
+            let id = accounts::insert_user(
+                &mut tx,
+                &email,
+                &name,
+                None,
+                team,
+                &Roles::new(roles.iter().copied()),
+            )
+            .await?;
+            accounts::audit(&mut tx, None, "user.created.sso", email.as_str()).await?;
+            id
+        }
+    };
+    // Link: the next sign-in finds the person by the provider's subject,
+    // even after the address changes.
+    sqlx::query(
+        "INSERT INTO sso_identities (issuer, subject, user_id, provider_id, created_at, last_login_at)          VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (issuer, subject) DO NOTHING",
+    )
+    .bind(&c.issuer)
+    .bind(&c.subject)
+    .bind(id)
+    .bind(p.id)
+    .bind(t)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    accounts::audit(&mut tx, Some(id), "sso.linked", &p.label).await?;
+    tx.commit()
+        .await
+        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_values_read_strings_and_lists() {
+        use base64::Engine;
+        let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let jwt = format!("h.{}.s", enc(r#"{"groups":["a","b",3],"dept":"x"}"#));
+        assert_eq!(claim_values(&jwt, "groups"), vec!["a", "b"]);
+        assert_eq!(claim_values(&jwt, "dept"), vec!["x"]);
+        assert!(claim_values(&jwt, "none").is_empty());
+        assert!(claim_values("garbage", "groups").is_empty());
+    }
+
+    #[test]
+    fn the_callback_is_under_the_public_address() {
+        let mut cfg = Config::new("127.0.0.1:3000".parse().unwrap(), String::new());
+        assert_eq!(
+            callback_url(&cfg, Some("127.0.0.1:4000")),
+            "http://127.0.0.1:4000/sso/callback"
+        );
+        assert_eq!(
+            callback_url(&cfg, Some("evil.example/x")),
+            "http://127.0.0.1:3000/sso/callback"
+        );
+        cfg.public_url = Some("https://training.example.com/".into());
+        assert_eq!(
+            callback_url(&cfg, Some("x")),
+            "https://training.example.com/sso/callback"
+        );
+    }
+}

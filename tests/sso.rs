@@ -1,0 +1,536 @@
+//! Single sign-on against a real OpenID provider on loopback (npm
+//! `oauth2-mock-server`, `tests/common/oidc.rs`), on SQLite and PostgreSQL:
+//! a person signs in through the provider and is created in the right team
+//! with the right role; tampered tokens (signature, audience, issuer,
+//! expiry, nonce), replayed and foreign states, a cancelled sign-in, a
+//! domain that is not allowed, a disabled account, refused client
+//! credentials and a provider that is down are all refused with a clear
+//! message and no session.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::oidc::Provider;
+use common::TestApp;
+use rapport::domain::Role;
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn query_param(url: &str, key: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// An admin saves a provider through the admin form; returns its slug.
+async fn add_provider(app: &TestApp, idp: &Provider, extra: &[(&str, &str)]) -> String {
+    app.user("root@admin.test", &[Role::Admin], None).await;
+    let admin = app.login_as("root@admin.test").await;
+    let mut form = vec![
+        ("form[label]", "Contoso"),
+        ("form[issuer]", idp.issuer.as_str()),
+        ("form[client_id]", "rapport-app"),
+        ("form[client_secret]", "s3cret"),
+        ("form[domains]", "contoso.com"),
+        ("form[default_role]", "employee"),
+    ];
+    form.extend_from_slice(extra);
+    let res = app
+        .submit(&admin, "admin_save_sso", &form, "/admin/sso")
+        .await;
+    let to = location(&res);
+    assert!(
+        to.starts_with("/admin/sso?saved="),
+        "saving the provider: {to}"
+    );
+    "contoso".into()
+}
+
+/// Starts a sign-in with the button and follows the provider's answer back
+/// to Rapport; returns the callback's URL and Rapport's answer to it.
+async fn through_provider(
+    app: &TestApp,
+    client: &Client,
+    slug: &str,
+) -> (String, reqwest::Response) {
+    let res = client
+        .post(app.url("/sso/start"))
+        .header("origin", app.base.clone())
+        .form(&[("provider", slug), ("next", "/learn")])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let authorize = location(&res);
+    assert!(authorize.contains("/authorize?"), "{authorize}");
+    for k in ["state", "nonce", "code_challenge"] {
+        assert!(query_param(&authorize, k).is_some(), "{k} in {authorize}");
+    }
+    assert_eq!(
+        query_param(&authorize, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    // The provider answers at once with a code.
+    let res = client.get(&authorize).send().await.expect("authorize");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let callback = location(&res);
+    assert!(
+        callback.starts_with(&app.url("/sso/callback")),
+        "{callback}"
+    );
+    let res = client.get(&callback).send().await.expect("callback");
+    (callback, res)
+}
+
+fn refused_with(res: &reqwest::Response, words: &str) {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = location(res);
+    assert!(to.starts_with("/login?error="), "{to}");
+    let msg = query_param(&format!("http://x{to}"), "error").unwrap_or_default();
+    assert!(msg.contains(words), "{msg:?} should say {words:?}");
+}
+
+async fn a_person_is_created_in_the_mapped_team_and_found_again(app: &TestApp) {
+    let idp = Provider::start();
+    let floor = app.team("Floor").await;
+    let north = app.team("North").await;
+    let slug = add_provider(
+        app,
+        &idp,
+        &[
+            ("form[allow_create]", "on"),
+            ("form[default_team]", &floor.to_string()),
+            ("form[map_claim]", "groups"),
+            (
+                "form[map_rules]",
+                "north-shop = team: North\nshift-leads = role: manager",
+            ),
+        ],
+    )
+    .await;
+    idp.next_token(
+        json!({ "sub": "u-1001", "email": "ann.lee@contoso.com", "email_verified": true,
+                "name": "Ann Lee", "groups": ["north-shop", "shift-leads"] }),
+        None,
+    )
+    .await;
+    let client = app.client();
+    let (_, res) = through_provider(app, &client, &slug).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/learn");
+    assert_eq!(
+        app.whoami(&client).await.as_deref(),
+        Some("ann.lee@contoso.com")
+    );
+    let page = app.get(&client, "/learn").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let (team, name): (Option<i64>, String) =
+        sqlx::query_as("SELECT team_id, name FROM users WHERE email = 'ann.lee@contoso.com'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(team, Some(north));
+    assert_eq!(name, "Ann Lee");
+    assert_eq!(
+        app.text("SELECT role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'ann.lee@contoso.com'")
+            .await,
+        "manager"
+    );
+    // Signed out and back: the same person by the provider's subject, even
+    // with a new address there; one session each time (rotated).
+    app.call(&client, "logout", &[]).await;
+    assert_eq!(app.whoami(&client).await, None);
+    idp.next_token(
+        json!({ "sub": "u-1001", "email": "ann.new@contoso.com", "email_verified": true }),
+        None,
+    )
+    .await;
+    let (_, res) = through_provider(app, &client, &slug).await;
+    assert_eq!(location(&res), "/learn");
+    assert_eq!(
+        app.whoami(&client).await.as_deref(),
+        Some("ann.lee@contoso.com")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email LIKE '%contoso.com'")
+            .await,
+        1
+    );
+    // Without a mapping match: the default team and role.
+    idp.next_token(
+        json!({ "sub": "u-2002", "email": "bo@contoso.com", "email_verified": true, "groups": ["other"] }),
+        None,
+    )
+    .await;
+    let other = app.client();
+    let (_, res) = through_provider(app, &other, &slug).await;
+    assert_eq!(location(&res), "/learn");
+    let team: Option<i64> =
+        sqlx::query_scalar("SELECT team_id FROM users WHERE email = 'bo@contoso.com'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(team, Some(floor));
+    assert_eq!(
+        app.text("SELECT role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'bo@contoso.com'")
+            .await,
+        "employee"
+    );
+}
+
+async fn tampered_tokens_are_refused(app: &TestApp) {
+    let idp = Provider::start();
+    let slug = add_provider(app, &idp, &[("form[allow_create]", "on")]).await;
+    for (spoil, words) in [
+        ("signature", "signature"),
+        ("audience", "another app"),
+        ("issuer", "another issuer"),
+        ("expired", "expired"),
+        ("nonce", "another sign-in"),
+    ] {
+        idp.next_token(
+            json!({ "sub": "x", "email": "eve@contoso.com", "email_verified": true }),
+            Some(spoil),
+        )
+        .await;
+        let client = app.client();
+        let (_, res) = through_provider(app, &client, &slug).await;
+        refused_with(&res, words);
+        assert_eq!(app.whoami(&client).await, None, "{spoil}: no session");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'eve@contoso.com'")
+            .await,
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sso_identities").await, 0);
+    // The admin sees why on the page.
+    let admin = app.login_as("root@admin.test").await;
+    let page = app.get(&admin, "/admin/sso").await.text().await.unwrap();
+    assert!(page.contains("An ID token was refused"), "{page}");
+}
+
+async fn replayed_foreign_and_cancelled_states_are_refused(app: &TestApp) {
+    let idp = Provider::start();
+    let slug = add_provider(app, &idp, &[]).await;
+    app.user("cy@contoso.com", &[Role::Employee], None).await;
+    idp.next_token(
+        json!({ "sub": "cy", "email": "cy@contoso.com", "email_verified": true }),
+        None,
+    )
+    .await;
+    let client = app.client();
+    let (callback, res) = through_provider(app, &client, &slug).await;
+    assert_eq!(location(&res), "/learn", "linked by verified email");
+    // The same answer again, with the state's cookie as it was (a copied
+    // request, say): already used.
+    let state = query_param(&callback, "state").unwrap();
+    let replayer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let again = replayer
+        .get(&callback)
+        .header("cookie", format!("rapport_sso={state}"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&again, "already used");
+    assert!(common::session_cookie(&again).is_none());
+    // Back in the browser that used it: its state cookie is gone.
+    app.call(&client, "logout", &[]).await;
+    let again = client.get(&callback).send().await.unwrap();
+    refused_with(&again, "did not start in this browser");
+    assert_eq!(app.whoami(&client).await, None);
+    // An answer carried to another browser (login CSRF): refused.
+    let res = client
+        .post(app.url("/sso/start"))
+        .form(&[("provider", slug.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let authorize = location(&res);
+    let callback = location(&client.get(&authorize).send().await.unwrap());
+    let stranger = app.client();
+    let res = stranger.get(&callback).send().await.unwrap();
+    refused_with(&res, "did not start in this browser");
+    assert_eq!(app.whoami(&stranger).await, None);
+    // The person pressed Cancel at the provider.
+    let res = client
+        .post(app.url("/sso/start"))
+        .form(&[("provider", slug.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let state = query_param(&location(&res), "state").unwrap();
+    let res = client
+        .get(app.url(&format!("/sso/callback?error=access_denied&state={state}")))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&res, "You cancelled");
+    // A made-up state.
+    let res = client
+        .get(app.url("/sso/callback?code=x&state=made-up"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&res, "did not start in this browser");
+}
+
+async fn domains_unverified_disabled_and_unknown_people_are_refused(app: &TestApp) {
+    let idp = Provider::start();
+    let slug = add_provider(app, &idp, &[]).await;
+    let cases = [
+        (
+            json!({ "sub": "a", "email": "al@elsewhere.com", "email_verified": true }),
+            "may not sign in",
+        ),
+        (
+            json!({ "sub": "b", "email": "bea@contoso.com", "email_verified": false }),
+            "has not verified",
+        ),
+        (
+            json!({ "sub": "c", "email": "nobody@contoso.com", "email_verified": true }),
+            "no Rapport account",
+        ),
+        (json!({ "sub": "d" }), "did not tell Rapport your email"),
+    ];
+    for (claims, words) in cases {
+        idp.next_token(claims, None).await;
+        let client = app.client();
+        let (_, res) = through_provider(app, &client, &slug).await;
+        refused_with(&res, words);
+        assert_eq!(app.whoami(&client).await, None);
+    }
+    let id = app.user("dee@contoso.com", &[Role::Employee], None).await;
+    sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    idp.next_token(
+        json!({ "sub": "dee", "email": "dee@contoso.com", "email_verified": true }),
+        None,
+    )
+    .await;
+    let client = app.client();
+    let (_, res) = through_provider(app, &client, &slug).await;
+    refused_with(&res, "disabled");
+    assert_eq!(app.whoami(&client).await, None);
+}
+
+async fn the_password_form_sends_company_addresses_to_their_provider(app: &TestApp) {
+    let idp = Provider::start();
+    add_provider(app, &idp, &[]).await;
+    app.user("ed@contoso.com", &[Role::Employee], None).await;
+    let client = app.client();
+    // No password typed: to the provider, with the address as a hint.
+    let res = app
+        .submit(
+            &client,
+            "login",
+            &[("email", "ed@contoso.com"), ("password", "")],
+            "/login",
+        )
+        .await;
+    let to = location(&res);
+    assert!(
+        to.starts_with(&idp.issuer) && to.contains("login_hint=ed%40contoso.com"),
+        "{to}"
+    );
+    // With a password and passwords on: the password is checked.
+    let res = app
+        .call(
+            &client,
+            "login",
+            &[("email", "ed@contoso.com"), ("password", common::PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The sign-in page offers the button, and its policy lets the form go there.
+    let anon = app.client();
+    let page = app.get(&anon, "/login").await;
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!(
+            "form-action 'self' {}",
+            idp.issuer.trim_end_matches('/')
+        )),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sign in with Contoso"), "{html}");
+}
+
+async fn passwords_off_a_provider_down_and_refused_credentials(app: &TestApp) {
+    let idp = Provider::start();
+    let slug = add_provider(app, &idp, &[("form[passwords_off]", "on")]).await;
+    app.user("fay@contoso.com", &[Role::Employee], None).await;
+    let client = app.client();
+    // Passwords off: even the right password goes to the provider.
+    let res = app
+        .submit(
+            &client,
+            "login",
+            &[("email", "fay@contoso.com"), ("password", common::PASSWORD)],
+            "/login",
+        )
+        .await;
+    assert!(
+        location(&res).starts_with(&idp.issuer),
+        "{}",
+        location(&res)
+    );
+    assert_eq!(app.whoami(&client).await, None);
+    // The provider refuses Rapport's secret: a clear page, and the admin sees why.
+    idp.fail_next("invalid_client").await;
+    let (_, res) = through_provider(app, &client, &slug).await;
+    refused_with(&res, "refused Rapport's credentials");
+    let admin = app.login_as("root@admin.test").await;
+    let page = app.get(&admin, "/admin/sso").await.text().await.unwrap();
+    assert!(page.contains("client ID or secret"), "{page}");
+    // The provider is down.
+    let port = idp.port();
+    idp.stop();
+    let res = client
+        .post(app.url("/sso/start"))
+        .form(&[("provider", slug.as_str())])
+        .send()
+        .await
+        .unwrap();
+    // The cached discovery document still names it: the answer comes at the
+    // token exchange, or at start once the cache is gone. Either way: clear.
+    let to = location(&res);
+    if to.starts_with("/login") {
+        assert!(
+            to.contains("did+not+answer") || to.contains("did%20not%20answer"),
+            "{to}"
+        );
+    } else {
+        let res = client.get(&to).send().await;
+        assert!(res.is_err(), "the provider on port {port} is down");
+    }
+    // A new provider whose issuer does not answer cannot be saved, and says why.
+    let res = app
+        .submit(
+            &admin,
+            "admin_save_sso",
+            &[
+                ("form[label]", "Fabrikam"),
+                ("form[issuer]", &format!("http://127.0.0.1:{port}")),
+                ("form[client_id]", "x"),
+                ("form[client_secret]", "y"),
+                ("form[default_role]", "employee"),
+            ],
+            "/admin/sso",
+        )
+        .await;
+    let to = location(&res);
+    assert!(
+        to.starts_with("/admin/sso?error=Rapport+could+not+read"),
+        "{to}"
+    );
+    assert!(
+        to.contains("label=Fabrikam"),
+        "what was typed comes back: {to}"
+    );
+}
+
+async fn admins_only_and_settings_are_checked(app: &TestApp) {
+    let idp = Provider::start();
+    app.user("emp@contoso.com", &[Role::Employee], None).await;
+    let emp = app.login_as("emp@contoso.com").await;
+    let res = app.call(&emp, "admin_sso_settings", &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .call(
+            &emp,
+            "admin_save_sso",
+            &[
+                ("form[label]", "X"),
+                ("form[issuer]", &idp.issuer),
+                ("form[client_id]", "x"),
+                ("form[client_secret]", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sso_providers").await, 0);
+    add_provider(app, &idp, &[]).await;
+    let admin = app.login_as("root@admin.test").await;
+    for (field, value, words) in [
+        ("form[issuer]", "http://idp.example.com", "https"),
+        ("form[domains]", "not a domain!", "not an email domain"),
+        ("form[map_rules]", "x = team: Nowhere", "Line 1"),
+        ("form[map_rules]", "x = boss: yes", "Line 1"),
+    ] {
+        let mut form = vec![
+            ("form[label]", "Other"),
+            ("form[issuer]", idp.issuer.as_str()),
+            ("form[client_id]", "x"),
+            ("form[client_secret]", "y"),
+            ("form[map_claim]", "groups"),
+            ("form[default_role]", "employee"),
+        ];
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        let res = app
+            .submit(&admin, "admin_save_sso", &form, "/admin/sso")
+            .await;
+        let to = location(&res);
+        let msg = query_param(&format!("http://x{to}"), "error").unwrap_or_default();
+        assert!(msg.contains(words), "{field}={value}: {msg}");
+    }
+    // A domain belongs to one provider.
+    let res = app
+        .submit(
+            &admin,
+            "admin_save_sso",
+            &[
+                ("form[label]", "Other"),
+                ("form[issuer]", &idp.issuer),
+                ("form[client_id]", "x"),
+                ("form[client_secret]", "y"),
+                ("form[domains]", "contoso.com"),
+                ("form[default_role]", "employee"),
+            ],
+            "/admin/sso",
+        )
+        .await;
+    assert!(
+        location(&res).contains("already+belongs"),
+        "{}",
+        location(&res)
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sso_providers").await, 1);
+    // The page never shows the secret.
+    let page = app.get(&admin, "/admin/sso").await.text().await.unwrap();
+    assert!(page.contains("Contoso") && !page.contains("s3cret"));
+}
+
+on_both_databases!(
+    a_person_is_created_in_the_mapped_team_and_found_again,
+    tampered_tokens_are_refused,
+    replayed_foreign_and_cancelled_states_are_refused,
+    domains_unverified_disabled_and_unknown_people_are_refused,
+    the_password_form_sends_company_addresses_to_their_provider,
+    passwords_off_a_provider_down_and_refused_credentials,
+    admins_only_and_settings_are_checked,
+);
