@@ -17,7 +17,7 @@ async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 const roles = [
@@ -73,7 +73,7 @@ test("signing in returns to the page asked for", async ({ page }) => {
   await expect(page).toHaveURL(/\/login\?next=\/admin\/teams$/);
   await page.getByLabel("Email").fill("admin@demo.test");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/teams$/);
   await expect(page.getByRole("heading", { name: "Teams", level: 1 })).toBeVisible();
 });

@@ -9,7 +9,7 @@ test("the page links hashed assets, served precompressed and immutable", async (
   await page.goto("/login");
   await page.getByLabel("Email").fill("trainer@demo.test");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   const res = await page.goto(`/author/edit?path=${encodeURIComponent("empathetic-listening/course.md")}`);
   expect(res?.headers()["cache-control"]).toBe("no-store");
@@ -52,7 +52,7 @@ test("a typed-reply scene loads the learner's bundle, a lesson loads none", asyn
   await page.goto("/login");
   await page.getByLabel("Email").fill("employee@demo.test");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   const fetched: string[] = [];
   page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
