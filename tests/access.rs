@@ -255,6 +255,28 @@ async fn every_server_function_checks_the_caller(app: &TestApp) {
             EVERYONE.to_vec(),
             StatusCode::NOT_FOUND,
         ),
+        // Single sign-on: the sign-in page's buttons for anyone; the
+        // providers' settings for admins (a save with an issuer that is
+        // refused, a removal of a provider that does not exist).
+        ("sso_buttons", vec![], EVERYONE.to_vec(), ok),
+        ("admin_sso_settings", vec![], vec![Who::Admin], ok),
+        (
+            "admin_save_sso",
+            vec![
+                ("form[label]", "X"),
+                ("form[issuer]", "http://idp.example.com"),
+                ("form[client_id]", "x"),
+                ("form[client_secret]", "y"),
+            ],
+            vec![Who::Admin],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "admin_delete_sso",
+            vec![("id", "999999")],
+            vec![Who::Admin],
+            StatusCode::NOT_FOUND,
+        ),
         // Authoring: trainers and admins. Mutating calls ask for things that
         // are refused once the caller is let in, so nothing changes.
         ("author_library", vec![], authors.clone(), ok),
@@ -654,6 +676,10 @@ fn every_server_function_is_covered() {
         "admin_outbox",
         "admin_xapi_backfill",
         "unsubscribe_info",
+        "sso_buttons",
+        "admin_sso_settings",
+        "admin_save_sso",
+        "admin_delete_sso",
         "author_library",
         "author_open",
         "author_check",
