@@ -4,33 +4,50 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { test, expect, Page } from "./fixtures";
 
-// Single sign-on in the browser through a real OpenID provider on loopback
-// (npm oauth2-mock-server, installed by scripts/setup --test, driven by
-// tests/support/oidc_provider.mjs): an admin adds the provider on its page,
-// then a person who has no account yet presses "Sign in with …" and lands on
-// My learning in the team the provider's groups map to. The provider is
-// removed again at the end, so the other tests see the plain sign-in page.
+// Single sign-on in the browser through real OpenID providers on loopback,
+// installed by scripts/setup --test: npm oauth2-mock-server (answers at once;
+// tests/support/oidc_provider.mjs says what the token holds) and npm
+// oidc-provider with its own sign-in and consent pages
+// (tests/support/oidc_login_provider.mjs). An admin adds the provider on its
+// page; a person who has no account yet presses "Sign in with …", or types
+// their work address into the password form, and lands on My learning (in
+// the team the provider's groups map to). Each provider is removed again at
+// the end, so the other tests see the plain sign-in page.
 
 const PASSWORD = process.env.RAPPORT_DEMO_PASSWORD ?? "demo-password-e2e";
 const TOOLS = process.env.RAPPORT_TOOLS_DIR ?? join(homedir(), ".cache/rapport-tools");
 
+const BASE = process.env.RAPPORT_E2E_URL ?? "http://127.0.0.1:3300";
+
 let provider: ChildProcess;
+let loginProvider: ChildProcess;
 let issuer = "";
 let control = "";
+let loginIssuer = "";
 
-test.beforeAll(async () => {
-  provider = spawn("node", [join(__dirname, "../../tests/support/oidc_provider.mjs"), "0"], {
+// Starts a provider script; resolves with its first line (JSON).
+async function startProvider(script: string, arg: string): Promise<[ChildProcess, any]> {
+  const child = spawn("node", [join(__dirname, "../../tests/support", script), arg], {
     env: { ...process.env, OIDC_MOCK_DIR: join(TOOLS, "oidc") },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "ignore"],
   });
   const line: string = await new Promise((resolve) => {
-    createInterface({ input: provider.stdout! }).once("line", resolve);
+    createInterface({ input: child.stdout! }).once("line", resolve);
   });
-  ({ issuer, control } = JSON.parse(line));
+  return [child, JSON.parse(line)];
+}
+
+test.beforeAll(async () => {
+  let info;
+  [provider, info] = await startProvider("oidc_provider.mjs", "0");
+  ({ issuer, control } = info);
+  [loginProvider, info] = await startProvider("oidc_login_provider.mjs", `${BASE}/sso/callback`);
+  loginIssuer = info.issuer;
 });
 
 test.afterAll(() => {
   provider?.kill();
+  loginProvider?.kill();
 });
 
 async function signInWithPassword(page: Page, email: string) {
@@ -41,10 +58,12 @@ async function signInWithPassword(page: Page, email: string) {
   await expect(page).not.toHaveURL(/\/login/);
 }
 
-async function removeProvider(page: Page) {
+async function removeProvider(page: Page, label = "Test IdP") {
+  // Whoever was signed in when a step failed: start afresh.
+  await page.context().clearCookies();
   await signInWithPassword(page, "admin@demo.test");
   await page.goto("/admin/sso");
-  const remove = page.getByRole("button", { name: "Remove Test IdP" });
+  const remove = page.getByRole("button", { name: `Remove ${label}` });
   if (await remove.count()) {
     await remove.click();
     await expect(page.getByText("The provider was removed.")).toBeVisible();
@@ -100,5 +119,55 @@ test("a new person signs in through the company's provider and lands on My learn
     await expect(page.getByRole("button", { name: "Sign in with Test IdP" })).toBeVisible();
   } finally {
     await removeProvider(page);
+  }
+});
+
+test("a person signs in on the provider's own sign-in page after typing their work address, and can cancel there", async ({ page }, testInfo) => {
+  const who = `lee.${testInfo.project.name}@login.test`;
+  await removeProvider(page, "Company Login");
+  try {
+    await signInWithPassword(page, "admin@demo.test");
+    await page.goto("/admin/sso");
+    const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
+    if (!(await form.getByLabel("Button label").isVisible())) {
+      await form.getByText("New provider").click();
+    }
+    await form.getByLabel("Button label").fill("Company Login");
+    await form.getByLabel("Issuer URL").fill(loginIssuer);
+    await form.getByLabel("Client ID").fill("rapport-e2e-login");
+    await form.getByLabel("Client secret").fill("e2e-login-secret");
+    await form.getByLabel("Email domains").fill("login.test");
+    await form.getByLabel("Create people on their first sign-in").check();
+    await form.getByRole("button", { name: "Save and check" }).click();
+    await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+
+    // The work address on the password form, no password: off to the
+    // provider's page, which the person leaves with Cancel.
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(who);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`^${loginIssuer}/interaction/`));
+    await page.getByRole("link", { name: /Cancel/ }).click();
+    await expect(page).toHaveURL(/\/login\?error=/);
+    await expect(page.getByRole("alert")).toContainText("You cancelled signing in with Company Login");
+
+    // Again, signing in there this time.
+    await page.getByLabel("Email").fill(who);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`^${loginIssuer}/interaction/`));
+    await page.locator('input[name="login"]').fill(who);
+    await page.locator('input[name="password"]').fill("any password");
+    await page.locator('button[type="submit"]').click();
+    // The provider asks to share the address with Rapport.
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page).toHaveURL(/\/learn$/);
+    await expect(page.getByRole("heading", { name: "My learning", level: 1 })).toBeVisible();
+    await page.goto("/account");
+    await expect(page.getByText(who)).toBeVisible();
+    await expect(page.getByText("Lee Login").first()).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+  } finally {
+    await removeProvider(page, "Company Login");
   }
 });
