@@ -525,6 +525,59 @@ async fn admins_only_and_settings_are_checked(app: &TestApp) {
     assert!(page.contains("Contoso") && !page.contains("s3cret"));
 }
 
+/// `--sso-config`: providers from the server's configuration are saved at
+/// start (checked by discovery like any other), work at once and are
+/// read-only on the admin page.
+async fn providers_from_configuration(backend: common::Backend) {
+    let idp = Provider::start();
+    let form = rapport::api::sso::ProviderForm {
+        label: "Configured".into(),
+        issuer: idp.issuer.clone(),
+        client_id: "cfg-client".into(),
+        client_secret: "cfg-secret".into(),
+        domains: "configured.example".into(),
+        allow_create: Some("on".into()),
+        default_role: "employee".into(),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, move |cfg| cfg.sso_providers = vec![form]).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sso_providers WHERE managed = 1")
+            .await,
+        1
+    );
+    idp.next_token(
+        json!({ "sub": "c1", "email": "gil@configured.example", "email_verified": true }),
+        None,
+    )
+    .await;
+    let client = app.client();
+    let (_, res) = through_provider(&app, &client, "configured").await;
+    assert_eq!(location(&res), "/learn");
+    app.user("root@admin.test", &[Role::Admin], None).await;
+    let admin = app.login_as("root@admin.test").await;
+    let page = app.get(&admin, "/admin/sso").await.text().await.unwrap();
+    assert!(
+        page.contains("Set by the server&#x27;s configuration")
+            || page.contains("Set by the server's configuration"),
+        "{page}"
+    );
+    let id = app.text("SELECT CAST(id AS TEXT) FROM sso_providers").await;
+    let res = app.call(&admin, "admin_delete_sso", &[("id", &id)]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_from_configuration_sqlite() {
+    providers_from_configuration(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_from_configuration_postgres() {
+    providers_from_configuration(common::Backend::Postgres).await;
+}
+
 on_both_databases!(
     a_person_is_created_in_the_mapped_team_and_found_again,
     tampered_tokens_are_refused,
