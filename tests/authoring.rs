@@ -677,11 +677,12 @@ async fn bad_input_is_refused_clearly(backend: Backend) {
     assert_eq!(path, "empathetic-listening/09-the-refund.md");
     let ed = open(&app, &t, &path).await;
     // The broken link is left out, and the import notes at the end of the
-    // draft say so with the Twee line.
+    // draft say so with the line of the link.
     assert!(ed.text.contains("Import notes"), "{}", ed.text);
     assert!(
-        ed.text
-            .contains("Twee line 7: passage `Begin` links to `Missing`, which does not exist"),
+        ed.text.contains(
+            "Twine line 10: passage `Begin`: link `Ask why` leads to `Missing`, which does not exist"
+        ),
         "{}",
         ed.text
     );
@@ -1119,6 +1120,32 @@ async fn upload_without_javascript(backend: Backend) {
         draft.contains("Import notes") && draft.contains("Missing"),
         "{draft}"
     );
+    // Twine 2's published HTML, whatever format was ticked.
+    let html = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/twine/08-harlowe-published.html"),
+    )
+    .unwrap();
+    let res = send(&t, upload("missing-refund.html", html, "markdown", ""))
+        .await
+        .expect("upload");
+    assert_eq!(
+        location(&res),
+        "/author/edit?path=empathetic-listening%2Fmissing-refund.md&imported=1"
+    );
+    let draft = app
+        .text("SELECT source FROM content_drafts WHERE path = 'empathetic-listening/missing-refund.md'")
+        .await;
+    for scene in [
+        "{#phone-call}",
+        "{#sorry}",
+        "{#system}",
+        "{#script-line}",
+        "{#done}",
+        "{#wait}",
+    ] {
+        assert!(draft.contains(scene), "{scene} in {draft}");
+    }
 
     // Refusals: back to the library with the reason, nothing created.
     let mut binary = vec![0xff, 0xfe, 0x00, 0x41];
@@ -1149,7 +1176,8 @@ async fn upload_without_javascript(backend: Backend) {
             .collect();
         assert!(decoded.contains(says), "{decoded}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 1);
+    // The two imported stories, nothing more.
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 2);
 
     // Pasted text without a file still works the same way.
     let pasted = "---\nid: pasted-lesson\nkind: lesson\ntitle: Pasted\n---\nText.\n";
@@ -1178,7 +1206,8 @@ async fn upload_without_javascript(backend: Backend) {
         .await
         .expect("upload");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 2);
+    // The two stories and the pasted lesson: the refused uploads made none.
+    assert_eq!(app.count("SELECT COUNT(*) FROM content_drafts").await, 3);
 }
 
 async fn withdraw_call(

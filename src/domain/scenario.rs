@@ -137,6 +137,9 @@ pub struct GraphIssue {
     /// Column from 1; 1 when the issue is about a whole scene.
     pub col: usize,
     pub message: String,
+    /// Worth fixing but no obstacle to playing: a scene no route reaches
+    /// (an imported story keeps its unreachable passages).
+    pub warning: bool,
 }
 
 impl ScenarioGraph {
@@ -221,6 +224,7 @@ impl ScenarioGraph {
                 line: 1,
                 col: 1,
                 message: "the scenario has no scenes".into(),
+                warning: false,
             });
             return out;
         }
@@ -231,6 +235,7 @@ impl ScenarioGraph {
                     line: s.line,
                     col: 1,
                     message: format!("scene id `{}` is used twice (first on line {first})", s.id),
+                    warning: false,
                 });
             }
         }
@@ -245,6 +250,7 @@ impl ScenarioGraph {
                             "choice leads to scene `{}`, which does not exist",
                             c.target
                         ),
+                        warning: false,
                     });
                 }
             }
@@ -253,6 +259,7 @@ impl ScenarioGraph {
                     line: s.line,
                     col: 1,
                     message: format!("scene `{}` has no choices and is not an ending", s.id),
+                    warning: false,
                 });
             }
             if s.ending.is_some() && !s.choices.is_empty() {
@@ -260,6 +267,7 @@ impl ScenarioGraph {
                     line: s.line,
                     col: 1,
                     message: format!("scene `{}` is an ending but also offers choices", s.id),
+                    warning: false,
                 });
             }
         }
@@ -270,6 +278,7 @@ impl ScenarioGraph {
                     line: s.line,
                     col: 1,
                     message: format!("no route from the start reaches scene `{}`", s.id),
+                    warning: true,
                 });
             }
         }
@@ -279,6 +288,7 @@ impl ScenarioGraph {
                 line: self.scenes[0].line,
                 col: 1,
                 message: "no ending can be reached from the start".into(),
+                warning: false,
             });
         } else {
             for (i, s) in self.scenes.iter().enumerate() {
@@ -290,6 +300,7 @@ impl ScenarioGraph {
                         line: s.line,
                         col: 1,
                         message: format!("from scene `{}` no ending can be reached: the learner is caught in a loop", s.id),
+                        warning: false,
                     });
                 }
             }

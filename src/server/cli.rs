@@ -77,13 +77,25 @@ pub enum CheckFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Convert a Twine story in Twee 3 format into a scenario file.
-    Twee {
-        /// The .twee file.
+    /// Convert a Twine story (Twee 3 or older Twee, or Twine 2's published
+    /// HTML or archive) into a scenario file.
+    Twine {
+        /// The .twee or .html file.
         file: PathBuf,
         /// Folder to write the scenario into (printed to stdout without it).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also print, per passage, what was translated and what was dropped.
+        #[arg(long)]
+        report: bool,
+    },
+    /// The same as `twine` (kept for scripts written before it).
+    Twee {
+        file: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        report: bool,
     },
 }
 
@@ -246,7 +258,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => user_command(cmd).await,
         Command::Check { paths, format } => check(&paths, format).await,
-        Command::Import(ImportCommand::Twee { file, out }) => import_twee(&file, out.as_deref()),
+        Command::Import(
+            ImportCommand::Twine { file, out, report } | ImportCommand::Twee { file, out, report },
+        ) => import_twee(&file, out.as_deref(), report),
         Command::Generate {
             employees,
             courses,
@@ -338,7 +352,11 @@ async fn check_typed(u: &Understanding, report: &mut crate::content::FileReport)
     report.diagnostics.sort_by_key(|d| (d.line, d.col));
 }
 
-fn import_twee(file: &std::path::Path, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn import_twee(
+    file: &std::path::Path,
+    out: Option<&std::path::Path>,
+    report: bool,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))?;
@@ -347,6 +365,29 @@ fn import_twee(file: &std::path::Path, out: Option<&std::path::Path>) -> anyhow:
     for w in &imported.warnings {
         eprintln!("{}:{}: warning: {}", file.display(), w.line, w.message);
     }
+    if report {
+        for r in &imported.report {
+            eprintln!(
+                "{}:{}: passage `{}` → scene `{}`: {} way(s) on, {} choice(s)",
+                file.display(),
+                r.line,
+                r.name,
+                r.scene,
+                r.links,
+                r.choices
+            );
+            for (line, what) in &r.translated {
+                eprintln!("{}:{line}:   translated: {what}", file.display());
+            }
+            for (line, what) in &r.dropped {
+                eprintln!("{}:{line}:   dropped: {what}", file.display());
+            }
+        }
+    }
+    eprintln!(
+        "{} passages → {} scenes; {} ways on → {} choices",
+        imported.passages, imported.scenes, imported.links, imported.choices
+    );
     match out {
         None => print!("{}", imported.markdown),
         Some(dir) => {

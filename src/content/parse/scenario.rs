@@ -538,7 +538,11 @@ impl<'h> Builder<'h> {
         };
         for issue in graph.issues() {
             let at = offset_of(src, issue.line, issue.col);
-            src.error(at, issue.message);
+            if issue.warning {
+                src.warning(at, issue.message);
+            } else {
+                src.error(at, issue.message);
+            }
         }
         (graph, self.intro)
     }

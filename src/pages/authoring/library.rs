@@ -109,7 +109,7 @@ pub fn AuthorLibraryPage() -> impl IntoView {
                             <fieldset>
                                 <legend>"Format"</legend>
                                 <label><input type="radio" name="format" value="markdown" checked />" Rapport markdown"</label>
-                                <label><input type="radio" name="format" value="twee" />" Twine story (Twee 3)"</label>
+                                <label><input type="radio" name="format" value="twee" />" Twine story (Twee, or Twine 2's published HTML or archive)"</label>
                             </fieldset>
                             <FileIntoTextarea target="import-source".to_string() />
                             <label for="import-source">"…or paste the file's text here"</label>
@@ -181,8 +181,8 @@ pub fn FileIntoTextarea(target: String) -> impl IntoView {
         let _ = (ev, &target);
     };
     view! {
-        <label for="import-file">"Choose a file (.md or .twee)"</label>
-        <input id="import-file" name="file" type="file" accept=".md,.twee,.tw,.txt,text/markdown,text/plain" on:change=on_change />
+        <label for="import-file">"Choose a file (.md, .twee or a Twine .html)"</label>
+        <input id="import-file" name="file" type="file" accept=".md,.twee,.tw,.txt,.html,.htm,text/markdown,text/plain,text/html" on:change=on_change />
         <p class="hint" role="status">{move || status.get()}</p>
     }
 }

@@ -116,8 +116,8 @@ pub async fn create(
     }
 }
 
-/// Imports pasted or uploaded text as a new draft: markdown as is, a Twee 3
-/// story through the importer.
+/// Imports pasted or uploaded text as a new draft: markdown as is, a Twine
+/// story (Twee, or Twine 2's HTML) through the importer.
 pub async fn import(
     state: &AppState,
     me: i64,
@@ -133,10 +133,17 @@ pub async fn import(
         ));
     }
     let folder_slug = slug(folder);
+    // A Twine 2 HTML file is a story whatever the radio button says.
+    let format = if text.contains("<tw-storydata") {
+        "twee"
+    } else {
+        format
+    };
     let text = match format {
         "twee" => {
-            let imported = crate::content::twee::convert(&text)
-                .map_err(|e| AppError::Invalid(format!("The Twee story could not be read: {e}")))?;
+            let imported = crate::content::twee::convert(&text).map_err(|e| {
+                AppError::Invalid(format!("The Twine story could not be read: {e}"))
+            })?;
             let mut md = imported.markdown;
             if !imported.warnings.is_empty() {
                 // The warnings go into a comment at the end, where the
@@ -144,7 +151,7 @@ pub async fn import(
                 md.push_str("\n<!-- Import notes:\n");
                 for w in &imported.warnings {
                     md.push_str(&format!(
-                        "  Twee line {}: {}\n",
+                        "  Twine line {}: {}\n",
                         w.line,
                         w.message.replace("--", "–")
                     ));
@@ -166,6 +173,8 @@ pub async fn import(
         slug(
             name.trim()
                 .trim_end_matches(".md")
+                .trim_end_matches(".html")
+                .trim_end_matches(".htm")
                 .trim_end_matches(".twee")
                 .trim_end_matches(".tw")
                 .trim_end_matches(".txt"),
