@@ -114,4 +114,34 @@ fn main() {
             "not met"
         }
     );
+    // Hostile stories of about 1 MB (the upload limit): openings that never
+    // close, deep nesting, many links. Each must cost linear time.
+    let body = |unit: &str| {
+        let n = 1_000_000 / unit.len();
+        format!(":: Start\n{}\n:: End\nThe end.\n", unit.repeat(n))
+    };
+    for (what, text) in [
+        ("unclosed [[", body("[[a ")),
+        ("unclosed <<if>>", body("<<if $x gt 1>>")),
+        ("unclosed (link:)[", body("(link: \"a\")[")),
+        (
+            "unclosed <a data-passage>",
+            body("<a data-passage=\"End\">x "),
+        ),
+        ("unclosed {link to:", body("{link to: 'End' ")),
+        ("lone <", body("<")),
+        (
+            "nested (if:)[",
+            ":: Start\n".to_owned() + &"(if: $x > 1)[".repeat(60_000) + &"]".repeat(60_000),
+        ),
+        ("links", body("[[End]] ")),
+        ("passages", ":: P\n[[P]]\n".repeat(100_000)),
+    ] {
+        let took = time(&text);
+        println!(
+            "twine_import: hostile {what:<26} {:>5} KB  {:>8.1} ms",
+            text.len() / 1024,
+            took.as_secs_f64() * 1000.0
+        );
+    }
 }

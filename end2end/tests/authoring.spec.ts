@@ -183,7 +183,7 @@ test("a trainer uploads a lesson, arranges the course and withdraws an item; an 
   if (javaScriptEnabled) await hydrated(page);
   await page.locator("#import-folder").selectOption(folder);
   const lesson = "---\nid: welcome\nkind: lesson\ntitle: Welcome\nminutes: 3\n---\n\n# Welcome\n\nWhy parcels matter to customers.\n";
-  await page.getByLabel("Choose a file (.md or .twee)").setInputFiles({ name: "welcome.md", mimeType: "text/markdown", buffer: Buffer.from(lesson) });
+  await page.getByLabel("Choose a file (.md, .twee or a Twine .html)").setInputFiles({ name: "welcome.md", mimeType: "text/markdown", buffer: Buffer.from(lesson) });
   if (javaScriptEnabled) await expect(page.getByLabel("…or paste the file's text here")).toHaveValue(lesson);
   await page.getByRole("button", { name: "Import as draft" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Imported as a draft" })).toBeVisible();
