@@ -37,14 +37,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     if let Some(p) = crate::server::sso::providers::for_email(&state.db, &email).await? {
         if p.passwords_off != 0 || password.is_empty() {
             use crate::server::sso::flow;
-            let host = use_context::<http::request::Parts>().and_then(|parts| {
-                parts
-                    .headers
-                    .get(http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(str::to_owned)
-            });
-            let uri = flow::callback_url(&state.config, host.as_deref());
+            let uri = use_context::<http::request::Parts>()
+                .map(|parts| flow::callback_for(&state.config, &parts.headers))
+                .unwrap_or_else(|| flow::callback_url(&state.config, None));
             return match flow::begin(&state, &p, &next, Some(email.trim()), uri).await {
                 Ok((url, cookie)) => {
                     guard::set_cookie(&cookie);

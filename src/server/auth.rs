@@ -123,8 +123,9 @@ pub async fn login(
     start_session(state, req, account.id).await
 }
 
-/// Rotates: ends the session the request came with (if any) and starts a new one.
-async fn start_session(
+/// Rotates: ends the session the request came with (if any) and starts a
+/// new one. Password, invitation and single sign-on sign-ins all end here.
+pub(crate) async fn start_session(
     state: &AppState,
     req: &RequestCtx,
     user_id: i64,

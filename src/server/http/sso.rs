@@ -9,7 +9,7 @@ use crate::server::sso::flow::{self, Callback, Refused, STATE_COOKIE};
 use crate::server::sso::providers;
 use crate::server::AppState;
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 fn to_login(refused: &Refused, next: Option<&str>) -> String {
@@ -34,10 +34,6 @@ fn see_other(location: &str, cookies: &[String]) -> Response {
     res
 }
 
-pub(super) fn host(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::HOST).and_then(|h| h.to_str().ok())
-}
-
 #[derive(serde::Deserialize)]
 pub(super) struct StartForm {
     provider: String,
@@ -48,7 +44,7 @@ pub(super) struct StartForm {
 /// Sends the browser to the provider (303), or back with the reason.
 pub(super) async fn sso_start(State(state): State<AppState>, req: Request) -> Response {
     use axum::extract::FromRequest;
-    let host = host(req.headers()).map(str::to_owned);
+    let redirect_uri = flow::callback_for(&state.config, req.headers());
     let form = match axum::extract::Form::<StartForm>::from_request(req, &state).await {
         Ok(axum::extract::Form(f)) => f,
         Err(_) => {
@@ -75,7 +71,6 @@ pub(super) async fn sso_start(State(state): State<AppState>, req: Request) -> Re
         }
         Err(e) => return see_other(&to_login(&Refused(e.to_string()), Some(&next)), &[]),
     };
-    let redirect_uri = flow::callback_url(&state.config, host.as_deref());
     match flow::begin(&state, &provider, &next, None, redirect_uri).await {
         Ok((url, cookie)) => see_other(&url, &[cookie]),
         Err(r) => see_other(&to_login(&r, Some(&next)), &[]),

@@ -4,12 +4,10 @@
 
 use super::providers::{self, Provider};
 use crate::api::AppError;
-use crate::domain::sso::{apply_rules, email_domain, parse_rules};
-use crate::domain::{Email, PersonName, Roles};
 use crate::server::auth::{new_token, token_hash};
 use crate::server::config::Config;
 use crate::server::guard::RequestCtx;
-use crate::server::{accounts, now, AppState};
+use crate::server::{now, AppState};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce,
@@ -35,6 +33,14 @@ pub fn callback_url(cfg: &Config, host: Option<&str>) -> String {
     format!("{}/sso/callback", base.trim_end_matches('/'))
 }
 
+/// `callback_url` for a request, from its `Host` header.
+pub fn callback_for(cfg: &Config, headers: &http::HeaderMap) -> String {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    callback_url(cfg, host)
+}
+
 pub fn state_cookie(cfg: &Config, value: &str, max_age: i64) -> String {
     let secure = if cfg.secure_cookies { "; Secure" } else { "" };
     format!("{STATE_COOKIE}={value}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
@@ -47,6 +53,15 @@ pub struct Refused(pub String);
 impl From<AppError> for Refused {
     fn from(e: AppError) -> Self {
         Refused(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for Refused {
+    /// Logged with the place of the `?` (`server::sql`); the person sees
+    /// only that something went wrong on our side.
+    #[track_caller]
+    fn from(e: sqlx::Error) -> Self {
+        Refused::from(AppError::from(e))
     }
 }
 
@@ -117,8 +132,7 @@ pub async fn begin(
     .bind(&redirect_uri)
     .bind(now())
     .execute(&state.db.pool)
-    .await
-    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    .await?;
     Ok((
         url.to_string(),
         state_cookie(&state.config, &state_value, super::LOGIN_TTL_SECS),
@@ -174,8 +188,7 @@ pub async fn finish(
     )
     .bind(token_hash(st))
     .fetch_optional(&state.db.pool)
-    .await
-    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
+    .await?;
     let Some(pending) = pending.filter(|p| now() - p.created_at <= super::LOGIN_TTL_SECS) else {
         return Err(Refused(STALE.into()));
     };
@@ -206,25 +219,11 @@ pub async fn finish(
         return Err(Refused(STALE.into()));
     };
     let claims = verified_claims(state, &p, &pending, code).await?;
-    let user_id = person_for(state, &p, &claims).await?;
-    // Rotate: the session the browser came with ends, a new one starts.
-    if let Some(old) = &ctx.session_hash {
-        accounts::delete_session(&state.db, old).await?;
-    }
-    let token = new_token();
-    let t = now();
-    accounts::create_session(&state.db, &token_hash(&token), user_id, t).await?;
-    sqlx::query("UPDATE sso_identities SET last_login_at = $1 WHERE issuer = $2 AND subject = $3")
-        .bind(t)
-        .bind(&claims.issuer)
-        .bind(&claims.subject)
-        .execute(&state.db.pool)
-        .await
-        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    Ok((
-        crate::server::auth::session_cookie(&state.config, &token),
-        pending.next_path,
-    ))
+    let user_id = super::person::person_for(state, &p, &claims).await?;
+    // Like a password sign-in: the session the browser came with ends, a
+    // new one starts.
+    let cookie = crate::server::auth::start_session(state, ctx, user_id).await?;
+    Ok((cookie, pending.next_path))
 }
 
 fn short(s: &str) -> String {
@@ -444,128 +443,6 @@ async fn verified_claims(
         }
         Err(e) => Err(untrusted(state, p, &e).await),
     }
-}
-
-/// The person these claims are: by (issuer, subject); on a first sign-in
-/// by verified email, then linked; else created when the provider allows.
-async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i64, Refused> {
-    let db = &state.db;
-    let linked: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT u.id, u.disabled FROM sso_identities i JOIN users u ON u.id = i.user_id          WHERE i.issuer = $1 AND i.subject = $2",
-    )
-    .bind(&c.issuer)
-    .bind(&c.subject)
-    .fetch_optional(&db.pool)
-    .await
-    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    let disabled = || {
-        Refused(
-            "Your Rapport account is disabled. Ask your administrator if you need it back.".into(),
-        )
-    };
-    if let Some((id, off)) = linked {
-        return if off != 0 { Err(disabled()) } else { Ok(id) };
-    }
-    let Some(raw_email) = c.email.as_deref() else {
-        return Err(Refused(format!(
-            "{} did not tell Rapport your email address, so your account could not be found. Your administrator should allow the email claim.",
-            p.label
-        )));
-    };
-    let email = Email::parse(raw_email).map_err(|_| {
-        Refused(format!(
-            "{} sent an email address Rapport cannot use.",
-            p.label
-        ))
-    })?;
-    let domains = p.domain_list();
-    let domain = email_domain(email.as_str()).unwrap_or_default();
-    if !domains.is_empty() && !domains.contains(&domain.as_str()) {
-        return Err(Refused(format!(
-            "Addresses at {domain} may not sign in with {}. Use your work account, or ask your administrator.",
-            p.label
-        )));
-    }
-    if !c.email_verified && p.trust_email == 0 {
-        return Err(Refused(format!(
-            "{} has not verified your email address, so Rapport cannot match it to an account. Verify it there and try again.",
-            p.label
-        )));
-    }
-    let existing: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, disabled FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&db.pool)
-            .await
-            .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    let t = now();
-    let _turn = db.write_turn().await;
-    let mut tx = db
-        .begin_write()
-        .await
-        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    let id = match existing {
-        Some((_, off)) if off != 0 => return Err(disabled()),
-        Some((id, _)) => id,
-        None if p.allow_create == 0 => {
-            return Err(Refused(format!(
-                "There is no Rapport account for {}. Ask your administrator to add you.",
-                email.as_str()
-            )))
-        }
-        None => {
-            let rules = parse_rules(&p.map_rules).unwrap_or_default();
-            let (team_name, mut roles) = apply_rules(&rules, &c.mapped);
-            let mut team = p.default_team_id;
-            if let Some(name) = team_name {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-                team = found.or(team);
-            }
-            if roles.is_empty() {
-                roles.push(p.default_role());
-            }
-            let local = email.as_str().split('@').next().unwrap_or("").to_owned();
-            let name = c
-                .name
-                .as_deref()
-                .and_then(|n| PersonName::parse(n).ok())
-                .or_else(|| PersonName::parse(&local).ok())
-                .ok_or_else(|| Refused("Your name from the provider cannot be used.".into()))?;
-            let id = accounts::insert_user(
-                &mut tx,
-                &email,
-                &name,
-                None,
-                team,
-                &Roles::new(roles.iter().copied()),
-            )
-            .await?;
-            accounts::audit(&mut tx, None, "user.created.sso", email.as_str()).await?;
-            id
-        }
-    };
-    // Link: the next sign-in finds the person by the provider's subject,
-    // even after the address changes.
-    sqlx::query(
-        "INSERT INTO sso_identities (issuer, subject, user_id, provider_id, created_at, last_login_at)          VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (issuer, subject) DO NOTHING",
-    )
-    .bind(&c.issuer)
-    .bind(&c.subject)
-    .bind(id)
-    .bind(p.id)
-    .bind(t)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    accounts::audit(&mut tx, Some(id), "sso.linked", &p.label).await?;
-    tx.commit()
-        .await
-        .map_err(|e| Refused::from(crate::server::sql::internal(e)))?;
-    Ok(id)
 }
 
 #[cfg(test)]

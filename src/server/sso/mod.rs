@@ -15,6 +15,7 @@
 //! a token names a key the cache does not have.
 
 pub mod flow;
+mod person;
 pub mod providers;
 
 use crate::api::AppError;

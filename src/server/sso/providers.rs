@@ -301,35 +301,11 @@ pub async fn save(
         .map_err(AppError::Invalid)?;
     let auth_origin = origin_of(metadata.authorization_endpoint().as_str()).unwrap_or_default();
     let t = now();
-    let domains = domains.join(" ");
-    let id = match existing {
-        Some(p) => {
-            sqlx::query(
-                "UPDATE sso_providers SET label = $1, issuer = $2, client_id = $3, client_secret = $4, domains = $5, \
-                 passwords_off = $6, allow_create = $7, trust_email = $8, default_team_id = $9, default_role = $10, \
-                 map_claim = $11, map_rules = $12, auth_origin = $13, updated_at = $14, last_error = NULL, last_error_at = NULL \
-                 WHERE id = $15",
-            )
-            .bind(&label)
-            .bind(&issuer)
-            .bind(&client_id)
-            .bind(&secret)
-            .bind(&domains)
-            .bind(flag(&form.passwords_off))
-            .bind(flag(&form.allow_create))
-            .bind(flag(&form.trust_email))
-            .bind(default_team)
-            .bind(role.as_str())
-            .bind(claim)
-            .bind(form.map_rules.trim())
-            .bind(&auth_origin)
-            .bind(t)
-            .bind(p.id)
-            .execute(&db.pool)
-            .await?;
-            sso.forget(&p.issuer);
-            p.id
-        }
+    let mut tx = db.begin_write().await?;
+    // A new provider is a row with its name first; then new and edited
+    // providers get their settings by the same statement.
+    let id = match &existing {
+        Some(p) => p.id,
         None => {
             let slug = match form
                 .slug
@@ -341,28 +317,17 @@ pub async fn save(
                 None => slug_of(&label),
             };
             sqlx::query_scalar(
-                "INSERT INTO sso_providers (slug, label, issuer, client_id, client_secret, domains, passwords_off, \
-                 allow_create, trust_email, default_team_id, default_role, map_claim, map_rules, auth_origin, managed, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
-                 RETURNING id",
+                "INSERT INTO sso_providers (slug, label, issuer, client_id, client_secret, managed, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
             .bind(&slug)
             .bind(&label)
             .bind(&issuer)
             .bind(&client_id)
             .bind(&secret)
-            .bind(&domains)
-            .bind(flag(&form.passwords_off))
-            .bind(flag(&form.allow_create))
-            .bind(flag(&form.trust_email))
-            .bind(default_team)
-            .bind(role.as_str())
-            .bind(claim)
-            .bind(form.map_rules.trim())
-            .bind(&auth_origin)
             .bind(i64::from(managed))
             .bind(t)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(|e| {
                 conflict_on_unique(
@@ -372,11 +337,37 @@ pub async fn save(
             })?
         }
     };
-    sso.forget(&issuer);
-    sso.refresh_form_origins(db).await;
-    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE sso_providers SET label = $1, issuer = $2, client_id = $3, client_secret = $4, domains = $5, \
+         passwords_off = $6, allow_create = $7, trust_email = $8, default_team_id = $9, default_role = $10, \
+         map_claim = $11, map_rules = $12, auth_origin = $13, updated_at = $14, last_error = NULL, last_error_at = NULL \
+         WHERE id = $15",
+    )
+    .bind(&label)
+    .bind(&issuer)
+    .bind(&client_id)
+    .bind(&secret)
+    .bind(domains.join(" "))
+    .bind(flag(&form.passwords_off))
+    .bind(flag(&form.allow_create))
+    .bind(flag(&form.trust_email))
+    .bind(default_team)
+    .bind(role.as_str())
+    .bind(claim)
+    .bind(form.map_rules.trim())
+    .bind(&auth_origin)
+    .bind(t)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     crate::server::accounts::audit(&mut tx, actor, "sso.provider.saved", &label).await?;
     tx.commit().await?;
+    // The discovery above cached the new issuer's document; an old one
+    // that changed is forgotten.
+    if let Some(p) = existing.as_ref().filter(|p| p.issuer != issuer) {
+        sso.forget(&p.issuer);
+    }
+    sso.refresh_form_origins(db).await;
     Ok(id)
 }
 

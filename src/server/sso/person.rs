@@ -1,0 +1,118 @@
+//! Who a verified ID token is in Rapport: found by (issuer, subject); on a
+//! first sign-in by verified email, then linked; else created, when the
+//! provider allows, in the team and roles its mapping rules give.
+
+use super::flow::{Claims, Refused};
+use super::providers::Provider;
+use crate::domain::sso::{apply_rules, email_domain, parse_rules};
+use crate::domain::{Email, PersonName, Roles};
+use crate::server::{accounts, now, AppState};
+
+fn disabled() -> Refused {
+    Refused("Your Rapport account is disabled. Ask your administrator if you need it back.".into())
+}
+
+/// The person's id; a known subject's sign-in time is recorded.
+pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i64, Refused> {
+    let db = &state.db;
+    let t = now();
+    let linked: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE sso_identities SET last_login_at = $3 WHERE issuer = $1 AND subject = $2 \
+         RETURNING user_id, (SELECT disabled FROM users WHERE id = user_id)",
+    )
+    .bind(&c.issuer)
+    .bind(&c.subject)
+    .bind(t)
+    .fetch_optional(&db.pool)
+    .await?;
+    if let Some((id, off)) = linked {
+        return if off != 0 { Err(disabled()) } else { Ok(id) };
+    }
+    let Some(raw_email) = c.email.as_deref() else {
+        return Err(Refused(format!(
+            "{} did not tell Rapport your email address, so your account could not be found. Your administrator should allow the email claim.",
+            p.label
+        )));
+    };
+    let email = Email::parse(raw_email).map_err(|_| {
+        Refused(format!(
+            "{} sent an email address Rapport cannot use.",
+            p.label
+        ))
+    })?;
+    let domains = p.domain_list();
+    let domain = email_domain(email.as_str()).unwrap_or_default();
+    if !domains.is_empty() && !domains.contains(&domain.as_str()) {
+        return Err(Refused(format!(
+            "Addresses at {domain} may not sign in with {}. Use your work account, or ask your administrator.",
+            p.label
+        )));
+    }
+    if !c.email_verified && p.trust_email == 0 {
+        return Err(Refused(format!(
+            "{} has not verified your email address, so Rapport cannot match it to an account. Verify it there and try again.",
+            p.label
+        )));
+    }
+    let _turn = db.write_turn().await;
+    let mut tx = db.begin_write().await?;
+    // Read inside the transaction: two first sign-ins of one person at once
+    // find, or create, the same account.
+    let existing: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, disabled FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let id = match existing {
+        Some((_, off)) if off != 0 => return Err(disabled()),
+        Some((id, _)) => id,
+        None if p.allow_create == 0 => {
+            return Err(Refused(format!(
+                "There is no Rapport account for {}. Ask your administrator to add you.",
+                email.as_str()
+            )))
+        }
+        None => {
+            let rules = parse_rules(&p.map_rules).unwrap_or_default();
+            let (team_name, mut roles) = apply_rules(&rules, &c.mapped);
+            let mut team = p.default_team_id;
+            if let Some(name) = team_name {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                team = found.or(team);
+            }
+            if roles.is_empty() {
+                roles.push(p.default_role());
+            }
+            let local = email.as_str().split('@').next().unwrap_or("");
+            let name = c
+                .name
+                .as_deref()
+                .and_then(|n| PersonName::parse(n).ok())
+                .or_else(|| PersonName::parse(local).ok())
+                .ok_or_else(|| Refused("Your name from the provider cannot be used.".into()))?;
+            let id = accounts::insert_user(&mut tx, &email, &name, None, team, &Roles::new(roles))
+                .await?;
+            accounts::audit(&mut tx, None, "user.created.sso", email.as_str()).await?;
+            id
+        }
+    };
+    // Link: the next sign-in finds the person by the provider's subject,
+    // even after the address changes.
+    sqlx::query(
+        "INSERT INTO sso_identities (issuer, subject, user_id, provider_id, created_at, last_login_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (issuer, subject) DO NOTHING",
+    )
+    .bind(&c.issuer)
+    .bind(&c.subject)
+    .bind(id)
+    .bind(p.id)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    accounts::audit(&mut tx, Some(id), "sso.linked", &p.label).await?;
+    tx.commit().await?;
+    Ok(id)
+}
