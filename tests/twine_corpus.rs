@@ -154,6 +154,16 @@ fn the_report_names_lines() {
         "{:?}",
         swap.dropped
     );
+    // Conditions name the line they are on.
+    let story = out.report.iter().find(|r| r.name == "Story").unwrap();
+    assert!(
+        story
+            .translated
+            .iter()
+            .any(|(line, what)| *line == 32 && what == "condition {if calm > 2}"),
+        "{:?}",
+        story.translated
+    );
     let counter = out.report.iter().find(|r| r.name == "Counter").unwrap();
     assert!(
         counter

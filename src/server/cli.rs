@@ -78,7 +78,8 @@ pub enum CheckFormat {
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Convert a Twine story (Twee 3 or older Twee, or Twine 2's published
-    /// HTML or archive) into a scenario file.
+    /// HTML or archive) into a scenario file. `import twee` still works.
+    #[command(alias = "twee")]
     Twine {
         /// The .twee or .html file.
         file: PathBuf,
@@ -86,14 +87,6 @@ pub enum ImportCommand {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Also print, per passage, what was translated and what was dropped.
-        #[arg(long)]
-        report: bool,
-    },
-    /// The same as `twine` (kept for scripts written before it).
-    Twee {
-        file: PathBuf,
-        #[arg(long)]
-        out: Option<PathBuf>,
         #[arg(long)]
         report: bool,
     },
@@ -258,9 +251,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => user_command(cmd).await,
         Command::Check { paths, format } => check(&paths, format).await,
-        Command::Import(
-            ImportCommand::Twine { file, out, report } | ImportCommand::Twee { file, out, report },
-        ) => import_twee(&file, out.as_deref(), report),
+        Command::Import(ImportCommand::Twine { file, out, report }) => {
+            import_twee(&file, out.as_deref(), report)
+        }
         Command::Generate {
             employees,
             courses,

@@ -18,12 +18,14 @@
 //! - The report lists, per passage, what was translated and what was
 //!   dropped, with line numbers.
 
+mod layout;
 pub mod read;
 pub mod scan;
 
 use super::parse::slug;
+use layout::{comment, lay, neutralise, one_line, Laid};
 use read::Passage;
-use scan::{Choice, Piece, Scanner, Target};
+use scan::{Choice, Scanner, Target};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
@@ -106,138 +108,6 @@ const SPECIAL_TAGS: &[&str] = &[
     "annotation",
     "note",
 ];
-
-/// Keeps passage text from being read as our own syntax.
-fn neutralise(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let t = line.trim_start();
-        let directive = ["ending:", "effects:", "replies:", "also:"]
-            .iter()
-            .any(|d| t.get(..d.len()).is_some_and(|h| h.eq_ignore_ascii_case(d)));
-        if t.starts_with('#')
-            || t.starts_with("- [")
-            || t.starts_with("* [")
-            || t.starts_with("+ [")
-            || t.starts_with('{')
-            || t.starts_with('>')
-        {
-            out.push('\\');
-        } else if directive {
-            // The first letter as a character reference: the same text,
-            // no longer a directive.
-            let first = t.chars().next().unwrap_or(' ');
-            let _ = write!(out, "&#{};", first as u32);
-            out.push_str(&t[first.len_utf8()..]);
-            out.push('\n');
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn comment(s: &str) -> String {
-    format!(
-        "<!-- twine: {} -->",
-        one_line(s)
-            .replace("--", "–")
-            .chars()
-            .take(200)
-            .collect::<String>()
-    )
-}
-
-/// How deep a condition's brackets go and how many tests it makes.
-fn too_complex(c: &str) -> bool {
-    let mut depth = 0i32;
-    let mut max = 0;
-    for ch in c.chars() {
-        match ch {
-            '(' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            ')' => depth -= 1,
-            _ => {}
-        }
-    }
-    let tests = c.matches(['<', '>', '=']).count();
-    max > 14 || tests > 32
-}
-
-fn and(a: &Option<String>, b: &str) -> String {
-    match a {
-        Some(a) => format!("({a}) and ({b})"),
-        None => b.to_owned(),
-    }
-}
-
-/// One passage's pieces, laid out for writing: paragraphs (with their
-/// condition), choices (with theirs), entry effects, notes.
-#[derive(Default)]
-struct Laid {
-    paragraphs: Vec<(Option<String>, String)>,
-    choices: Vec<Choice>,
-    entry: Vec<(String, i64, usize)>,
-    notes: Vec<(usize, String)>,
-    stripped: Vec<&'static str>,
-    conditions: Vec<(usize, String)>,
-}
-
-fn lay(pieces: Vec<Piece>, cond: Option<String>, out: &mut Laid) {
-    let mut text = String::new();
-    let flush = |text: &mut String, out: &mut Laid| {
-        for para in text.split("\n\n") {
-            if !para.trim().is_empty() {
-                out.paragraphs.push((cond.clone(), para.trim().to_owned()));
-            }
-        }
-        text.clear();
-    };
-    for p in pieces {
-        match p {
-            Piece::Text(t) => text.push_str(&t),
-            Piece::Choice(mut c) => {
-                if let Some(k) = &cond {
-                    c.cond = Some(and(&c.cond, k));
-                }
-                out.choices.push(c);
-            }
-            Piece::Effect(v, n, at) => {
-                if cond.is_some() {
-                    out.notes
-                        .push((at, format!("a change of {v} under a condition ({v} {n:+})")));
-                } else {
-                    out.entry.push((v, n, at));
-                }
-            }
-            Piece::Cond(c, inner) => {
-                flush(&mut text, out);
-                let c = and(&cond, &c);
-                if too_complex(&c) {
-                    out.notes
-                        .push((0, format!("a condition too deep to translate: {c}")));
-                    lay(inner, cond.clone(), out);
-                } else {
-                    out.conditions.push((0, c.clone()));
-                    lay(inner, Some(c), out);
-                }
-            }
-            Piece::Note(n, at) => {
-                text.push_str(&comment(&n));
-                out.notes.push((at, n));
-            }
-            Piece::Stripped(k) => out.stripped.push(k),
-        }
-    }
-    flush(&mut text, out);
-}
 
 pub fn convert(source: &str) -> Result<Imported, String> {
     let story = read::read(source)?;
@@ -397,8 +267,9 @@ pub fn convert(source: &str) -> Result<Imported, String> {
                 }
             }
         }
-        for (c, _) in l.conditions.iter().map(|(_, c)| (c, ())) {
-            r.translated.push((p.line, format!("condition {{if {c}}}")));
+        for (at, c) in &l.conditions {
+            r.translated
+                .push((line_of(i, *at), format!("condition {{if {c}}}")));
         }
         for (at, n) in &l.notes {
             r.dropped.push((

@@ -72,10 +72,15 @@ fn read_twee(source: &str) -> Story {
     }
     if story.format.is_empty() {
         // Twee 1 and 2 files name no format; their macros say which.
-        let all: String = story.passages.iter().map(|p| p.text.as_str()).collect();
-        story.format = if all.contains("<<") {
+        let any = |pat: &[&str]| {
+            story
+                .passages
+                .iter()
+                .any(|p| pat.iter().any(|m| p.text.contains(m)))
+        };
+        story.format = if any(&["<<"]) {
             "sugarcube".into()
-        } else if all.contains("(link-goto:") || all.contains("(set:") || all.contains("(if:") {
+        } else if any(&["(link-goto:", "(set:", "(if:"]) {
             "harlowe".into()
         } else {
             String::new()
