@@ -582,6 +582,55 @@ async fn a_provider_down_at_start_gives_a_clear_page(backend: common::Backend) {
     app.cleanup().await;
 }
 
+/// Sign-ins begun and not back are capped, exactly, when 300 are sent at
+/// once; one that comes back frees its place.
+async fn sign_ins_on_their_way_are_capped(backend: common::Backend) {
+    let idp = Provider::start();
+    let app = TestApp::spawn_with(backend, |cfg| cfg.sso_pending_max = 20).await;
+    let slug = add_provider(&app, &idp, &[]).await;
+    let starts = (0..300).map(|_| {
+        let (client, url, slug) = (app.client(), app.url("/sso/start"), slug.clone());
+        tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .form(&[("provider", slug.as_str())])
+                .send()
+                .await
+                .expect("start");
+            (client, res)
+        })
+    });
+    let mut begun = Vec::new();
+    let mut busy = 0;
+    for s in starts.collect::<Vec<_>>() {
+        let (client, res) = s.await.expect("task");
+        if location(&res).contains("/authorize?") {
+            begun.push((client, location(&res)));
+        } else {
+            refused_with(&res, "Too many sign-ins are under way");
+            busy += 1;
+        }
+    }
+    assert_eq!((begun.len(), busy), (20, 280));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sso_logins").await, 20);
+    // One comes back (no account for the address: refused, but its place
+    // is freed), and the next start goes through.
+    let (client, authorize) = begun.pop().expect("one");
+    let res = client.get(&authorize).send().await.expect("authorize");
+    let res = client.get(location(&res)).send().await.expect("callback");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sso_logins").await, 19);
+    let res = app
+        .client()
+        .post(app.url("/sso/start"))
+        .form(&[("provider", slug.as_str())])
+        .send()
+        .await
+        .expect("start");
+    assert!(location(&res).contains("/authorize?"), "{}", location(&res));
+    app.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_down_at_start_sqlite() {
     a_provider_down_at_start_gives_a_clear_page(common::Backend::Sqlite).await;
@@ -590,6 +639,16 @@ async fn a_provider_down_at_start_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_down_at_start_postgres() {
     a_provider_down_at_start_gives_a_clear_page(common::Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_on_their_way_are_capped_sqlite() {
+    sign_ins_on_their_way_are_capped(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_on_their_way_are_capped_postgres() {
+    sign_ins_on_their_way_are_capped(common::Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

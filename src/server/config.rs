@@ -38,6 +38,10 @@ pub struct Config {
     /// Single sign-on providers from configuration (`--sso-config`),
     /// saved at start.
     pub sso_providers: Vec<crate::api::sso::ProviderForm>,
+    /// Single sign-ons begun and not yet back, at most (each holds a small
+    /// row for `sso::LOGIN_TTL_SECS`); past it, "Sign in with …" asks to
+    /// try again in a minute.
+    pub sso_pending_max: i64,
 }
 
 impl Config {
@@ -58,6 +62,7 @@ impl Config {
             mail: None,
             xapi: None,
             public_url: None,
+            sso_pending_max: 10_000,
             sso_providers: Vec::new(),
         }
     }

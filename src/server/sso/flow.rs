@@ -120,6 +120,30 @@ pub async fn begin(
         req = req.add_extra_param("login_hint", hint.to_owned());
     }
     let (url, _, _) = req.url();
+    // At most `sso_pending_max` sign-ins on their way, whoever sends them:
+    // the count and the insert are one transaction behind one lock row (a
+    // row lock on PostgreSQL, the write lock on SQLite), so requests sent
+    // all at once are decided one after another and the cap is exact.
+    let t = now();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO throttle_locks (bucket, touched_at) VALUES ('sso:pending', $1) \
+         ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
+    )
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sso_logins WHERE created_at > $1")
+        .bind(t - super::LOGIN_TTL_SECS)
+        .fetch_one(&mut *tx)
+        .await?;
+    if pending >= state.config.sso_pending_max {
+        tracing::warn!(
+            pending,
+            "single sign-on refused: too many sign-ins on their way"
+        );
+        return Err(Refused(BUSY.into()));
+    }
     sqlx::query(
         "INSERT INTO sso_logins (state_hash, provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -130,9 +154,10 @@ pub async fn begin(
     .bind(verifier.secret())
     .bind(crate::domain::account::safe_next_path(next))
     .bind(&redirect_uri)
-    .bind(now())
-    .execute(&state.db.pool)
+    .bind(t)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok((
         url.to_string(),
         state_cookie(&state.config, &state_value, super::LOGIN_TTL_SECS),
@@ -158,6 +183,7 @@ struct Pending {
     created_at: i64,
 }
 
+const BUSY: &str = "Too many sign-ins are under way right now. Try again in a minute.";
 const STALE: &str = "This sign-in was already used or has expired. Start again below.";
 
 /// Verifies the provider's answer and starts a session. Returns the
