@@ -582,6 +582,85 @@ async fn a_provider_down_at_start_gives_a_clear_page(backend: common::Backend) {
     app.cleanup().await;
 }
 
+/// An invited person whose company signs them in: the invitation page
+/// offers the button beside the password form, and only the button once
+/// passwords are off for the domain (a password sent anyway is refused and
+/// nothing is set); the sign-in finds the invited account by its address.
+async fn invited_people_of_a_company_sign_in_through_it(app: &TestApp) {
+    let idp = Provider::start();
+    let slug = add_provider(app, &idp, &[]).await;
+    let admin = app.login_as("root@admin.test").await;
+    let res = app
+        .submit(
+            &admin,
+            "admin_create_user",
+            &[
+                ("email", "cy@contoso.com"),
+                ("name", "Cy Okafor"),
+                ("roles[role_employee]", "on"),
+            ],
+            "/admin/users",
+        )
+        .await;
+    let to = location(&res);
+    let token = query_param(&format!("http://x{to}"), "invite").expect("invite token");
+    let newbie = app.client();
+    let page = app
+        .get(&newbie, &format!("/invite/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign in with Contoso"), "{page}");
+    assert!(page.contains("/api/accept_invite"), "{page}");
+    sqlx::query("UPDATE sso_providers SET passwords_off = 1")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let page = app
+        .get(&newbie, &format!("/invite/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign in with Contoso"), "{page}");
+    assert!(page.contains("there is no password to choose"), "{page}");
+    assert!(!page.contains("/api/accept_invite"), "{page}");
+    let res = app
+        .call(
+            &newbie,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("password", "my new password"),
+                ("confirm", "my new password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("no password to choose"));
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM users WHERE email = 'cy@contoso.com' AND password_hash IS NULL"
+        )
+        .await,
+        1
+    );
+    idp.next_token(
+        json!({ "sub": "u-3003", "email": "cy@contoso.com", "email_verified": true }),
+        None,
+    )
+    .await;
+    let (_, res) = through_provider(app, &newbie, &slug).await;
+    assert_eq!(location(&res), "/learn");
+    assert_eq!(app.whoami(&newbie).await.as_deref(), Some("cy@contoso.com"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email LIKE '%contoso.com'")
+            .await,
+        1
+    );
+}
+
 /// Sign-ins begun and not back are capped, exactly, when 300 are sent at
 /// once; one that comes back frees its place.
 async fn sign_ins_on_their_way_are_capped(backend: common::Backend) {
@@ -669,4 +748,5 @@ on_both_databases!(
     the_password_form_sends_company_addresses_to_their_provider,
     passwords_off_a_provider_down_and_refused_credentials,
     admins_only_and_settings_are_checked,
+    invited_people_of_a_company_sign_in_through_it,
 );

@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 pub struct Invitation {
     pub name: String,
     pub email: String,
+    /// The provider of the person's company, when one signs in their
+    /// domain: its button is offered, and is the only way when `company_only`.
+    pub company: Option<crate::api::sso::SsoButton>,
+    /// Passwords are off for the person's domain: nothing to choose here.
+    pub company_only: bool,
 }
 
 /// Who an invitation link is for. Anyone holding the link may ask.
@@ -15,9 +20,17 @@ pub struct Invitation {
 pub async fn invite_info(token: String) -> Result<Invitation, AppError> {
     use crate::server::{accounts, guard};
     let state = guard::state()?;
-    accounts::invite_user(&state.db, &token)
+    let mut invitation = accounts::invite_user(&state.db, &token)
         .await?
-        .ok_or_else(|| AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into()))
+        .ok_or_else(|| AppError::NotFound("This invitation link is not valid or has expired. Ask your administrator for a new one.".into()))?;
+    if let Some(p) = crate::server::sso::providers::for_email(&state.db, &invitation.email).await? {
+        invitation.company_only = p.passwords_off != 0;
+        invitation.company = Some(crate::api::sso::SsoButton {
+            slug: p.slug,
+            label: p.label,
+        });
+    }
+    Ok(invitation)
 }
 
 /// Sets the password of an invited person and signs them in.

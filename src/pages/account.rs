@@ -2,6 +2,7 @@ use crate::api::account::invite_info;
 use crate::api::mail::{mail_prefs, unsubscribe_info, EmailChoices};
 use crate::app::viewer;
 use crate::components::{loading, ErrorNotice, Flash};
+use crate::pages::login::SsoForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -85,11 +86,28 @@ pub fn InvitePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match info.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok((_, info)) if info.company_only => {
+                        let company = info.company.clone();
+                        let label = company.as_ref().map(|b| b.label.clone()).unwrap_or_default();
+                        view! {
+                            <section class="auth-card" aria-labelledby="invite-title">
+                                <h1 id="invite-title">{format!("Welcome, {}", info.name)}</h1>
+                                <p>{format!("You sign in to Rapport as {} with your {label} account: there is no password to choose.", info.email)}</p>
+                                <Flash />
+                                {company.map(|b| view! { <SsoForm button=b next="/?welcome=1".to_owned() /> })}
+                            </section>
+                        }
+                        .into_any()
+                    }
                     Ok((token, info)) => view! {
                         <section class="auth-card" aria-labelledby="invite-title">
                             <h1 id="invite-title">{format!("Welcome, {}", info.name)}</h1>
                             <p>{format!("Choose a password for {}. You will use it with this email address to sign in.", info.email)}</p>
                             <Flash />
+                            {info.company.clone().map(|b| view! {
+                                <SsoForm button=b next="/?welcome=1".to_owned() />
+                                <p class="divider"><span>"or choose a password"</span></p>
+                            })}
                             <form method="post" action="/api/accept_invite" class="stack">
                                 <input type="hidden" name="token" value=token />
                                 <div class="field">

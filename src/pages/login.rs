@@ -52,15 +52,7 @@ pub fn LoginPage() -> impl IntoView {
                                 <ul class="sso-buttons" aria-label="Sign in with your company's account">
                                     {list.into_iter().map(|b| {
                                         let next = next.clone();
-                                        view! {
-                                            <li>
-                                                <form method="post" action="/sso/start">
-                                                    <input type="hidden" name="provider" value=b.slug.clone() />
-                                                    <input type="hidden" name="next" value=next />
-                                                    <button type="submit" class="button">{format!("Sign in with {}", b.label)}</button>
-                                                </form>
-                                            </li>
-                                        }
+                                        view! { <li><SsoForm button=b next=next /></li> }
                                     }).collect_view()}
                                 </ul>
                                 <p class="divider"><span>"or with your email"</span></p>
@@ -86,5 +78,17 @@ pub fn LoginPage() -> impl IntoView {
             </form>
             <p class="hint">"New here? Your administrator sends you a link to choose your password."</p>
         </section>
+    }
+}
+
+/// A "Sign in with …" button: a form that starts the single sign-on.
+#[component]
+pub fn SsoForm(button: crate::api::sso::SsoButton, next: String) -> impl IntoView {
+    view! {
+        <form method="post" action="/sso/start">
+            <input type="hidden" name="provider" value=button.slug />
+            <input type="hidden" name="next" value=next />
+            <button type="submit" class="button">{format!("Sign in with {}", button.label)}</button>
+        </form>
     }
 }

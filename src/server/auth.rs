@@ -214,8 +214,22 @@ pub async fn accept_invite(
     }
     // The token is checked before the (deliberately slow) hash, so made-up
     // tokens cost one indexed query each, never an argon2 computation.
-    if token.len() != 43 || accounts::invite_user(&state.db, token).await?.is_none() {
+    if token.len() != 43 {
         return Err(invalid());
+    }
+    let Some(invited) = accounts::invite_user(&state.db, token).await? else {
+        return Err(invalid());
+    };
+    // A company that turned passwords off signs its people in itself: a
+    // password chosen here could never be used.
+    if let Some(p) = crate::server::sso::providers::for_email(&state.db, &invited.email)
+        .await?
+        .filter(|p| p.passwords_off != 0)
+    {
+        return Err(AppError::Invalid(format!(
+            "You sign in with your {} account: there is no password to choose. Use the button on this page.",
+            p.label
+        )));
     }
     let hash = state
         .passwords

@@ -35,7 +35,12 @@ pub async fn invite_user(db: &Db, token: &str) -> Result<Option<Invitation>, App
     .bind(now())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(name, email)| Invitation { name, email }))
+    Ok(row.map(|(name, email)| Invitation {
+        name,
+        email,
+        company: None,
+        company_only: false,
+    }))
 }
 
 /// Sets the password of the invite's person, uses up the invite and ends

@@ -98,6 +98,8 @@ pub async fn create_user_with_invite(
     let mut tx = db.begin_write().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
+    let company = company_sign_in(db, email.as_str()).await?;
+    let link = company.as_deref().map_or(Link::Invite, Link::Company);
     mail_invite(
         &mut tx,
         mail,
@@ -105,7 +107,7 @@ pub async fn create_user_with_invite(
         email.as_str(),
         name.as_str(),
         &token,
-        false,
+        link,
     )
     .await?;
     audit(&mut tx, Some(actor), "user.created", email.as_str()).await?;
@@ -224,14 +226,41 @@ pub async fn new_invite(db: &Db, mail: &Mail, actor: i64, id: i64) -> Result<Str
         ));
     }
     let token = insert_invite(&mut tx, id).await?;
-    mail_invite(&mut tx, mail, id, &email, &name, &token, has_password == 1).await?;
+    let company = company_sign_in(db, &email).await?;
+    let link = match company.as_deref() {
+        Some(label) => Link::Company(label),
+        None if has_password == 1 => Link::Reset,
+        None => Link::Invite,
+    };
+    mail_invite(&mut tx, mail, id, &email, &name, &token, link).await?;
     audit(&mut tx, Some(actor), "invite.issued", &id.to_string()).await?;
     tx.commit().await?;
     mail.wake();
     Ok(token)
 }
 
-/// Emails an invitation (or, for someone who has a password, a reset) link.
+/// What an invitation link is for.
+enum Link<'a> {
+    /// A new account: choose a password.
+    Invite,
+    /// A person who has a password: choose a new one.
+    Reset,
+    /// A person whose company signs them in (passwords off for their
+    /// domain): the provider's label; nothing to choose.
+    Company(&'a str),
+}
+
+/// The label of the provider that signs `email` in when passwords are off
+/// for its domain. Read outside the caller's transaction (providers change
+/// rarely, and SQLite's readers do not wait for the writer).
+async fn company_sign_in(db: &Db, email: &str) -> Result<Option<String>, AppError> {
+    Ok(crate::server::sso::providers::for_email(db, email)
+        .await?
+        .filter(|p| p.passwords_off != 0)
+        .map(|p| p.label))
+}
+
+/// Emails an invitation (or a reset) link.
 async fn mail_invite(
     tx: &mut Transaction<'_, Any>,
     mail: &Mail,
@@ -239,18 +268,31 @@ async fn mail_invite(
     email: &str,
     name: &str,
     token: &str,
-    reset: bool,
+    link: Link<'_>,
 ) -> Result<(), AppError> {
-    let (subject, first) = if reset {
-        (
-            "A link to choose a new Rapport password",
-            "An administrator asked for a new password link for your Rapport account.",
-        )
-    } else {
-        (
-            "You are invited to your training on Rapport",
-            "An administrator made you an account on Rapport, where you take your training.",
-        )
+    let path = format!("/invite/{}", crate::server::guard::path_segment(token));
+    let (subject, body) = match link {
+        Link::Reset => (
+            "A link to choose a new Rapport password".to_owned(),
+            Body::default()
+                .para("An administrator asked for a new password link for your Rapport account.")
+                .para("Choose your password with the link below. It works once, for 7 days. If you did not expect this email, you can ignore it.")
+                .action("Choose your password", path),
+        ),
+        Link::Invite => (
+            "You are invited to your training on Rapport".to_owned(),
+            Body::default()
+                .para("An administrator made you an account on Rapport, where you take your training.")
+                .para("Choose your password with the link below. It works once, for 7 days. If you did not expect this email, you can ignore it.")
+                .action("Choose your password", path),
+        ),
+        Link::Company(label) => (
+            "You are invited to your training on Rapport".to_owned(),
+            Body::default()
+                .para("An administrator made you an account on Rapport, where you take your training.")
+                .para(format!("You sign in with your {label} account: there is no password to choose. Open Rapport with the link below and press “Sign in with {label}”. If you did not expect this email, you can ignore it."))
+                .action("Open Rapport", path),
+        ),
     };
     mail.queue(
         tx,
@@ -259,11 +301,8 @@ async fn mail_invite(
             user_id: Some(user_id),
             to: email,
             to_name: name,
-            subject: subject.to_owned(),
-            body: Body::default()
-                .para(first)
-                .para("Choose your password with the link below. It works once, for 7 days. If you did not expect this email, you can ignore it.")
-                .action("Choose your password", format!("/invite/{}", crate::server::guard::path_segment(token))),
+            subject,
+            body,
             dedupe: None,
         },
     )
