@@ -203,7 +203,7 @@ pub(super) fn http_body_util_limited(
 }
 
 /// Counts the request in flight while it is answered: the outbox senders
-/// give way while more are in flight than there are cores (`server::pace`).
+/// give way while any is in flight (`server::pace`).
 pub(super) async fn count_in_flight(
     State(state): State<AppState>,
     req: Request,
