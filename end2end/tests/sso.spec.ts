@@ -171,3 +171,49 @@ test("a person signs in on the provider's own sign-in page after typing their wo
     await removeProvider(page, "Company Login");
   }
 });
+
+test("an invited person whose company turned passwords off signs in with the button on the invitation page", async ({ page, request }, testInfo) => {
+  const who = `ola.${testInfo.project.name}.${Date.now()}@nopw.test`;
+  await removeProvider(page, "Passwordless IdP");
+  try {
+    await signInWithPassword(page, "admin@demo.test");
+    await page.goto("/admin/sso");
+    const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
+    if (!(await form.getByLabel("Button label").isVisible())) {
+      await form.getByText("New provider").click();
+    }
+    await form.getByLabel("Button label").fill("Passwordless IdP");
+    await form.getByLabel("Issuer URL").fill(issuer);
+    await form.getByLabel("Client ID").fill("rapport-e2e");
+    await form.getByLabel("Client secret").fill("e2e-secret");
+    await form.getByLabel("Email domains").fill("nopw.test");
+    await form.getByLabel("Passwords off for these domains").check();
+    await form.getByRole("button", { name: "Save and check" }).click();
+    await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+
+    // The admin invites a person of that company.
+    await page.goto("/admin/users");
+    await page.locator("#new-email").fill(who);
+    await page.locator("#new-name").fill("Ola Nopass");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Ola Nopass", level: 1 })).toBeVisible();
+    const link = await page.locator(".invite-link code").innerText();
+
+    // The invitation offers only the company's button.
+    await page.context().clearCookies();
+    await page.goto(link);
+    await expect(page.getByText("there is no password to choose")).toBeVisible();
+    await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);
+    await request.post(`${control}/next`, {
+      data: { claims: { sub: who, email: who, email_verified: true } },
+    });
+    await page.getByRole("button", { name: "Sign in with Passwordless IdP" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Hello, Ola");
+    await expect(page.getByText("You are signed in with your company's account.")).toBeVisible();
+    await page.goto("/account");
+    await expect(page.getByText(who)).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+  } finally {
+    await removeProvider(page, "Passwordless IdP");
+  }
+});

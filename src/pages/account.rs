@@ -94,7 +94,7 @@ pub fn InvitePage() -> impl IntoView {
                                 <h1 id="invite-title">{format!("Welcome, {}", info.name)}</h1>
                                 <p>{format!("You sign in to Rapport as {} with your {label} account: there is no password to choose.", info.email)}</p>
                                 <Flash />
-                                {company.map(|b| view! { <SsoForm button=b next="/?welcome=1".to_owned() /> })}
+                                {company.map(|b| view! { <SsoForm button=b next="/?welcome=sso".to_owned() /> })}
                             </section>
                         }
                         .into_any()
@@ -105,7 +105,7 @@ pub fn InvitePage() -> impl IntoView {
                             <p>{format!("Choose a password for {}. You will use it with this email address to sign in.", info.email)}</p>
                             <Flash />
                             {info.company.clone().map(|b| view! {
-                                <SsoForm button=b next="/?welcome=1".to_owned() />
+                                <SsoForm button=b next="/?welcome=sso".to_owned() />
                                 <p class="divider"><span>"or choose a password"</span></p>
                             })}
                             <form method="post" action="/api/accept_invite" class="stack">

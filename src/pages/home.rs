@@ -11,7 +11,14 @@ use leptos_router::hooks::use_query_map;
 pub fn HomePage() -> impl IntoView {
     let viewer = viewer();
     let team = Resource::new(|| (), |_| my_team());
-    let welcome = use_query_map().read_untracked().get("welcome").is_some();
+    // After an invitation: a password chosen (`1`) or a company sign-in (`sso`).
+    let welcome = use_query_map()
+        .read_untracked()
+        .get("welcome")
+        .map(|w| match w.as_str() {
+            "sso" => "You are signed in with your company's account. Welcome to Rapport.",
+            _ => "Your password is set. Welcome to Rapport.",
+        });
 
     view! {
         <Title text="Home" />
@@ -33,7 +40,7 @@ pub fn HomePage() -> impl IntoView {
                         <h1>{format!("Hello, {first}")}</h1>
                         <p class="lead">{format!("You are signed in as {} ({}).", user.email, user.roles.labels())}</p>
                     </div>
-                    {welcome.then(|| view! { <div class="flash flash-ok" role="status"><p>"Your password is set. Welcome to Rapport."</p></div> })}
+                    {welcome.map(|w| view! { <div class="flash flash-ok" role="status"><p>{w}</p></div> })}
                     <div class="cards">
                         {has(Role::Employee).then(|| {
                             let managers = team.managers.iter().map(|m| m.name.clone()).collect::<Vec<_>>().join(", ");
