@@ -582,6 +582,87 @@ async fn a_provider_down_at_start_gives_a_clear_page(backend: common::Backend) {
     app.cleanup().await;
 }
 
+/// With "keep team and roles in step", a known person's team and roles
+/// follow the provider's groups at every sign-in; an administrator stays
+/// one; with no matching rule nothing changes.
+async fn team_and_roles_follow_the_provider(app: &TestApp) {
+    let idp = Provider::start();
+    app.team("North").await;
+    app.team("South").await;
+    let slug = add_provider(
+        app,
+        &idp,
+        &[
+            ("form[allow_create]", "on"),
+            ("form[sync_mapping]", "on"),
+            ("form[map_claim]", "groups"),
+            (
+                "form[map_rules]",
+                "north-shop = team: North\nsouth-shop = team: South\nshift-leads = role: manager\nshift-leads = role: employee",
+            ),
+        ],
+    )
+    .await;
+    let state = |app: &TestApp| {
+        let db = app.db.pool.clone();
+        async move {
+            let team: Option<String> = sqlx::query_scalar(
+                "SELECT t.name FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.email = 'dee@contoso.com'",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            let roles: Vec<String> = sqlx::query_scalar(
+                "SELECT r.role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'dee@contoso.com' ORDER BY r.role",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            (team.unwrap_or_default(), roles.join(" "))
+        }
+    };
+    let sign_in = |groups: serde_json::Value| {
+        let (idp, slug) = (&idp, slug.clone());
+        async move {
+            idp.next_token(
+                json!({ "sub": "u-4004", "email": "dee@contoso.com", "email_verified": true, "groups": groups }),
+                None,
+            )
+            .await;
+            let client = app.client();
+            let (_, res) = through_provider(app, &client, &slug).await;
+            assert_eq!(location(&res), "/learn");
+        }
+    };
+    sign_in(json!(["north-shop"])).await;
+    assert_eq!(state(app).await, ("North".into(), "employee".into()));
+    sign_in(json!(["south-shop", "shift-leads"])).await;
+    assert_eq!(
+        state(app).await,
+        ("South".into(), "employee manager".into())
+    );
+    // Made an administrator in Rapport: the mapping does not take it away.
+    sqlx::query("INSERT INTO user_roles (user_id, role) SELECT id, 'admin' FROM users WHERE email = 'dee@contoso.com'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sign_in(json!(["something-else"])).await;
+    assert_eq!(
+        state(app).await,
+        ("South".into(), "admin employee manager".into())
+    );
+    sign_in(json!(["north-shop"])).await;
+    assert_eq!(
+        state(app).await,
+        ("North".into(), "admin employee manager".into())
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.updated.sso'")
+            .await,
+        2
+    );
+}
+
 /// An invited person whose company signs them in: the invitation page
 /// offers the button beside the password form, and only the button once
 /// passwords are off for the domain (a password sent anyway is refused and
@@ -749,4 +830,5 @@ on_both_databases!(
     passwords_off_a_provider_down_and_refused_credentials,
     admins_only_and_settings_are_checked,
     invited_people_of_a_company_sign_in_through_it,
+    team_and_roles_follow_the_provider,
 );

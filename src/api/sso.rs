@@ -25,6 +25,7 @@ pub struct ProviderView {
     pub passwords_off: bool,
     pub allow_create: bool,
     pub trust_email: bool,
+    pub sync_mapping: bool,
     pub default_team_id: Option<i64>,
     pub default_team: Option<String>,
     pub default_role: String,
@@ -65,6 +66,9 @@ pub struct ProviderForm {
     pub allow_create: Option<String>,
     #[serde(default)]
     pub trust_email: Option<String>,
+    /// Team and roles follow the mapping at every sign-in.
+    #[serde(default)]
+    pub sync_mapping: Option<String>,
     #[serde(default)]
     pub default_team: Option<String>,
     #[serde(default = "employee")]
@@ -129,6 +133,7 @@ pub async fn save_provider(form: ProviderForm) -> Result<i64, AppError> {
                 ("passwords_off", &form.passwords_off),
                 ("allow_create", &form.allow_create),
                 ("trust_email", &form.trust_email),
+                ("sync_mapping", &form.sync_mapping),
             ] {
                 if v.is_some() {
                     back.push((k, "on"));

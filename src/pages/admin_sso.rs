@@ -21,6 +21,7 @@ struct Filled {
     passwords_off: bool,
     allow_create: bool,
     trust_email: bool,
+    sync_mapping: bool,
     default_team: Option<i64>,
     default_role: String,
     map_claim: String,
@@ -39,6 +40,7 @@ impl From<&ProviderView> for Filled {
             passwords_off: p.passwords_off,
             allow_create: p.allow_create,
             trust_email: p.trust_email,
+            sync_mapping: p.sync_mapping,
             default_team: p.default_team_id,
             default_role: p.default_role.clone(),
             map_claim: p.map_claim.clone(),
@@ -120,6 +122,11 @@ fn ProviderFields(f: Filled, teams: Vec<(i64, String)>) -> impl IntoView {
                 inner_html=escape_html(&f.map_rules)></textarea>
             <p class="hint" id=id("rules-hint")>"For example “Store-Leads = role: manager” or “Sales-EMEA = team: Sales EMEA”. The first matching team and every matching role apply to people created on their first sign-in; with no matching role they get the role above."</p>
         </div>
+        <fieldset class="checks">
+            <legend>"After the first sign-in"</legend>
+            <label><input type="checkbox" name="form[sync_mapping]" checked=f.sync_mapping aria-describedby=id("sync-hint") />" Keep team and roles in step with the mapping at every sign-in"</label>
+        </fieldset>
+        <p class="hint" id=id("sync-hint")>"When someone moves team or role at the provider, Rapport follows at their next sign-in: the first matching team, and the matching roles in place of employee, trainer and manager (administrators stay administrators). With no matching rule nothing changes."</p>
     }
 }
 
@@ -143,6 +150,7 @@ pub fn SsoPage() -> impl IntoView {
                 passwords_off: q.get("passwords_off").is_some(),
                 allow_create: q.get("allow_create").is_some(),
                 trust_email: q.get("trust_email").is_some(),
+                sync_mapping: q.get("sync_mapping").is_some(),
                 default_team: get("default_team").parse().ok(),
                 default_role: get("default_role"),
                 map_claim: get("map_claim"),
@@ -196,6 +204,7 @@ pub fn SsoPage() -> impl IntoView {
                                                     <dt>"New people"</dt><dd>{if p.allow_create {
                                                         format!("Created on first sign-in as {}{}", Role::parse(&p.default_role).map_or("Employee", |r| r.label()), p.default_team.as_ref().map(|t| format!(" in {t}")).unwrap_or_default())
                                                     } else { "Must be added by an administrator first".to_owned() }}</dd>
+                                                    <dt>"Team and roles"</dt><dd>{if p.sync_mapping { "Follow the mapping at every sign-in" } else { "Set once, then by administrators" }}</dd>
                                                 </dl>
                                                 {p.last_error.clone().map(|e| view! {
                                                     <div class="flash flash-error" role="alert"><p>{format!("Last problem ({}): {e}", p.last_error_at.map(format_datetime).unwrap_or_default())}</p></div>

@@ -163,9 +163,9 @@ pub struct ServeArgs {
     pub xapi_secret: String,
     /// Single sign-on providers for automated deployments: a JSON file with
     /// a list of providers (label, issuer, client_id, client_secret,
-    /// domains, passwords_off, allow_create, trust_email, default_role,
-    /// map_claim, map_rules), saved at start; the admin page shows them
-    /// read-only.
+    /// domains, passwords_off, allow_create, trust_email, sync_mapping,
+    /// default_role, map_claim, map_rules), saved at start; the admin page
+    /// shows them read-only.
     #[arg(long, env = "RAPPORT_SSO_CONFIG")]
     pub sso_config: Option<PathBuf>,
     /// The xAPI version sent to the LRS.

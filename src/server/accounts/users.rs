@@ -167,6 +167,56 @@ pub async fn update_user(
     Ok(tx.commit().await?)
 }
 
+/// Moves a person to `team` and gives them `roles` (each when `Some`), as
+/// their identity provider's mapping says at a sign-in. An administrator
+/// keeps that role whatever the mapping says. Dashboards and managed teams
+/// follow as with an admin's change. Returns whether anything changed.
+pub async fn follow_mapping(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    team: Option<i64>,
+    roles: Option<Roles>,
+) -> Result<bool, AppError> {
+    let old_team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    let old_roles: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let old_roles = Roles::new(old_roles.iter().filter_map(|r| Role::parse(r)));
+    let mut changed = false;
+    if let Some(team) = team.filter(|t| Some(*t) != old_team) {
+        sqlx::query("UPDATE users SET team_id = $1 WHERE id = $2")
+            .bind(team)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        for t in [old_team, Some(team)].into_iter().flatten() {
+            crate::server::dashboard::refresh(tx, t, None).await?;
+        }
+        changed = true;
+    }
+    if let Some(roles) = roles {
+        let admin = old_roles.has(Role::Admin).then_some(Role::Admin);
+        let roles = Roles::new(roles.iter().chain(admin));
+        if !roles.is_empty() && roles != old_roles {
+            set_roles(tx, id, &roles).await?;
+            if !roles.has(Role::Manager) {
+                exec_by_id(tx, "DELETE FROM team_managers WHERE user_id = $1", id).await?;
+            }
+            changed = true;
+        }
+    }
+    if changed {
+        audit(tx, None, "user.updated.sso", &id.to_string()).await?;
+    }
+    Ok(changed)
+}
+
 /// `actor` is `None` when an operator runs the command line.
 pub async fn set_disabled(
     db: &Db,

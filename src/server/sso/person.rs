@@ -1,12 +1,16 @@
 //! Who a verified ID token is in Rapport: found by (issuer, subject); on a
 //! first sign-in by verified email, then linked; else created, when the
-//! provider allows, in the team and roles its mapping rules give.
+//! provider allows, in the team and roles its mapping rules give. With the
+//! provider's `sync_mapping`, a known person's team and roles follow the
+//! mapping at every sign-in.
 
 use super::flow::{Claims, Refused};
 use super::providers::Provider;
 use crate::domain::sso::{apply_rules, email_domain, parse_rules};
+use crate::domain::Role;
 use crate::domain::{Email, PersonName, Roles};
 use crate::server::{accounts, now, AppState};
+use sqlx::{Any, Transaction};
 
 fn disabled() -> Refused {
     Refused("Your Rapport account is disabled. Ask your administrator if you need it back.".into())
@@ -26,7 +30,16 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
     .fetch_optional(&db.pool)
     .await?;
     if let Some((id, off)) = linked {
-        return if off != 0 { Err(disabled()) } else { Ok(id) };
+        if off != 0 {
+            return Err(disabled());
+        }
+        if p.sync_mapping != 0 {
+            let _turn = state.db.write_turn().await;
+            let mut tx = db.begin_write().await?;
+            follow(&mut tx, p, c, id).await?;
+            tx.commit().await?;
+        }
+        return Ok(id);
     }
     let Some(raw_email) = c.email.as_deref() else {
         return Err(Refused(format!(
@@ -65,7 +78,12 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
             .await?;
     let id = match existing {
         Some((_, off)) if off != 0 => return Err(disabled()),
-        Some((id, _)) => id,
+        Some((id, _)) => {
+            if p.sync_mapping != 0 {
+                follow(&mut tx, p, c, id).await?;
+            }
+            id
+        }
         None if p.allow_create == 0 => {
             return Err(Refused(format!(
                 "There is no Rapport account for {}. Ask your administrator to add you.",
@@ -73,16 +91,8 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
             )))
         }
         None => {
-            let rules = parse_rules(&p.map_rules).unwrap_or_default();
-            let (team_name, mut roles) = apply_rules(&rules, &c.mapped);
-            let mut team = p.default_team_id;
-            if let Some(name) = team_name {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                team = found.or(team);
-            }
+            let (team, mut roles) = mapped(&mut tx, p, c).await?;
+            let team = team.or(p.default_team_id);
             if roles.is_empty() {
                 roles.push(p.default_role());
             }
@@ -115,4 +125,37 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
     accounts::audit(&mut tx, Some(id), "sso.linked", &p.label).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The team (when a rule names one that exists) and the roles the
+/// provider's mapping gives for these claims.
+async fn mapped(
+    tx: &mut Transaction<'_, Any>,
+    p: &Provider,
+    c: &Claims,
+) -> Result<(Option<i64>, Vec<Role>), Refused> {
+    let rules = parse_rules(&p.map_rules).unwrap_or_default();
+    let (team_name, roles) = apply_rules(&rules, &c.mapped);
+    let mut team = None;
+    if let Some(name) = team_name {
+        team = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok((team, roles))
+}
+
+/// A known person's team and roles follow the mapping (nothing changes
+/// where no rule matches).
+async fn follow(
+    tx: &mut Transaction<'_, Any>,
+    p: &Provider,
+    c: &Claims,
+    id: i64,
+) -> Result<(), Refused> {
+    let (team, roles) = mapped(tx, p, c).await?;
+    let roles = (!roles.is_empty()).then(|| Roles::new(roles));
+    accounts::follow_mapping(tx, id, team, roles).await?;
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub struct Provider {
     pub passwords_off: i64,
     pub allow_create: i64,
     pub trust_email: i64,
+    pub sync_mapping: i64,
     pub default_team_id: Option<i64>,
     pub default_role: String,
     pub map_claim: String,
@@ -33,7 +34,7 @@ pub struct Provider {
 }
 
 const COLS: &str = "id, slug, label, issuer, client_id, client_secret, domains, passwords_off, \
-    allow_create, trust_email, default_team_id, default_role, map_claim, map_rules, auth_origin, \
+    allow_create, trust_email, sync_mapping, default_team_id, default_role, map_claim, map_rules, auth_origin, \
     managed, last_error, last_error_at";
 
 impl Provider {
@@ -57,6 +58,7 @@ impl Provider {
             passwords_off: self.passwords_off != 0,
             allow_create: self.allow_create != 0,
             trust_email: self.trust_email != 0,
+            sync_mapping: self.sync_mapping != 0,
             default_team_id: self.default_team_id,
             default_team: self
                 .default_team_id
@@ -340,8 +342,8 @@ pub async fn save(
     sqlx::query(
         "UPDATE sso_providers SET label = $1, issuer = $2, client_id = $3, client_secret = $4, domains = $5, \
          passwords_off = $6, allow_create = $7, trust_email = $8, default_team_id = $9, default_role = $10, \
-         map_claim = $11, map_rules = $12, auth_origin = $13, updated_at = $14, last_error = NULL, last_error_at = NULL \
-         WHERE id = $15",
+         map_claim = $11, map_rules = $12, auth_origin = $13, updated_at = $14, last_error = NULL, last_error_at = NULL, \
+         sync_mapping = $16 WHERE id = $15",
     )
     .bind(&label)
     .bind(&issuer)
@@ -358,6 +360,7 @@ pub async fn save(
     .bind(&auth_origin)
     .bind(t)
     .bind(id)
+    .bind(flag(&form.sync_mapping))
     .execute(&mut *tx)
     .await?;
     crate::server::accounts::audit(&mut tx, actor, "sso.provider.saved", &label).await?;
