@@ -58,6 +58,29 @@ async function signInWithPassword(page: Page, email: string) {
   await expect(page).not.toHaveURL(/\/login/);
 }
 
+// The admin adds a provider on its page; `more` ticks and fills the rest of
+// the form. Saving checks the provider's discovery document.
+async function addProvider(
+  page: Page,
+  fields: { label: string; issuer: string; clientId: string; secret: string; domains: string },
+  more: (form: ReturnType<Page["locator"]>) => Promise<void> = async () => {},
+) {
+  await page.goto("/admin/sso");
+  await expect(page.getByRole("heading", { name: "Single sign-on" })).toBeVisible();
+  const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
+  if (!(await form.getByLabel("Button label").isVisible())) {
+    await form.getByText("New provider").click();
+  }
+  await form.getByLabel("Button label").fill(fields.label);
+  await form.getByLabel("Issuer URL").fill(fields.issuer);
+  await form.getByLabel("Client ID").fill(fields.clientId);
+  await form.getByLabel("Client secret").fill(fields.secret);
+  await form.getByLabel("Email domains").fill(fields.domains);
+  await more(form);
+  await form.getByRole("button", { name: "Save and check" }).click();
+  await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+}
+
 async function removeProvider(page: Page, label = "Test IdP") {
   // Whoever was signed in when a step failed: start afresh.
   await page.context().clearCookies();
@@ -77,23 +100,17 @@ test("a new person signs in through the company's provider and lands on My learn
   try {
     // The admin adds the provider; saving checks its discovery document.
     await signInWithPassword(page, "admin@demo.test");
-    await page.goto("/admin/sso");
-    await expect(page.getByRole("heading", { name: "Single sign-on" })).toBeVisible();
-    const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
-    if (!(await form.getByLabel("Button label").isVisible())) {
-      await form.getByText("New provider").click();
-    }
-    await form.getByLabel("Button label").fill("Test IdP");
-    await form.getByLabel("Issuer URL").fill(issuer);
-    await form.getByLabel("Client ID").fill("rapport-e2e");
-    await form.getByLabel("Client secret").fill("e2e-secret");
-    await form.getByLabel("Email domains").fill("sso.test");
-    await form.getByLabel("Create people on their first sign-in").check();
-    await form.getByLabel("Claim that chooses team and role (optional)").fill("groups");
-    const team = await form.getByLabel("Team of new people").locator("option").nth(1).textContent();
-    await form.getByLabel("Mapping, one rule a line (optional)").fill(`floor-staff = team: ${team!.trim()}`);
-    await form.getByRole("button", { name: "Save and check" }).click();
-    await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+    let team = "";
+    await addProvider(
+      page,
+      { label: "Test IdP", issuer, clientId: "rapport-e2e", secret: "e2e-secret", domains: "sso.test" },
+      async (form) => {
+        await form.getByLabel("Create people on their first sign-in").check();
+        await form.getByLabel("Claim that chooses team and role (optional)").fill("groups");
+        team = ((await form.getByLabel("Team of new people").locator("option").nth(1).textContent()) ?? "").trim();
+        await form.getByLabel("Mapping, one rule a line (optional)").fill(`floor-staff = team: ${team}`);
+      },
+    );
     await page.getByRole("button", { name: "Sign out" }).click();
 
     // What the provider will say about the person signing in.
@@ -110,7 +127,7 @@ test("a new person signs in through the company's provider and lands on My learn
     // The admin finds the new person in the mapped team.
     await signInWithPassword(page, "admin@demo.test");
     await page.goto(`/admin/users?q=${encodeURIComponent(who)}`);
-    await expect(page.getByRole("row", { name: new RegExp(who.replace(/\./g, "\\.")) })).toContainText(team!.trim());
+    await expect(page.getByRole("row", { name: new RegExp(who.replace(/\./g, "\\.")) })).toContainText(team);
     await page.getByRole("button", { name: "Sign out" }).click();
 
     // Cancelled at the provider (a stale state here): a clear message, a way back.
@@ -127,19 +144,11 @@ test("a person signs in on the provider's own sign-in page after typing their wo
   await removeProvider(page, "Company Login");
   try {
     await signInWithPassword(page, "admin@demo.test");
-    await page.goto("/admin/sso");
-    const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
-    if (!(await form.getByLabel("Button label").isVisible())) {
-      await form.getByText("New provider").click();
-    }
-    await form.getByLabel("Button label").fill("Company Login");
-    await form.getByLabel("Issuer URL").fill(loginIssuer);
-    await form.getByLabel("Client ID").fill("rapport-e2e-login");
-    await form.getByLabel("Client secret").fill("e2e-login-secret");
-    await form.getByLabel("Email domains").fill("login.test");
-    await form.getByLabel("Create people on their first sign-in").check();
-    await form.getByRole("button", { name: "Save and check" }).click();
-    await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+    await addProvider(
+      page,
+      { label: "Company Login", issuer: loginIssuer, clientId: "rapport-e2e-login", secret: "e2e-login-secret", domains: "login.test" },
+      async (form) => form.getByLabel("Create people on their first sign-in").check(),
+    );
     await page.getByRole("button", { name: "Sign out" }).click();
 
     // The work address on the password form, no password: off to the
@@ -177,19 +186,11 @@ test("an invited person whose company turned passwords off signs in with the but
   await removeProvider(page, "Passwordless IdP");
   try {
     await signInWithPassword(page, "admin@demo.test");
-    await page.goto("/admin/sso");
-    const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a provider" }) });
-    if (!(await form.getByLabel("Button label").isVisible())) {
-      await form.getByText("New provider").click();
-    }
-    await form.getByLabel("Button label").fill("Passwordless IdP");
-    await form.getByLabel("Issuer URL").fill(issuer);
-    await form.getByLabel("Client ID").fill("rapport-e2e");
-    await form.getByLabel("Client secret").fill("e2e-secret");
-    await form.getByLabel("Email domains").fill("nopw.test");
-    await form.getByLabel("Passwords off for these domains").check();
-    await form.getByRole("button", { name: "Save and check" }).click();
-    await expect(page.getByText("The provider answered with its discovery document.")).toBeVisible();
+    await addProvider(
+      page,
+      { label: "Passwordless IdP", issuer, clientId: "rapport-e2e", secret: "e2e-secret", domains: "nopw.test" },
+      async (form) => form.getByLabel("Passwords off for these domains").check(),
+    );
 
     // The admin invites a person of that company.
     await page.goto("/admin/users");
