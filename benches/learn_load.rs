@@ -591,6 +591,17 @@ where
             }
         }
     }
+    let rounds = |figs: &[Figures]| {
+        figs.iter()
+            .map(|f| format!("{:.2}", f.p99.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "learn_load: {how}: p99 of each round: nothing to send {} ms; 10,000 queued {} ms",
+        rounds(&quiet),
+        rounds(&sending)
+    );
     let (quiet, sending) = (pooled(quiet), pooled(sending));
     print(&format!("page, {how}, nothing to send"), &quiet);
     print(&format!("page, {how}, 10,000 queued"), &sending);
