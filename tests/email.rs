@@ -245,6 +245,37 @@ async fn invitation_arrives(backend: Backend) {
         assert!(start.elapsed() < Duration::from_secs(10), "the body was not erased");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // A person whose company signs them in (passwords off for the domain):
+    // the email says so and asks for no password.
+    sqlx::query(
+        "INSERT INTO sso_providers (slug, label, issuer, client_id, client_secret, domains, passwords_off, created_at, updated_at) \
+         VALUES ('contoso', 'Contoso', 'http://127.0.0.1:9/', 'app', 's', 'contoso.com', 1, 0, 0)",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    app.call(
+        &admin,
+        "admin_create_user",
+        &[
+            ("email", "cy@contoso.com"),
+            ("name", "Cy Okafor"),
+            ("roles[role_employee]", "on"),
+        ],
+    )
+    .await;
+    let got = sink.wait_for(2).await;
+    let m = got
+        .iter()
+        .find(|m| m["rcpt_tos"][0] == "cy@contoso.com")
+        .expect("the company invitation");
+    let body = text(m);
+    assert!(
+        body.contains("You sign in with your Contoso account: there is no password to choose."),
+        "{body}"
+    );
+    assert!(!body.contains("Choose your password"), "{body}");
+    assert!(body.contains(&format!("{PUBLIC}/invite/")), "{body}");
     app.cleanup().await;
 }
 
