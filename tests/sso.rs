@@ -791,34 +791,14 @@ async fn sign_ins_on_their_way_are_capped(backend: common::Backend) {
     app.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_down_at_start_sqlite() {
-    a_provider_down_at_start_gives_a_clear_page(common::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_down_at_start_postgres() {
-    a_provider_down_at_start_gives_a_clear_page(common::Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_ins_on_their_way_are_capped_sqlite() {
-    sign_ins_on_their_way_are_capped(common::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_ins_on_their_way_are_capped_postgres() {
-    sign_ins_on_their_way_are_capped(common::Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn providers_from_configuration_sqlite() {
-    providers_from_configuration(common::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn providers_from_configuration_postgres() {
-    providers_from_configuration(common::Backend::Postgres).await;
+/// Tests that start the app themselves (configured, or restarted).
+mod started {
+    use super::*;
+    on_both_backends!(
+        a_provider_down_at_start_gives_a_clear_page,
+        sign_ins_on_their_way_are_capped,
+        providers_from_configuration,
+    );
 }
 
 on_both_databases!(

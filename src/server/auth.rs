@@ -222,9 +222,8 @@ pub async fn accept_invite(
     };
     // A company that turned passwords off signs its people in itself: a
     // password chosen here could never be used.
-    if let Some(p) = crate::server::sso::providers::for_email(&state.db, &invited.email)
-        .await?
-        .filter(|p| p.passwords_off != 0)
+    if let Some(p) =
+        crate::server::sso::providers::passwords_off_for(&state.db, &invited.email).await?
     {
         return Err(AppError::Invalid(format!(
             "You sign in with your {} account: there is no password to choose. Use the button on this page.",

@@ -304,9 +304,8 @@ enum Link<'a> {
 /// for its domain. Read outside the caller's transaction (providers change
 /// rarely, and SQLite's readers do not wait for the writer).
 async fn company_sign_in(db: &Db, email: &str) -> Result<Option<String>, AppError> {
-    Ok(crate::server::sso::providers::for_email(db, email)
+    Ok(crate::server::sso::providers::passwords_off_for(db, email)
         .await?
-        .filter(|p| p.passwords_off != 0)
         .map(|p| p.label))
 }
 

@@ -112,6 +112,11 @@ pub async fn for_email(db: &Db, email: &str) -> Result<Option<Provider>, AppErro
         .find(|p| p.domain_list().contains(&domain.as_str())))
 }
 
+/// The provider that alone signs `email` in (passwords off for its domain).
+pub async fn passwords_off_for(db: &Db, email: &str) -> Result<Option<Provider>, AppError> {
+    Ok(for_email(db, email).await?.filter(|p| p.passwords_off != 0))
+}
+
 pub async fn auth_origins(db: &Db) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT auth_origin FROM sso_providers WHERE auth_origin <> '' ORDER BY auth_origin",
