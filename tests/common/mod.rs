@@ -350,6 +350,20 @@ impl TestApp {
             .await
             .expect("count")
     }
+
+    /// The count once it reaches `want`, or what it is after 10 s: for
+    /// what a background task records a moment after the effect a test
+    /// sees (a sink holds the email before the sender marks it sent).
+    pub async fn count_reaches(&self, sql: &str, want: i64) -> i64 {
+        let start = std::time::Instant::now();
+        loop {
+            let n = self.count(sql).await;
+            if n == want || start.elapsed() > std::time::Duration::from_secs(10) {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 async fn admin_pool() -> sqlx::AnyPool {
