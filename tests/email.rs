@@ -401,7 +401,10 @@ async fn crash_after_claim_and_restart(backend: Backend) {
     .execute(&app.db.pool)
     .await
     .expect("a claimed row");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Timestamps are whole seconds: the lease ends more than 1 s from now
+    // whatever the fraction of this second, and the sender polls every
+    // 200 ms, so it would have looked four times by then.
+    tokio::time::sleep(Duration::from_millis(900)).await;
     assert!(
         sink.messages().is_empty(),
         "a held message waits for its lease"
