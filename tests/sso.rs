@@ -1,7 +1,7 @@
 //! Single sign-on against a real OpenID provider on loopback (npm
-//! `oauth2-mock-server`, `tests/common/oidc.rs`), on SQLite and PostgreSQL:
-//! a person signs in through the provider and is created in the right team
-//! with the right role; tampered tokens (signature, audience, issuer,
+//! `oauth2-mock-server`, `tests/common/oidc.rs`), on SQLite and PostgreSQL
+//! (who a person becomes, by the mapping rules: `tests/sso_mapping.rs`):
+//! tampered tokens (signature, audience, issuer,
 //! expiry, nonce), replayed and foreign states, a cancelled sign-in, a
 //! domain that is not allowed, a disabled account, refused client
 //! credentials and a provider that is down are all refused with a clear
@@ -10,183 +10,11 @@
 
 mod common;
 
-use common::oidc::Provider;
+use common::oidc::{add_provider, location, query_param, refused_with, through_provider, Provider};
 use common::TestApp;
 use rapport::domain::Role;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn query_param(url: &str, key: &str) -> Option<String> {
-    url::Url::parse(url)
-        .ok()?
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// An admin saves a provider through the admin form; returns its slug.
-async fn add_provider(app: &TestApp, idp: &Provider, extra: &[(&str, &str)]) -> String {
-    app.user("root@admin.test", &[Role::Admin], None).await;
-    let admin = app.login_as("root@admin.test").await;
-    let mut form = vec![
-        ("form[label]", "Contoso"),
-        ("form[issuer]", idp.issuer.as_str()),
-        ("form[client_id]", "rapport-app"),
-        ("form[client_secret]", "s3cret"),
-        ("form[domains]", "contoso.com"),
-        ("form[default_role]", "employee"),
-    ];
-    form.extend_from_slice(extra);
-    let res = app
-        .submit(&admin, "admin_save_sso", &form, "/admin/sso")
-        .await;
-    let to = location(&res);
-    assert!(
-        to.starts_with("/admin/sso?saved="),
-        "saving the provider: {to}"
-    );
-    "contoso".into()
-}
-
-/// Starts a sign-in with the button and follows the provider's answer back
-/// to Rapport; returns the callback's URL and Rapport's answer to it.
-async fn through_provider(
-    app: &TestApp,
-    client: &Client,
-    slug: &str,
-) -> (String, reqwest::Response) {
-    let res = client
-        .post(app.url("/sso/start"))
-        .header("origin", app.base.clone())
-        .form(&[("provider", slug), ("next", "/learn")])
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let authorize = location(&res);
-    assert!(authorize.contains("/authorize?"), "{authorize}");
-    for k in ["state", "nonce", "code_challenge"] {
-        assert!(query_param(&authorize, k).is_some(), "{k} in {authorize}");
-    }
-    assert_eq!(
-        query_param(&authorize, "code_challenge_method").as_deref(),
-        Some("S256")
-    );
-    // The provider answers at once with a code.
-    let res = client.get(&authorize).send().await.expect("authorize");
-    assert!(res.status().is_redirection(), "{}", res.status());
-    let callback = location(&res);
-    assert!(
-        callback.starts_with(&app.url("/sso/callback")),
-        "{callback}"
-    );
-    let res = client.get(&callback).send().await.expect("callback");
-    (callback, res)
-}
-
-fn refused_with(res: &reqwest::Response, words: &str) {
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let to = location(res);
-    assert!(to.starts_with("/login?error="), "{to}");
-    let msg = query_param(&format!("http://x{to}"), "error").unwrap_or_default();
-    assert!(msg.contains(words), "{msg:?} should say {words:?}");
-}
-
-async fn a_person_is_created_in_the_mapped_team_and_found_again(app: &TestApp) {
-    let idp = Provider::start();
-    let floor = app.team("Floor").await;
-    let north = app.team("North").await;
-    let slug = add_provider(
-        app,
-        &idp,
-        &[
-            ("form[allow_create]", "on"),
-            ("form[default_team]", &floor.to_string()),
-            ("form[map_claim]", "groups"),
-            (
-                "form[map_rules]",
-                "north-shop = team: North\nshift-leads = role: manager",
-            ),
-        ],
-    )
-    .await;
-    idp.next_token(
-        json!({ "sub": "u-1001", "email": "ann.lee@contoso.com", "email_verified": true,
-                "name": "Ann Lee", "groups": ["north-shop", "shift-leads"] }),
-        None,
-    )
-    .await;
-    let client = app.client();
-    let (_, res) = through_provider(app, &client, &slug).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), "/learn");
-    assert_eq!(
-        app.whoami(&client).await.as_deref(),
-        Some("ann.lee@contoso.com")
-    );
-    let page = app.get(&client, "/learn").await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let (team, name): (Option<i64>, String) =
-        sqlx::query_as("SELECT team_id, name FROM users WHERE email = 'ann.lee@contoso.com'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(team, Some(north));
-    assert_eq!(name, "Ann Lee");
-    assert_eq!(
-        app.text("SELECT role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'ann.lee@contoso.com'")
-            .await,
-        "manager"
-    );
-    // Signed out and back: the same person by the provider's subject, even
-    // with a new address there; one session each time (rotated).
-    app.call(&client, "logout", &[]).await;
-    assert_eq!(app.whoami(&client).await, None);
-    idp.next_token(
-        json!({ "sub": "u-1001", "email": "ann.new@contoso.com", "email_verified": true }),
-        None,
-    )
-    .await;
-    let (_, res) = through_provider(app, &client, &slug).await;
-    assert_eq!(location(&res), "/learn");
-    assert_eq!(
-        app.whoami(&client).await.as_deref(),
-        Some("ann.lee@contoso.com")
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM users WHERE email LIKE '%contoso.com'")
-            .await,
-        1
-    );
-    // Without a mapping match: the default team and role.
-    idp.next_token(
-        json!({ "sub": "u-2002", "email": "bo@contoso.com", "email_verified": true, "groups": ["other"] }),
-        None,
-    )
-    .await;
-    let other = app.client();
-    let (_, res) = through_provider(app, &other, &slug).await;
-    assert_eq!(location(&res), "/learn");
-    let team: Option<i64> =
-        sqlx::query_scalar("SELECT team_id FROM users WHERE email = 'bo@contoso.com'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(team, Some(floor));
-    assert_eq!(
-        app.text("SELECT role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'bo@contoso.com'")
-            .await,
-        "employee"
-    );
-}
 
 async fn tampered_tokens_are_refused(app: &TestApp) {
     let idp = Provider::start();
@@ -472,6 +300,11 @@ async fn admins_only_and_settings_are_checked(app: &TestApp) {
         ("form[issuer]", "http://idp.example.com", "https"),
         ("form[domains]", "not a domain!", "not an email domain"),
         ("form[map_rules]", "x = team: Nowhere", "Line 1"),
+        (
+            "form[map_rules]",
+            "y = role: employee\nx = manages: Nowhere",
+            "Line 2",
+        ),
         ("form[map_rules]", "x = boss: yes", "Line 1"),
     ] {
         let mut form = vec![
@@ -580,87 +413,6 @@ async fn a_provider_down_at_start_gives_a_clear_page(backend: common::Backend) {
     let page = app.get(&client, "/login").await.text().await.unwrap();
     assert!(page.contains("Sign in with Contoso"), "{page}");
     app.cleanup().await;
-}
-
-/// With "keep team and roles in step", a known person's team and roles
-/// follow the provider's groups at every sign-in; an administrator stays
-/// one; with no matching rule nothing changes.
-async fn team_and_roles_follow_the_provider(app: &TestApp) {
-    let idp = Provider::start();
-    app.team("North").await;
-    app.team("South").await;
-    let slug = add_provider(
-        app,
-        &idp,
-        &[
-            ("form[allow_create]", "on"),
-            ("form[sync_mapping]", "on"),
-            ("form[map_claim]", "groups"),
-            (
-                "form[map_rules]",
-                "north-shop = team: North\nsouth-shop = team: South\nshift-leads = role: manager\nshift-leads = role: employee",
-            ),
-        ],
-    )
-    .await;
-    let state = |app: &TestApp| {
-        let db = app.db.pool.clone();
-        async move {
-            let team: Option<String> = sqlx::query_scalar(
-                "SELECT t.name FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.email = 'dee@contoso.com'",
-            )
-            .fetch_one(&db)
-            .await
-            .unwrap();
-            let roles: Vec<String> = sqlx::query_scalar(
-                "SELECT r.role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'dee@contoso.com' ORDER BY r.role",
-            )
-            .fetch_all(&db)
-            .await
-            .unwrap();
-            (team.unwrap_or_default(), roles.join(" "))
-        }
-    };
-    let sign_in = |groups: serde_json::Value| {
-        let (idp, slug) = (&idp, slug.clone());
-        async move {
-            idp.next_token(
-                json!({ "sub": "u-4004", "email": "dee@contoso.com", "email_verified": true, "groups": groups }),
-                None,
-            )
-            .await;
-            let client = app.client();
-            let (_, res) = through_provider(app, &client, &slug).await;
-            assert_eq!(location(&res), "/learn");
-        }
-    };
-    sign_in(json!(["north-shop"])).await;
-    assert_eq!(state(app).await, ("North".into(), "employee".into()));
-    sign_in(json!(["south-shop", "shift-leads"])).await;
-    assert_eq!(
-        state(app).await,
-        ("South".into(), "employee manager".into())
-    );
-    // Made an administrator in Rapport: the mapping does not take it away.
-    sqlx::query("INSERT INTO user_roles (user_id, role) SELECT id, 'admin' FROM users WHERE email = 'dee@contoso.com'")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    sign_in(json!(["something-else"])).await;
-    assert_eq!(
-        state(app).await,
-        ("South".into(), "admin employee manager".into())
-    );
-    sign_in(json!(["north-shop"])).await;
-    assert_eq!(
-        state(app).await,
-        ("North".into(), "admin employee manager".into())
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.updated.sso'")
-            .await,
-        2
-    );
 }
 
 /// An invited person whose company signs them in: the invitation page
@@ -802,7 +554,6 @@ mod started {
 }
 
 on_both_databases!(
-    a_person_is_created_in_the_mapped_team_and_found_again,
     tampered_tokens_are_refused,
     replayed_foreign_and_cancelled_states_are_refused,
     domains_unverified_disabled_and_unknown_people_are_refused,
@@ -810,5 +561,4 @@ on_both_databases!(
     passwords_off_a_provider_down_and_refused_credentials,
     admins_only_and_settings_are_checked,
     invited_people_of_a_company_sign_in_through_it,
-    team_and_roles_follow_the_provider,
 );

@@ -1,6 +1,6 @@
 //! Single sign-on rules that need no I/O: a provider's email domains and
-//! the rules that turn a claim's values (such as `groups`) into a team and
-//! roles for people created on their first sign-in.
+//! the rules that turn a claim's values (such as `groups`) into a team,
+//! roles and the teams a manager manages.
 
 use super::roles::Role;
 
@@ -14,9 +14,22 @@ pub const MAX_DOMAINS: usize = 50;
 pub enum Gives {
     Team(String),
     Role(Role),
+    /// The manager role and this team's dashboard.
+    Manages(String),
 }
 
-/// `VALUE = team: NAME` or `VALUE = role: ROLE`, one per line.
+impl Gives {
+    /// The team a rule names, to check that it exists.
+    pub fn team(&self) -> Option<&str> {
+        match self {
+            Gives::Team(t) | Gives::Manages(t) => Some(t),
+            Gives::Role(_) => None,
+        }
+    }
+}
+
+/// `VALUE = team: NAME`, `VALUE = role: ROLE` or `VALUE = manages: NAME`,
+/// one per line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     pub value: String,
@@ -41,7 +54,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
         }
         let Some((value, what)) = l.split_once('=') else {
             return Err(format!(
-                "Line {line}: write “claim value = team: Team name” or “claim value = role: manager”."
+                "Line {line}: write “claim value = team: Team name”, “claim value = role: manager” or “claim value = manages: Team name”."
             ));
         };
         let value = value.trim();
@@ -59,6 +72,14 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                 ));
             }
             Gives::Team(team.to_owned())
+        } else if let Some(team) = strip_prefix_ci(what, "manages:") {
+            let team = team.trim();
+            if team.is_empty() {
+                return Err(format!(
+                    "Line {line}: the team's name after “manages:” is missing."
+                ));
+            }
+            Gives::Manages(team.to_owned())
         } else if let Some(role) = strip_prefix_ci(what, "role:") {
             let role = role.trim().to_lowercase();
             let r = Role::parse(&role).ok_or_else(|| {
@@ -69,7 +90,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
             Gives::Role(r)
         } else {
             return Err(format!(
-                "Line {line}: after “=” write “team: Team name” or “role: manager”."
+                "Line {line}: after “=” write “team: Team name”, “role: manager” or “manages: Team name”."
             ));
         };
         out.push(Rule {
@@ -86,23 +107,42 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-/// The team (the first rule that names one and matches) and the roles (of
-/// every matching rule) for a person whose claim holds `values`. Values
-/// compare exactly: providers send group ids or names as they are.
-pub fn apply_rules<'a>(rules: &'a [Rule], values: &[String]) -> (Option<&'a str>, Vec<Role>) {
-    let mut team = None;
-    let mut roles = Vec::new();
+/// What the rules give a person whose claim holds some values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mapped<'a> {
+    /// The first matching rule that names a team.
+    pub team: Option<&'a str>,
+    /// Every matching role (a `manages:` rule gives the manager role).
+    pub roles: Vec<Role>,
+    /// Every matching `manages:` team; `None` when the rules have no
+    /// `manages:` line at all, so the teams an admin assigned by hand stay.
+    pub manages: Option<Vec<&'a str>>,
+}
+
+/// What `rules` give a person whose claim holds `values`. Values compare
+/// exactly: providers send group ids or names as they are.
+pub fn apply_rules<'a>(rules: &'a [Rule], values: &[String]) -> Mapped<'a> {
+    let mut out = Mapped::default();
+    if rules.iter().any(|r| matches!(r.gives, Gives::Manages(_))) {
+        out.manages = Some(Vec::new());
+    }
     for r in rules {
         if !values.iter().any(|v| v == &r.value) {
             continue;
         }
         match &r.gives {
-            Gives::Team(t) if team.is_none() => team = Some(t.as_str()),
+            Gives::Team(t) if out.team.is_none() => out.team = Some(t.as_str()),
             Gives::Team(_) => {}
-            Gives::Role(role) => roles.push(*role),
+            Gives::Role(role) => out.roles.push(*role),
+            Gives::Manages(t) => {
+                out.roles.push(Role::Manager);
+                if let Some(m) = out.manages.as_mut().filter(|m| !m.contains(&t.as_str())) {
+                    m.push(t.as_str());
+                }
+            }
         }
     }
-    (team, roles)
+    out
 }
 
 /// Email domains as typed (commas, spaces or lines between), lower-cased,
@@ -195,13 +235,38 @@ mod tests {
     #[test]
     fn the_first_matching_team_and_every_matching_role_apply() {
         let r = parse_rules("x = team: Other\nsales = team: Sales\nsupport = team: Support\nleads = role: manager\nsales = role: trainer").unwrap();
-        let (team, roles) = apply_rules(&r, &["support".into(), "sales".into(), "leads".into()]);
-        assert_eq!(team, Some("Sales"));
-        assert_eq!(roles, vec![Role::Manager, Role::Trainer]);
-        let (team, roles) = apply_rules(&r, &["nobody".into()]);
-        assert_eq!((team, roles.len()), (None, 0));
+        let m = apply_rules(&r, &["support".into(), "sales".into(), "leads".into()]);
+        assert_eq!(m.team, Some("Sales"));
+        assert_eq!(m.roles, vec![Role::Manager, Role::Trainer]);
+        assert_eq!(m.manages, None, "no manages: rule, hand-made teams stay");
+        let m = apply_rules(&r, &["nobody".into()]);
+        assert_eq!((m.team, m.roles.len()), (None, 0));
         // Exact: a group named "Sales" is not "sales".
-        assert_eq!(apply_rules(&r, &["Sales".into()]).0, None);
+        assert_eq!(apply_rules(&r, &["Sales".into()]).team, None);
+    }
+
+    #[test]
+    fn manages_gives_the_role_and_each_team_once() {
+        let r = parse_rules(
+            "leads-n = MANAGES: North\nleads-s = manages: South\nall-leads = manages: North\nx = team: South",
+        )
+        .unwrap();
+        assert_eq!(r[0].gives, Gives::Manages("North".into()));
+        assert_eq!(r[0].gives.team(), Some("North"));
+        let m = apply_rules(
+            &r,
+            &["leads-n".into(), "all-leads".into(), "leads-s".into()],
+        );
+        assert_eq!(m.manages, Some(vec!["North", "South"]));
+        assert!(m.roles.contains(&Role::Manager));
+        assert_eq!(m.team, None);
+        // The rules manage teams: someone no longer in a leads group
+        // manages none.
+        let m = apply_rules(&r, &["x".into()]);
+        assert_eq!(m.manages, Some(vec![]));
+        assert_eq!(m.team, Some("South"));
+        let e = parse_rules("a = manages:  ").unwrap_err();
+        assert!(e.starts_with("Line 1:") && e.contains("manages:"), "{e}");
     }
 
     #[test]

@@ -120,13 +120,13 @@ fn ProviderFields(f: Filled, teams: Vec<(i64, String)>) -> impl IntoView {
             <label for=id("rules")>"Mapping, one rule a line (optional)"</label>
             <textarea id=id("rules") name="form[map_rules]" rows="4" maxlength="20000" aria-describedby=id("rules-hint")
                 inner_html=escape_html(&f.map_rules)></textarea>
-            <p class="hint" id=id("rules-hint")>"For example “Store-Leads = role: manager” or “Sales-EMEA = team: Sales EMEA”. The first matching team and every matching role apply to people created on their first sign-in; with no matching role they get the role above."</p>
+            <p class="hint" id=id("rules-hint")>"For example “Sales-EMEA = team: Sales EMEA”, “Trainers = role: trainer” or “Store-Leads-North = manages: North”. The first matching team and every matching role apply to people created on their first sign-in (with no matching role they get the role above); “manages:” makes them a manager of that team's dashboard."</p>
         </div>
         <fieldset class="checks">
             <legend>"After the first sign-in"</legend>
             <label><input type="checkbox" name="form[sync_mapping]" checked=f.sync_mapping aria-describedby=id("sync-hint") />" Keep team and roles in step with the mapping at every sign-in"</label>
         </fieldset>
-        <p class="hint" id=id("sync-hint")>"When someone moves team or role at the provider, Rapport follows at their next sign-in: the first matching team, and the matching roles in place of employee, trainer and manager (administrators stay administrators). With no matching rule nothing changes."</p>
+        <p class="hint" id=id("sync-hint")>"When someone moves team or role at the provider, Rapport follows at their next sign-in: the first matching team, and the matching roles in place of employee, trainer and manager (administrators stay administrators), and, when the rules use “manages:”, exactly the teams they name. With no matching rule nothing changes."</p>
     }
 }
 

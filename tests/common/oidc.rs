@@ -4,6 +4,9 @@
 //! next ID token holds or how it is spoilt.
 #![allow(dead_code)]
 
+use super::TestApp;
+use rapport::domain::Role;
+use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -98,4 +101,90 @@ impl Provider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// What a browser does through a sign-in, for the tests.
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub fn query_param(url: &str, key: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// An admin saves a provider through the admin form; returns its slug.
+pub async fn add_provider(app: &TestApp, idp: &Provider, extra: &[(&str, &str)]) -> String {
+    app.user("root@admin.test", &[Role::Admin], None).await;
+    let admin = app.login_as("root@admin.test").await;
+    let mut form = vec![
+        ("form[label]", "Contoso"),
+        ("form[issuer]", idp.issuer.as_str()),
+        ("form[client_id]", "rapport-app"),
+        ("form[client_secret]", "s3cret"),
+        ("form[domains]", "contoso.com"),
+        ("form[default_role]", "employee"),
+    ];
+    form.extend_from_slice(extra);
+    let res = app
+        .submit(&admin, "admin_save_sso", &form, "/admin/sso")
+        .await;
+    let to = location(&res);
+    assert!(
+        to.starts_with("/admin/sso?saved="),
+        "saving the provider: {to}"
+    );
+    "contoso".into()
+}
+
+/// Starts a sign-in with the button and follows the provider's answer back
+/// to Rapport; returns the callback's URL and Rapport's answer to it.
+pub async fn through_provider(
+    app: &TestApp,
+    client: &Client,
+    slug: &str,
+) -> (String, reqwest::Response) {
+    let res = client
+        .post(app.url("/sso/start"))
+        .header("origin", app.base.clone())
+        .form(&[("provider", slug), ("next", "/learn")])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let authorize = location(&res);
+    assert!(authorize.contains("/authorize?"), "{authorize}");
+    for k in ["state", "nonce", "code_challenge"] {
+        assert!(query_param(&authorize, k).is_some(), "{k} in {authorize}");
+    }
+    assert_eq!(
+        query_param(&authorize, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    // The provider answers at once with a code.
+    let res = client.get(&authorize).send().await.expect("authorize");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let callback = location(&res);
+    assert!(
+        callback.starts_with(&app.url("/sso/callback")),
+        "{callback}"
+    );
+    let res = client.get(&callback).send().await.expect("callback");
+    (callback, res)
+}
+
+pub fn refused_with(res: &reqwest::Response, words: &str) {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = location(res);
+    assert!(to.starts_with("/login?error="), "{to}");
+    let msg = query_param(&format!("http://x{to}"), "error").unwrap_or_default();
+    assert!(msg.contains(words), "{msg:?} should say {words:?}");
 }

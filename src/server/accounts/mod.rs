@@ -28,7 +28,7 @@ pub use teams::{
 pub use throttle::{cleanup, clear_failures, release_attempt, reserve_attempt};
 pub use users::{
     count_admins, create_user_with_invite, follow_mapping, insert_user, list_users, new_invite,
-    set_disabled, update_user, user_detail, user_summary,
+    set_disabled, set_managed_teams, update_user, user_detail, user_summary,
 };
 
 /// How long an invitation or reset link stays valid.

@@ -169,13 +169,16 @@ pub async fn update_user(
 
 /// Moves a person to `team` and gives them `roles` (each when `Some`), as
 /// their identity provider's mapping says at a sign-in. An administrator
-/// keeps that role whatever the mapping says. Dashboards and managed teams
-/// follow as with an admin's change. Returns whether anything changed.
+/// keeps that role whatever the mapping says. Dashboards follow as with an
+/// admin's change; without the manager role a person manages no team, and
+/// with it and `manages` (the rules name managed teams) exactly those.
+/// Returns whether anything changed.
 pub async fn follow_mapping(
     tx: &mut Transaction<'_, Any>,
     id: i64,
     team: Option<i64>,
     roles: Option<Roles>,
+    manages: Option<&[i64]>,
 ) -> Result<bool, AppError> {
     let old_team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1")
         .bind(id)
@@ -205,14 +208,48 @@ pub async fn follow_mapping(
         let roles = Roles::new(roles.iter().chain(admin));
         if !roles.is_empty() && roles != old_roles {
             set_roles(tx, id, &roles).await?;
-            if !roles.has(Role::Manager) {
-                exec_by_id(tx, "DELETE FROM team_managers WHERE user_id = $1", id).await?;
-            }
             changed = true;
+        }
+        if !roles.has(Role::Manager) {
+            changed |= set_managed_teams(tx, id, &[]).await?;
+        } else if let Some(teams) = manages {
+            changed |= set_managed_teams(tx, id, teams).await?;
         }
     }
     if changed {
         audit(tx, None, "user.updated.sso", &id.to_string()).await?;
+    }
+    Ok(changed)
+}
+
+/// Makes `teams` exactly the teams person `id` manages; returns whether
+/// that changed anything. Their dashboards need no refresh: a manager's
+/// view is read from `team_managers` at each request.
+pub async fn set_managed_teams(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    teams: &[i64],
+) -> Result<bool, AppError> {
+    let old: Vec<i64> = sqlx::query_scalar("SELECT team_id FROM team_managers WHERE user_id = $1")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut changed = false;
+    for t in old.iter().filter(|t| !teams.contains(t)) {
+        sqlx::query("DELETE FROM team_managers WHERE team_id = $1 AND user_id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        changed = true;
+    }
+    for t in teams.iter().filter(|t| !old.contains(t)) {
+        sqlx::query("INSERT INTO team_managers (team_id, user_id) VALUES ($1, $2)")
+            .bind(t)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        changed = true;
     }
     Ok(changed)
 }

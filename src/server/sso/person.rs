@@ -1,8 +1,8 @@
 //! Who a verified ID token is in Rapport: found by (issuer, subject); on a
 //! first sign-in by verified email, then linked; else created, when the
-//! provider allows, in the team and roles its mapping rules give. With the
-//! provider's `sync_mapping`, a known person's team and roles follow the
-//! mapping at every sign-in.
+//! provider allows, in the team, roles and managed teams its mapping rules
+//! give. With the provider's `sync_mapping`, a known person's team, roles
+//! and managed teams follow the mapping at every sign-in.
 
 use super::flow::{Claims, Refused};
 use super::providers::Provider;
@@ -91,7 +91,11 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
             )))
         }
         None => {
-            let (team, mut roles) = mapped(&mut tx, p, c).await?;
+            let Mapping {
+                team,
+                mut roles,
+                manages,
+            } = mapped(&mut tx, p, c).await?;
             let team = team.or(p.default_team_id);
             if roles.is_empty() {
                 roles.push(p.default_role());
@@ -105,6 +109,7 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
                 .ok_or_else(|| Refused("Your name from the provider cannot be used.".into()))?;
             let id = accounts::insert_user(&mut tx, &email, &name, None, team, &Roles::new(roles))
                 .await?;
+            accounts::set_managed_teams(&mut tx, id, &manages.unwrap_or_default()).await?;
             accounts::audit(&mut tx, None, "user.created.sso", email.as_str()).await?;
             id
         }
@@ -127,35 +132,61 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
     Ok(id)
 }
 
-/// The team (when a rule names one that exists) and the roles the
-/// provider's mapping gives for these claims.
+/// What the provider's mapping gives for these claims, with the teams it
+/// names that exist.
+struct Mapping {
+    team: Option<i64>,
+    roles: Vec<Role>,
+    /// `None`: the rules say nothing about managed teams.
+    manages: Option<Vec<i64>>,
+}
+
 async fn mapped(
     tx: &mut Transaction<'_, Any>,
     p: &Provider,
     c: &Claims,
-) -> Result<(Option<i64>, Vec<Role>), Refused> {
+) -> Result<Mapping, Refused> {
     let rules = parse_rules(&p.map_rules).unwrap_or_default();
-    let (team_name, roles) = apply_rules(&rules, &c.mapped);
+    let m = apply_rules(&rules, &c.mapped);
     let mut team = None;
-    if let Some(name) = team_name {
-        team = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut **tx)
-            .await?;
+    if let Some(name) = m.team {
+        team = team_id(tx, name).await?;
     }
-    Ok((team, roles))
+    let mut manages = None;
+    if let Some(names) = m.manages {
+        let mut ids = Vec::with_capacity(names.len());
+        for name in names {
+            ids.extend(team_id(tx, name).await?);
+        }
+        manages = Some(ids);
+    }
+    Ok(Mapping {
+        team,
+        roles: m.roles,
+        manages,
+    })
 }
 
-/// A known person's team and roles follow the mapping (nothing changes
-/// where no rule matches).
+async fn team_id(tx: &mut Transaction<'_, Any>, name: &str) -> Result<Option<i64>, Refused> {
+    Ok(sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// A known person's team, roles and managed teams follow the mapping
+/// (nothing changes where no rule matches).
 async fn follow(
     tx: &mut Transaction<'_, Any>,
     p: &Provider,
     c: &Claims,
     id: i64,
 ) -> Result<(), Refused> {
-    let (team, roles) = mapped(tx, p, c).await?;
-    let roles = (!roles.is_empty()).then(|| Roles::new(roles));
-    accounts::follow_mapping(tx, id, team, roles).await?;
+    let m = mapped(tx, p, c).await?;
+    if m.team.is_none() && m.roles.is_empty() {
+        return Ok(());
+    }
+    let roles = (!m.roles.is_empty()).then(|| Roles::new(m.roles));
+    accounts::follow_mapping(tx, id, m.team, roles, m.manages.as_deref()).await?;
     Ok(())
 }

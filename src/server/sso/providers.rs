@@ -3,7 +3,7 @@
 use super::{check_issuer, origin_of, Sso};
 use crate::api::sso::{ProviderForm, ProviderView, SsoButton};
 use crate::api::AppError;
-use crate::domain::sso::{parse_domains, parse_rules, slug_of, Gives};
+use crate::domain::sso::{parse_domains, parse_rules, slug_of};
 use crate::domain::Role;
 use crate::server::db::Db;
 use crate::server::now;
@@ -240,7 +240,7 @@ pub async fn save(
     }
     let teams = team_names(db).await?;
     for r in &rules {
-        if let Gives::Team(t) = &r.gives {
+        if let Some(t) = r.gives.team() {
             if !teams.iter().any(|(_, n)| n == t) {
                 return Err(AppError::Invalid(format!(
                     "Line {}: there is no team called “{t}”. Create it under Teams first, or fix the name.",
