@@ -15,6 +15,7 @@ mod outbound;
 mod progress;
 mod quiz;
 mod scenario;
+mod steps;
 pub mod stored;
 #[cfg(test)]
 mod tests;
@@ -27,13 +28,14 @@ use crate::api::AppError;
 use crate::content::store::Catalog;
 use crate::domain::completion::{self, ItemState};
 use crate::domain::course::{Course, Item};
-pub use attempts::{quiz_step, scenario_step, start_attempt};
+pub use attempts::start_attempt;
 pub use certificates::{certificate, dismiss_notices};
 pub use progress::complete_lesson;
 pub use quiz::quiz_view;
 pub use scenario::scenario_view;
 use sqlx::FromRow;
 use std::collections::HashMap;
+pub use steps::{quiz_step, scenario_step};
 pub use typed::scenario_say;
 pub use views::{course_view, item_data, lesson_view, my_learning};
 

@@ -1,8 +1,9 @@
 //! What a step sends beyond its own rows: the xAPI statements it makes and
 //! where a finished attempt's email and statements go.
 
-use super::attempts::{Finish, StepContext};
+use super::attempts::Finish;
 use super::find_course;
+use super::steps::StepContext;
 use crate::api::auth::SessionUser;
 use crate::api::AppError;
 use crate::server::xapi::statements::Actor;

@@ -8,9 +8,8 @@
 //! give it back to be reworded, and so trainers see, without names, what
 //! was not understood.
 
-use super::attempts::{
-    begin_step, decode, encode, play_error, save_step, scenario_finish, scenario_statements, Begun,
-};
+use super::attempts::{decode, encode, play_error, save_step, scenario_statements};
+use super::steps::{begin_step, scenario_finish, Begun};
 use super::AttemptRow;
 use crate::api::auth::SessionUser;
 use crate::api::learn::{AttemptRef, SayResult, StepResult, TryVerdict, TypedBox};
