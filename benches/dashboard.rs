@@ -19,32 +19,15 @@
 //! Goals (issue 5): overview p95 < 200 ms, drill-down p95 < 50 ms, export
 //! ≥ 100,000 rows/s.
 
-use std::process::{Child, Command, Stdio};
+#[path = "support/serve.rs"]
+mod serve;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "scale-test-password";
 const EMPLOYEES: &str = "100000";
 const COURSES: &str = "50";
-
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 fn database_url() -> String {
     std::env::var("RAPPORT_DASH_DATABASE_URL").unwrap_or_else(|_| {
@@ -74,35 +57,16 @@ fn ensure_generated(db: &str) {
     }
 }
 
-async fn start_server(db: &str) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).expect("site dir");
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--database-url", db])
-        .args(["--site-root", &site.display().to_string()])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rapport");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    };
-    let probe = reqwest::Client::new();
-    for _ in 0..480 {
-        if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("the server did not start");
+async fn start_server(db: &str) -> serve::Served {
+    serve::serve(
+        tempfile::tempdir().expect("temp dir"),
+        serve::free_port(),
+        &["--database-url", db],
+        &[],
+        "error",
+        Duration::from_secs(120),
+    )
+    .await
 }
 
 async fn sign_in(base: &str, email: &str) -> reqwest::Client {

@@ -18,7 +18,10 @@
 //!
 //!   cargo bench --bench hostile_load
 
-use std::process::{Child, Command, Stdio};
+#[path = "support/serve.rs"]
+mod serve;
+
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,31 +29,8 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "scale-test-password";
 const EMPLOYEES: usize = 10;
 
-struct Server {
-    child: Child,
-    base: String,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn start_server() -> Server {
+async fn start_server() -> serve::Served {
     let dir = tempfile::tempdir().expect("temp dir");
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).expect("site dir");
     let db = std::env::var("RAPPORT_HOSTILE_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/hostile.db", dir.path().display()));
     let status = Command::new(env!("CARGO_BIN_EXE_rapport"))
@@ -62,33 +42,15 @@ async fn start_server() -> Server {
         .expect("generate");
     assert!(status.success(), "rapport generate failed");
     add_long_history(&db).await;
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--database-url", &db])
-        .args(["--site-root", &site.display().to_string()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rapport");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        port,
-        _dir: dir,
-    };
-    let probe = reqwest::Client::new();
-    for _ in 0..240 {
-        if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    drop(server);
-    panic!("the server did not start");
+    serve::serve(
+        dir,
+        serve::free_port(),
+        &["--database-url", &db],
+        &[],
+        "warn",
+        Duration::from_secs(60),
+    )
+    .await
 }
 
 /// The file whose history is long.

@@ -27,12 +27,14 @@
 //! Goals: pages p99 ≤ 30 ms (issues 4, 18); answers ≥ 3,000/s with p99 ≤ 50 ms
 //! (issue 18, group commit on SQLite; issue 4 asked for 1,500/s).
 
+#[path = "support/serve.rs"]
+mod serve;
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
 use rapport::domain::course::{Course, ItemBody, Scenario};
 use rapport::domain::play::ScenarioState;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,73 +46,52 @@ const TYPED: [(&str, &str); 2] = [
 ];
 const PASSWORD: &str = "load-test-password";
 
+/// The server, its database and the SMTP sink it sends to.
 struct Server {
-    child: Child,
-    base: String,
+    served: serve::Served,
     db: String,
     _sink: smtp::Sink,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = serve::Served;
+    fn deref(&self) -> &serve::Served {
+        &self.served
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 async fn start_server() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).expect("site dir");
-    std::fs::copy("public/favicon.svg", site.join("favicon.svg")).expect("favicon");
-    let port = free_port();
+    let port = serve::free_port();
     let db = std::env::var("RAPPORT_LOAD_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/load.db", dir.path().display()));
     let sink = smtp::Sink::start_raw();
-    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
-        .args([
+    let smtp_url = sink.url();
+    let public = format!("http://127.0.0.1:{port}");
+    let served = serve::serve(
+        dir,
+        port,
+        &[
+            "--demo",
             "--smtp-url",
-            &sink.url(),
+            &smtp_url,
             "--mail-from",
             "Rapport <training@example.com>",
-        ])
-        .args(["--public-url", &format!("http://127.0.0.1:{port}")])
-        .args(["--database-url", &db])
-        .args(["--site-root", &site.display().to_string()])
-        .env("RAPPORT_DEMO_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rapport");
-    // From here on, dropping `server` stops the child (and waits for it).
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
+            "--public-url",
+            &public,
+            "--database-url",
+            &db,
+        ],
+        &[("RAPPORT_DEMO_PASSWORD", PASSWORD)],
+        "warn",
+        Duration::from_secs(60),
+    )
+    .await;
+    Server {
+        served,
         db,
         _sink: sink,
-        _dir: dir,
-    };
-    let probe = reqwest::Client::new();
-    for _ in 0..240 {
-        if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    drop(server);
-    panic!("the server did not start");
 }
 
 fn client() -> reqwest::Client {
@@ -652,7 +633,7 @@ async fn main() {
             .args(["user", "list", "--database-url"])
             .arg(
                 std::env::var("RAPPORT_LOAD_DATABASE_URL").unwrap_or_else(|_| {
-                    format!("sqlite://{}/load.db", server._dir.path().display())
+                    format!("sqlite://{}/load.db", server.dir.path().display())
                 }),
             )
             .output()
