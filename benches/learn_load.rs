@@ -207,7 +207,12 @@ struct Figures {
 
 fn figures(mut lat: Vec<Duration>, secs: f64) -> Figures {
     lat.sort_unstable();
-    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    // No request finished (a run too short for a slow phase): `print` says
+    // so, and no "≤" goal can be met by an empty run.
+    let at = |q: f64| {
+        let i = ((lat.len() as f64 * q) as usize).min(lat.len().saturating_sub(1));
+        lat.get(i).copied().unwrap_or(Duration::MAX)
+    };
     let (p50, p99) = (at(0.50), at(0.99));
     Figures {
         requests: lat.len(),
@@ -225,6 +230,13 @@ fn pooled(runs: Vec<Figures>) -> Figures {
 }
 
 fn print(name: &str, f: &Figures) {
+    if f.requests == 0 {
+        println!(
+            "learn_load: {name:<34} no request finished in {:.0} s",
+            f.secs
+        );
+        return;
+    }
     println!(
         "learn_load: {name:<34} {:>7.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, {CONNECTIONS} connections, {:.0} s)",
         f.requests as f64 / f.secs,
