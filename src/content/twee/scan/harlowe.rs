@@ -1,7 +1,7 @@
 //! Harlowe: `(name: args)[hook]` macros.
 
 use super::words::*;
-use super::{Choice, Piece, Scanner, Target};
+use super::{Choice, Level, Piece, Scanner, Target};
 
 /// Harlowe macro names ignore case, `-` and `_`.
 pub(super) fn harlowe_name(n: &str) -> String {
@@ -47,17 +47,11 @@ const STYLE_MACROS: &[&str] = &[
 ];
 
 impl Scanner<'_> {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn harlowe(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        depth: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-        last_if: &mut Option<String>,
-    ) -> Option<usize> {
+    pub(super) fn harlowe(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
+        let last_if = &mut lv.last_if;
         let name_len = s[i + 1..]
             .bytes()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')

@@ -2,18 +2,13 @@
 //! `<% … %>`, and Chapbook's inserts and modifiers.
 
 use super::words::*;
-use super::{find_ci, find_near, Choice, Piece, Scanner, Target};
+use super::{find_ci, find_near, Choice, Level, Piece, Scanner, Target};
 
 impl Scanner<'_> {
-    pub(super) fn html(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        depth: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-    ) -> Option<usize> {
+    pub(super) fn html(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
         let rest = &s[i..];
         if rest.starts_with("<!--") {
             let end = rest.find("-->").map_or(s.len(), |e| i + e + 3);
@@ -118,14 +113,10 @@ impl Scanner<'_> {
         Some(after)
     }
 
-    pub(super) fn chapbook_insert(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-    ) -> Option<usize> {
+    pub(super) fn chapbook_insert(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base) = (lv.s, lv.base);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
         let rest = &s[i..];
         let end = find_near(rest, "}").map(|e| i + e + 1)?;
         let inner = s[i + 1..end - 1].trim();
@@ -173,15 +164,10 @@ impl Scanner<'_> {
     }
 
     /// Chapbook's `[if x > 1]` … `[else]` … `[continue]` lines.
-    pub(super) fn chapbook_modifier(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        depth: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-    ) -> Option<usize> {
+    pub(super) fn chapbook_modifier(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
         let line_end = s[i..].find('\n').map_or(s.len(), |e| i + e);
         let line = s[i..line_end].trim();
         if !line.ends_with(']') || line.starts_with("[[") {

@@ -107,6 +107,19 @@ pub enum Piece {
     Stripped(&'static str),
 }
 
+/// One level of the scan: its text, where that starts in the passage, how
+/// deep it is, where its pieces go, where the plain text not yet pushed
+/// begins, and the condition of the latest `(if:)` hook at this level (for
+/// `(else:)`).
+pub(super) struct Level<'s, 'o> {
+    pub(super) s: &'s str,
+    pub(super) base: usize,
+    pub(super) depth: usize,
+    pub(super) out: &'o mut Vec<Piece>,
+    pub(super) plain: usize,
+    pub(super) last_if: Option<String>,
+}
+
 pub struct Scanner<'a> {
     src: &'a str,
     chapbook: bool,
@@ -191,63 +204,29 @@ impl<'a> Scanner<'a> {
             Self::push_text(out, s);
             return;
         }
+        let mut lv = Level {
+            s,
+            base,
+            depth,
+            out,
+            plain: 0,
+            last_if: None,
+        };
         let b = s.as_bytes();
         let mut i = 0;
-        let mut plain = 0;
-        // The condition of the latest `(if:)` hook at this level, for `(else:)`.
-        let mut last_if: Option<String> = None;
         while i < b.len() {
             let rest = &s[i..];
             let taken: Option<usize> = match b[i] {
-                b'[' if rest.starts_with("[[") => self.link(s, i, base, out, &mut plain),
-                b'(' => self.harlowe(s, i, base, depth, out, &mut plain, &mut last_if),
-                b'<' if rest.starts_with("<<") => {
-                    self.sugarcube(s, i, base, depth, out, &mut plain)
-                }
-                b'<' => self.html(s, i, base, depth, out, &mut plain),
-                b'{' => self.chapbook_insert(s, i, base, out, &mut plain),
+                b'[' if rest.starts_with("[[") => self.link(&mut lv, i),
+                b'(' => self.harlowe(&mut lv, i),
+                b'<' if rest.starts_with("<<") => self.sugarcube(&mut lv, i),
+                b'<' => self.html(&mut lv, i),
+                b'{' => self.chapbook_insert(&mut lv, i),
                 b'[' if self.chapbook && (i == 0 || b[i - 1] == b'\n') => {
-                    self.chapbook_modifier(s, i, base, depth, out, &mut plain)
+                    self.chapbook_modifier(&mut lv, i)
                 }
-                b'@' if rest.starts_with("@@") => {
-                    // SugarCube `@@.class;text@@`: keep the text.
-                    Self::push_text(out, &s[plain..i]);
-                    let inner_end = find_near(&rest[2..], "@@").map(|e| i + 2 + e);
-                    inner_end.map(|e| {
-                        let inner = &s[i + 2..e];
-                        let text = inner.split_once(';').map_or(inner, |(_, t)| t);
-                        self.scan_into(text, base + i + 2, depth + 1, out);
-                        out.push(Piece::Stripped("styling"));
-                        plain = e + 2;
-                        e + 2
-                    })
-                }
-                b'|' => {
-                    // Harlowe named hook `|name>[…]`: keep the hook's text.
-                    let name_len = rest[1..]
-                        .bytes()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
-                        .count();
-                    if name_len > 0 && rest[1 + name_len..].starts_with(">[") {
-                        Self::push_text(out, &s[plain..i]);
-                        let open = i + 1 + name_len + 1;
-                        match self.matching(s, open, b'[', b']', false) {
-                            Some(end) => {
-                                self.scan_into(
-                                    &s[open + 1..end - 1],
-                                    base + open + 1,
-                                    depth + 1,
-                                    out,
-                                );
-                                plain = end;
-                                Some(end)
-                            }
-                            None => None,
-                        }
-                    } else {
-                        None
-                    }
-                }
+                b'@' if rest.starts_with("@@") => self.styled(&mut lv, i),
+                b'|' => self.named_hook(&mut lv, i),
                 _ => None,
             };
             match taken {
@@ -259,17 +238,45 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        Self::push_text(out, &s[plain..]);
+        Self::push_text(lv.out, &s[lv.plain..]);
     }
 
-    fn link(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-    ) -> Option<usize> {
+    /// SugarCube `@@.class;text@@`: keeps the text.
+    fn styled(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let e = find_near(&s[i + 2..], "@@").map(|e| i + 2 + e)?;
+        Self::push_text(lv.out, &s[lv.plain..i]);
+        let inner = &s[i + 2..e];
+        let text = inner.split_once(';').map_or(inner, |(_, t)| t);
+        self.scan_into(text, base + i + 2, depth + 1, lv.out);
+        lv.out.push(Piece::Stripped("styling"));
+        lv.plain = e + 2;
+        Some(e + 2)
+    }
+
+    /// Harlowe named hook `|name>[…]`: keeps the hook's text.
+    fn named_hook(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let rest = &s[i..];
+        let name_len = rest[1..]
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+            .count();
+        if name_len == 0 || !rest[1 + name_len..].starts_with(">[") {
+            return None;
+        }
+        let open = i + 1 + name_len + 1;
+        let end = self.matching(s, open, b'[', b']', false)?;
+        Self::push_text(lv.out, &s[lv.plain..i]);
+        self.scan_into(&s[open + 1..end - 1], base + open + 1, depth + 1, lv.out);
+        lv.plain = end;
+        Some(end)
+    }
+
+    fn link(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base) = (lv.s, lv.base);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
         let end = find_near(&s[i + 2..], "]]").map(|e| i + 2 + e)?;
         let inner = &s[i + 2..end];
         if inner.contains('\n') {

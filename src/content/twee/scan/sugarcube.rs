@@ -1,18 +1,13 @@
 //! SugarCube: `<<name args>>` macros and their `<</name>>` containers.
 
 use super::words::*;
-use super::{find_near, Choice, Piece, Scanner, Target};
+use super::{find_near, Choice, Level, Piece, Scanner, Target};
 
 impl Scanner<'_> {
-    pub(super) fn sugarcube(
-        &self,
-        s: &str,
-        i: usize,
-        base: usize,
-        depth: usize,
-        out: &mut Vec<Piece>,
-        plain: &mut usize,
-    ) -> Option<usize> {
+    pub(super) fn sugarcube(&self, lv: &mut Level<'_, '_>, i: usize) -> Option<usize> {
+        let (s, base, depth) = (lv.s, lv.base, lv.depth);
+        let out = &mut *lv.out;
+        let plain = &mut lv.plain;
         let close = find_near(&s[i + 2..], ">>").map(|e| i + 2 + e)?;
         let inner = &s[i + 2..close];
         let name: String = inner

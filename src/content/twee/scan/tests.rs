@@ -207,10 +207,35 @@ fn unclosed_openings_cost_linear_time() {
         "<<<",
         "<a data-passage=\"x\">",
         "@@.a;",
+        // Farther apart than a closing mark is looked for.
+        &format!("@@{}", "x".repeat(600)),
+        &format!("|a>[{}", "x".repeat(600)),
     ] {
         let text = unit.repeat(200_000 / unit.len());
-        let _ = Scanner::new(&text, "harlowe").scan();
-        let _ = Scanner::new(&text, "chapbook").scan();
+        for format in ["harlowe", "chapbook"] {
+            let pieces = Scanner::new(&text, format).scan();
+            // Text is kept once, never once per opening that did not close.
+            let kept: usize = pieces
+                .iter()
+                .map(|p| match p {
+                    Piece::Text(t) | Piece::Note(t, _) => t.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert!(
+                kept <= text.len(),
+                "{unit:?} in {format}: {kept} bytes kept"
+            );
+        }
+    }
+}
+
+/// An opening whose closing mark is not found stays as text, once.
+#[test]
+fn unclosed_styling_and_named_hooks_stay_text() {
+    for text in ["@@.a;loud and clear", "|tip>[no end in sight"] {
+        let p = Scanner::new(text, "harlowe").scan();
+        assert_eq!(p, vec![Piece::Text(text.to_owned())], "{text}");
     }
 }
 
