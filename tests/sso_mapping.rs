@@ -44,6 +44,24 @@ async fn managed(app: &TestApp, email: &str) -> Vec<String> {
     .unwrap()
 }
 
+/// Teams North and South, and a provider that creates people and keeps
+/// them in step with these rules on the `groups` claim.
+async fn kept_in_step(app: &TestApp, idp: &Provider, rules: &str) -> String {
+    app.team("North").await;
+    app.team("South").await;
+    add_provider(
+        app,
+        idp,
+        &[
+            ("form[allow_create]", "on"),
+            ("form[sync_mapping]", "on"),
+            ("form[map_claim]", "groups"),
+            ("form[map_rules]", rules),
+        ],
+    )
+    .await
+}
+
 /// Signs `email` (subject `sub`) in through the provider with these groups.
 async fn sign_in(
     app: &TestApp,
@@ -157,22 +175,7 @@ async fn a_person_is_created_in_the_mapped_team_and_found_again(app: &TestApp) {
 /// one; with no matching rule nothing changes.
 async fn team_and_roles_follow_the_provider(app: &TestApp) {
     let idp = Provider::start();
-    app.team("North").await;
-    app.team("South").await;
-    let slug = add_provider(
-        app,
-        &idp,
-        &[
-            ("form[allow_create]", "on"),
-            ("form[sync_mapping]", "on"),
-            ("form[map_claim]", "groups"),
-            (
-                "form[map_rules]",
-                "north-shop = team: North\nsouth-shop = team: South\nshift-leads = role: manager\nshift-leads = role: employee",
-            ),
-        ],
-    )
-    .await;
+    let slug = kept_in_step(app, &idp, "north-shop = team: North\nsouth-shop = team: South\nshift-leads = role: manager\nshift-leads = role: employee").await;
     let dee = "dee@contoso.com";
     let sign_in = |groups| sign_in(app, &idp, &slug, "u-4004", dee, groups);
     let state = || team_and_roles(app, dee);
@@ -214,20 +217,10 @@ async fn team_and_roles_follow_the_provider(app: &TestApp) {
 /// someone who leaves every leads group is a manager no more.
 async fn managers_follow_the_provider(app: &TestApp) {
     let idp = Provider::start();
-    app.team("North").await;
-    app.team("South").await;
-    let slug = add_provider(
+    let slug = kept_in_step(
         app,
         &idp,
-        &[
-            ("form[allow_create]", "on"),
-            ("form[sync_mapping]", "on"),
-            ("form[map_claim]", "groups"),
-            (
-                "form[map_rules]",
-                "north-leads = manages: North\nsouth-leads = manages: South\nstaff = role: employee",
-            ),
-        ],
+        "north-leads = manages: North\nsouth-leads = manages: South\nstaff = role: employee",
     )
     .await;
     let kim = "kim@contoso.com";

@@ -25,7 +25,7 @@ pub use teams::{
     add_manager, create_team, insert_team, list_teams, managed_team_ids, managed_teams, my_team,
     remove_manager, rename_team, team_detail,
 };
-pub use throttle::{cleanup, clear_failures, release_attempt, reserve_attempt};
+pub use throttle::{cleanup, clear_failures, lock_bucket, release_attempt, reserve_attempt};
 pub use users::{
     count_admins, create_user_with_invite, follow_mapping, insert_user, list_users, new_invite,
     set_disabled, set_managed_teams, update_user, user_detail, user_summary,

@@ -119,10 +119,14 @@ pub fn session_row_user(row: SessionRow) -> SessionUser {
     }
 }
 
-pub(super) async fn roles_of(db: &Db, user_id: i64) -> Result<Roles, AppError> {
+/// A person's roles, read by the pool or inside a transaction.
+pub(super) async fn roles_of<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+) -> Result<Roles, AppError> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
         .bind(user_id)
-        .fetch_all(&db.pool)
+        .fetch_all(ex)
         .await?;
     Ok(Roles::new(rows.iter().filter_map(|r| Role::parse(r))))
 }
@@ -140,7 +144,7 @@ pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, 
         id,
         email,
         name,
-        roles: roles_of(db, id).await?,
+        roles: roles_of(&db.pool, id).await?,
     }))
 }
 

@@ -4,6 +4,27 @@
 use crate::api::AppError;
 use crate::server::db::Db;
 use crate::server::now;
+use sqlx::{Any, Transaction};
+
+/// Locks `bucket`'s row in `throttle_locks` until `tx` ends (an upsert: a
+/// row lock on PostgreSQL, the database's write lock on SQLite), so that
+/// what `tx` counts and records next is decided one request after another,
+/// on one instance or many.
+pub async fn lock_bucket(
+    tx: &mut Transaction<'_, Any>,
+    bucket: &str,
+    at: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO throttle_locks (bucket, touched_at) VALUES ($1, $2)
+         ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
+    )
+    .bind(bucket)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
 /// Takes a place in each bucket's window and tells whether every bucket
 /// still had room. One transaction first locks each bucket's row in
@@ -23,14 +44,7 @@ pub async fn reserve_attempt(
     // Always in the order given (account before address), so two attempts
     // never wait for each other's locks in a cycle.
     for (b, _) in buckets {
-        sqlx::query(
-            "INSERT INTO throttle_locks (bucket, touched_at) VALUES ($1, $2)
-             ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
-        )
-        .bind(*b)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        lock_bucket(&mut tx, b, at).await?;
     }
     for (b, limit) in buckets {
         let taken: i64 =

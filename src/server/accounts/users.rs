@@ -95,10 +95,10 @@ pub async fn create_user_with_invite(
             "Give the person at least one role.".into(),
         ));
     }
+    let company = company_sign_in(db, email.as_str()).await?;
     let mut tx = db.begin_write().await?;
     let id = insert_user(&mut tx, &email, &name, None, team_id, roles).await?;
     let token = insert_invite(&mut tx, id).await?;
-    let company = company_sign_in(db, email.as_str()).await?;
     let link = company.as_deref().map_or(Link::Invite, Link::Company);
     mail_invite(
         &mut tx,
@@ -185,12 +185,7 @@ pub async fn follow_mapping(
         .fetch_optional(&mut **tx)
         .await?
         .flatten();
-    let old_roles: Vec<String> =
-        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
-    let old_roles = Roles::new(old_roles.iter().filter_map(|r| Role::parse(r)));
+    let old_roles = super::sessions::roles_of(&mut **tx, id).await?;
     let mut changed = false;
     if let Some(team) = team.filter(|t| Some(*t) != old_team) {
         sqlx::query("UPDATE users SET team_id = $1 WHERE id = $2")

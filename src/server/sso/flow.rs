@@ -121,18 +121,12 @@ pub async fn begin(
     }
     let (url, _, _) = req.url();
     // At most `sso_pending_max` sign-ins on their way, whoever sends them:
-    // the count and the insert are one transaction behind one lock row (a
-    // row lock on PostgreSQL, the write lock on SQLite), so requests sent
-    // all at once are decided one after another and the cap is exact.
+    // the count and the insert are one transaction behind one lock row, so
+    // requests sent all at once are decided one after another and the cap
+    // is exact.
     let t = now();
     let mut tx = state.db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO throttle_locks (bucket, touched_at) VALUES ('sso:pending', $1) \
-         ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
-    )
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
+    crate::server::accounts::lock_bucket(&mut tx, "sso:pending", t).await?;
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sso_logins WHERE created_at > $1")
         .bind(t - super::LOGIN_TTL_SECS)
         .fetch_one(&mut *tx)
