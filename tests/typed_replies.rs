@@ -344,8 +344,60 @@ async fn parallel_replies_are_bounded(backend: Backend) {
     app.cleanup().await;
 }
 
+/// One learner keeping two hundred long replies in flight does not make
+/// another learner's reply "busy": each person waits at most once at a
+/// time, and people are served in turn.
+async fn one_learner_cannot_crowd_out_another(backend: Backend) {
+    let app = with_model(backend).await;
+    let (dana, dana_attempt) = dana_starts(&app).await;
+    app.user("eve@example.com", &[Role::Employee], None).await;
+    let eve = app.login_as("eve@example.com").await;
+    let started: StepResult = json(
+        &app,
+        &eve,
+        "start_scenario",
+        &[("course", COURSE), ("item", SCENARIO)],
+    )
+    .await;
+    let long = "the line keeps dropping and I have called about it before ".repeat(17);
+    let long = &long[..1000];
+    let flood = futures::future::join_all((0..200).map(|i| {
+        let (app, dana) = (&app, &dana);
+        async move {
+            let t = std::time::Instant::now();
+            let r = said(app, dana, dana_attempt, 0, &format!("{i} {}", &long[5..])).await;
+            (r.verdict, t.elapsed())
+        }
+    }));
+    let eve_tries = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut verdicts = Vec::new();
+        for _ in 0..3 {
+            let r = said(&app, &eve, started.attempt.id, 0, OPENING).await;
+            verdicts.push(r.verdict);
+        }
+        verdicts
+    };
+    let (dana_got, eve_got) = tokio::join!(flood, eve_tries);
+    assert!(
+        eve_got.iter().all(|v| *v != TryVerdict::Busy),
+        "Eve was turned away while Dana flooded: {eve_got:?}"
+    );
+    let busy: Vec<_> = dana_got
+        .iter()
+        .filter(|(v, _)| *v == TryVerdict::Busy)
+        .collect();
+    assert!(
+        busy.len() >= 150,
+        "Dana's replies beyond one waiting are answered busy: {} of 200",
+        busy.len()
+    );
+    app.cleanup().await;
+}
+
 on_both_backends!(
     a_learner_plays_by_typing,
     without_the_model_the_list_is_offered,
-    parallel_replies_are_bounded
+    parallel_replies_are_bounded,
+    one_learner_cannot_crowd_out_another
 );

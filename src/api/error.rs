@@ -2,7 +2,9 @@
 //!
 //! Policy: a variant is either something the person can act on (its message
 //! is shown as is) or `Internal`, whose details are logged on the server and
-//! never sent to the browser. Database errors always become `Internal`.
+//! never sent to the browser. Database errors become `Internal`, except a
+//! database that cannot be reached or cannot write, which is `Unavailable`
+//! (503: try again), never a 500.
 
 use leptos::server_fn::error::ServerFnErrorErr;
 use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
@@ -26,6 +28,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// The database cannot be reached or cannot write (down, restarting,
+    /// out of connections, disk full): answered 503 with `Retry-After`.
+    #[error("Nothing was saved: the database is not answering right now. Try again in a moment.")]
+    Unavailable,
 }
 
 impl AppError {
@@ -40,6 +46,7 @@ impl AppError {
             AppError::TooManyRequests(_) => 429,
             AppError::BadRequest(_) => 400,
             AppError::Internal => 500,
+            AppError::Unavailable => 503,
         }
     }
 

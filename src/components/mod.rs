@@ -143,6 +143,17 @@ pub fn Flash(#[prop(optional)] success: Option<&'static str>) -> impl IntoView {
     }
 }
 
+/// What a page says when its data could not be loaded: a page that only
+/// shows things saves nothing, so an outage says so in its own words.
+fn page_message(error: &AppError) -> String {
+    match error {
+        AppError::Unavailable => {
+            "This page cannot be shown: the database is not answering right now. Nothing you saved before is lost. Try again in a moment.".into()
+        }
+        e => e.to_string(),
+    }
+}
+
 /// Shows why a page's data could not be loaded. Sends a signed-out visitor
 /// to the sign-in page and back here afterwards.
 #[component]
@@ -166,12 +177,13 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::Forbidden => "Not available to you",
         AppError::NotFound(_) => "Not found",
         AppError::Internal => "Something went wrong",
+        AppError::Unavailable => "Temporarily unavailable",
         _ => "That did not work",
     };
     view! {
         <section class="notice" aria-labelledby="notice-title">
             <h1 id="notice-title">{title}</h1>
-            <p>{error.to_string()}</p>
+            <p>{page_message(&error)}</p>
             <p><a href="/">"Go to the home page"</a></p>
         </section>
     }

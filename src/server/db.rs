@@ -3,8 +3,10 @@
 //! `i64`, flags are integers 0/1 and time is Unix seconds.
 
 mod group;
+pub mod health;
 
 pub use group::Tx;
+pub use health::{is_outage, Health};
 
 use crate::api::AppError;
 use anyhow::{bail, Context};
@@ -34,6 +36,42 @@ pub struct Db {
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite's group commit for the learner's hot writes (see `group`).
     group: Option<group::GroupWriter>,
+    /// Whether the database answers and writes (see `health`).
+    pub health: std::sync::Arc<Health>,
+}
+
+/// How long a request waits for a pooled connection before it is answered
+/// 503. Short, so that a database that went away costs each request at
+/// most this (the probe then answers the rest at once); far above what a
+/// connection takes to come free under load (a query is milliseconds).
+/// `RAPPORT_DB_ACQUIRE_MS` changes it.
+fn acquire_timeout() -> Duration {
+    let ms = std::env::var("RAPPORT_DB_ACQUIRE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(750);
+    Duration::from_millis(ms.max(50))
+}
+
+/// Whether a connection coming back to the pool is fit to be reused. One
+/// still inside a transaction is not: SQLite rolls a transaction back by
+/// itself on `SQLITE_FULL` or an I/O error, the driver's `ROLLBACK` then
+/// fails and it keeps counting the connection as inside one, so every
+/// later `BEGIN` on it would fail ("non-zero transaction depth") until a
+/// restart. Such a connection is closed; the pool opens a fresh one.
+async fn fit_for_reuse(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A dropped transaction's `ROLLBACK` may still be queued on the
+    // connection: a round trip lets it run, then the count is exact.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a connection came back inside a transaction: closed, not reused");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Hides the password of a database URL for messages.
@@ -124,11 +162,12 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         })
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(acquire_timeout())
         // An embedded file's connection cannot drop like a network one: the
         // ping sqlx sends on every acquire would only double the round trips
         // to SQLite's worker thread (each a pair of thread wake-ups).
         .test_before_acquire(backend == Backend::Postgres)
+        .after_release(|conn, _meta| Box::pin(fit_for_reuse(conn)))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
@@ -144,22 +183,32 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
                 Ok(())
             })
         })
-        .connect_with(opts)
+        .connect_with(opts.clone())
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
     let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
     // RAPPORT_GROUP_COMMIT=off: a transaction per write on SQLite too, to
     // compare (`cargo bench --bench learn_load`).
     let grouping = std::env::var("RAPPORT_GROUP_COMMIT").map_or(true, |v| v != "off");
-    let group = (backend == Backend::Sqlite && grouping)
-        .then(|| group::GroupWriter::start(pool.clone(), writer.clone()));
+    let health = std::sync::Arc::new(Health::default());
+    let group = (backend == Backend::Sqlite && grouping).then(|| {
+        group::GroupWriter::start(pool.clone(), writer.clone(), health.clone())
+    });
     let db = Db {
         pool,
         backend,
         writer,
         group,
+        health,
     };
     db.migrate().await?;
+    health::start_probe(
+        db.pool.clone(),
+        opts,
+        &db.health,
+        db.writer.clone(),
+        backend == Backend::Sqlite,
+    );
     Ok(db)
 }
 
@@ -213,9 +262,10 @@ impl Db {
         if let Some(group) = &self.group {
             return group.submit(work).await;
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write().await.inspect_err(|e| self.note(e))?;
         let out = work(&mut tx).await?;
-        tx.commit().await?;
+        tx.commit().await.inspect_err(|e| self.note(e))?;
+        self.health.write_succeeded();
         Ok(out)
     }
 
@@ -225,11 +275,21 @@ impl Db {
         self.group.as_ref().map(|g| g.stats())
     }
 
-    /// A cheap round trip, for `/healthz`.
+    /// Records a failed begin or commit that means the database cannot
+    /// write now (for `/healthz`).
+    fn note(&self, e: &sqlx::Error) {
+        if is_outage(e) {
+            self.health.write_failed(e);
+        }
+    }
+
+    /// A cheap round trip, for `/healthz`: an error when there is no
+    /// answer within 0.8 s (a pool that waits for a connection included).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(Duration::from_millis(800), ping).await {
+            Ok(done) => done.map(|_| ()),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
     }
 }

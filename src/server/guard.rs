@@ -30,6 +30,14 @@ pub fn request() -> Result<RequestCtx, AppError> {
     })
 }
 
+/// Whose turn a shared resource (the language model) is taken for: the
+/// signed-in person, or -1 for anyone else.
+pub fn asker() -> i64 {
+    use_context::<RequestCtx>()
+        .and_then(|r| r.user)
+        .map_or(-1, |u| u.id)
+}
+
 pub fn require_user() -> Result<SessionUser, AppError> {
     request()?.user.ok_or(AppError::Unauthenticated)
 }
@@ -60,6 +68,9 @@ pub fn redirect(path: &str) {
 pub fn redirect_result<T>(back: &str, result: &Result<T, AppError>, ok: impl FnOnce(&T) -> String) {
     match result {
         Ok(v) => redirect(&ok(v)),
+        // Not sent back to the form, which would lose what was typed: the
+        // handler answers 503 in plain text (see `http::server_fn_handler`).
+        Err(AppError::Unavailable) => {}
         Err(e) => redirect(&url_with(back, &[("error", &e.to_string())])),
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! - **Errors.** `?` turns a `sqlx::Error` into `AppError::Internal` and
 //!   logs the cause with the place of the `?`, so a database failure is
-//!   never shown to a browser and never swallowed. A unique-key clash the
+//!   never shown to a browser and never swallowed; a database that cannot
+//!   be reached or cannot write (`db::is_outage`) becomes
+//!   `AppError::Unavailable`, answered 503 with `Retry-After`. A unique-key clash the
 //!   person can act on becomes a `Conflict` through [`conflict_on_unique`].
 //! - **Dynamic statements.** Filters with a varying number of conditions
 //!   are built with [`Where`]: conditions and their bound values grow
@@ -21,6 +23,10 @@ impl From<sqlx::Error> for AppError {
     #[track_caller]
     fn from(e: sqlx::Error) -> Self {
         let at = std::panic::Location::caller();
+        if crate::server::db::is_outage(&e) {
+            tracing::warn!(error = %e, at = %at, "the database cannot answer: 503");
+            return AppError::Unavailable;
+        }
         tracing::error!(error = %e, at = %at, "database error");
         AppError::Internal
     }

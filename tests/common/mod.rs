@@ -3,6 +3,7 @@
 //! database) and talks to it over HTTP like a browser would.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod learner;
 pub mod lrs;
 pub mod oidc;

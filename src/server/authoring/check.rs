@@ -119,6 +119,7 @@ async fn typed_findings(state: &AppState, path: &str, bytes: &[u8], result: &mut
     };
     let findings = crate::server::understanding::check::check_scenario(
         &state.understanding,
+        crate::server::guard::asker(),
         Some(&state.db),
         s,
     )

@@ -202,7 +202,7 @@ async fn check_typed(u: &Understanding, report: &mut crate::content::FileReport)
     let crate::domain::course::ItemBody::Scenario(s) = &item.body else {
         return;
     };
-    for f in understanding::check::check_scenario(u, None, s).await {
+    for f in understanding::check::check_scenario(u, 0, None, s).await {
         report.diagnostics.push(crate::content::source::Diagnostic {
             file: report.file.clone(),
             line: f.line,

@@ -19,6 +19,7 @@
 //! what arrives while a group commits forms the next one. One learner alone
 //! pays one commit, as before; a hundred share a handful.
 
+use super::health::{is_outage, Health};
 use crate::api::AppError;
 use crate::server::sql::internal;
 use futures::future::BoxFuture;
@@ -46,7 +47,7 @@ type Run = Box<dyn for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, bool> + Send>;
 /// hands the caller that result once the group's commit is known.
 struct Job {
     run: Run,
-    answer: Box<dyn FnOnce(Result<(), ()>) + Send>,
+    answer: Box<dyn FnOnce(Result<(), AppError>) + Send>,
     panicked: bool,
 }
 
@@ -90,10 +91,10 @@ impl GroupWriter {
     /// Starts the writer task. `turn` is the lock every SQLite writer of this
     /// instance takes, so a group and the other writes take turns instead of
     /// meeting in SQLite's busy handler.
-    pub(super) fn start(pool: AnyPool, turn: Arc<Mutex<()>>) -> GroupWriter {
+    pub(super) fn start(pool: AnyPool, turn: Arc<Mutex<()>>, health: Arc<Health>) -> GroupWriter {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(Stats::default());
-        tokio::spawn(run(pool, turn, queue, stats.clone()));
+        tokio::spawn(run(pool, turn, queue, stats.clone(), health));
         GroupWriter { jobs, stats }
     }
 
@@ -133,7 +134,8 @@ impl GroupWriter {
                 let result = out.lock().ok().and_then(|mut s| s.take());
                 let _ = reply.send(match (committed, result) {
                     (Ok(()), Some(result)) => result,
-                    _ => Err(AppError::Internal),
+                    (Err(e), _) => Err(e),
+                    (Ok(()), None) => Err(AppError::Internal),
                 });
             }),
             panicked: false,
@@ -153,103 +155,139 @@ async fn run(
     turn: Arc<Mutex<()>>,
     mut queue: mpsc::Receiver<Job>,
     stats: Arc<Stats>,
+    health: Arc<Health>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         let _turn = turn.lock().await;
         let n = group.len() as u64;
-        if commit_group(&pool, std::mem::take(&mut group), &stats).await {
+        let g = Group {
+            pool: &pool,
+            stats: &stats,
+            health: &health,
+        };
+        if g.commit_group(std::mem::take(&mut group)).await {
             stats.groups.fetch_add(1, Ordering::Relaxed);
             stats.jobs.fetch_add(n, Ordering::Relaxed);
         }
     }
 }
 
-/// Runs and commits one group; whether it was committed.
-async fn commit_group(pool: &AnyPool, mut jobs: Vec<Job>, stats: &Stats) -> bool {
-    let Some(mut tx) = begin(pool).await else {
-        // Dropping the jobs answers each caller with an error.
-        return false;
-    };
-    let mut failed = false;
-    for job in jobs.iter_mut() {
-        if !job.attempt(&mut tx).await {
-            failed = true;
-            break;
+/// What a group's writer works with.
+struct Group<'a> {
+    pool: &'a AnyPool,
+    stats: &'a Stats,
+    health: &'a Health,
+}
+
+impl Group<'_> {
+    /// Runs and commits one group; whether it was committed.
+    async fn commit_group(&self, mut jobs: Vec<Job>) -> bool {
+        let mut tx = match self.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return answer(jobs, Err(e)),
+        };
+        let mut failed = false;
+        for job in jobs.iter_mut() {
+            if !job.attempt(&mut tx).await {
+                failed = true;
+                break;
+            }
         }
+        if !failed {
+            return self.commit(tx, jobs).await;
+        }
+        // Rolled back here, not on drop, so the next `BEGIN IMMEDIATE` does not
+        // meet this one's lock.
+        let _ = tx.rollback().await;
+        if jobs.len() == 1 {
+            // Alone, its own error is its answer; nothing else to keep.
+            let job = jobs.pop().expect("one job");
+            if job.panicked {
+                return false;
+            }
+            (job.answer)(Ok(()));
+            return true;
+        }
+        self.stats.reruns.fetch_add(1, Ordering::Relaxed);
+        let mut tx = match self.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return answer(jobs, Err(e)),
+        };
+        let mut answered = Vec::with_capacity(jobs.len());
+        for mut job in jobs {
+            if job.panicked {
+                // Not run again; dropping it answers its caller with an error.
+                continue;
+            }
+            if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *tx).await {
+                tracing::error!(error = %e, "cannot open a savepoint");
+                answered.push(job);
+                return answer(answered, Err(self.failed(&e)));
+            }
+            let keep = job.attempt(&mut tx).await;
+            let close = if keep {
+                sqlx::query("RELEASE job").execute(&mut *tx).await
+            } else {
+                let undone = sqlx::query("ROLLBACK TO job").execute(&mut *tx).await;
+                match undone {
+                    Ok(_) => sqlx::query("RELEASE job").execute(&mut *tx).await,
+                    Err(e) => Err(e),
+                }
+            };
+            if let Err(e) = close {
+                tracing::error!(error = %e, "cannot close a savepoint");
+                answered.push(job);
+                return answer(answered, Err(self.failed(&e)));
+            }
+            if !job.panicked {
+                answered.push(job);
+            }
+        }
+        self.commit(tx, answered).await
     }
-    if !failed {
-        return commit(tx, jobs).await;
+
+    async fn begin(&self) -> Result<Tx, AppError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| {
+            tracing::error!(error = %e, "cannot begin a group of writes");
+            self.failed(&e)
+        })
     }
-    // Rolled back here, not on drop, so the next `BEGIN IMMEDIATE` does not
-    // meet this one's lock.
-    let _ = tx.rollback().await;
-    if jobs.len() == 1 {
-        // Alone, its own error is its answer; nothing else to keep.
-        let job = jobs.pop().expect("one job");
-        if job.panicked {
-            return false;
-        }
-        (job.answer)(Ok(()));
-        return true;
-    }
-    stats.reruns.fetch_add(1, Ordering::Relaxed);
-    let Some(mut tx) = begin(pool).await else {
-        return false;
-    };
-    let mut answered = Vec::with_capacity(jobs.len());
-    for mut job in jobs {
-        if job.panicked {
-            // Not run again; dropping it answers its caller with an error.
-            continue;
-        }
-        if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *tx).await {
-            tracing::error!(error = %e, "cannot open a savepoint");
-            return answer(answered, Err(()));
-        }
-        let keep = job.attempt(&mut tx).await;
-        let close = if keep {
-            sqlx::query("RELEASE job").execute(&mut *tx).await
-        } else {
-            let undone = sqlx::query("ROLLBACK TO job").execute(&mut *tx).await;
-            match undone {
-                Ok(_) => sqlx::query("RELEASE job").execute(&mut *tx).await,
-                Err(e) => Err(e),
+
+    /// Commits and answers every job; whether the commit succeeded.
+    async fn commit(&self, tx: Tx, jobs: Vec<Job>) -> bool {
+        let committed = match tx.commit().await {
+            Ok(()) => {
+                self.health.write_succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a group of writes could not be committed");
+                Err(self.failed(&e))
             }
         };
-        if let Err(e) = close {
-            tracing::error!(error = %e, "cannot close a savepoint");
-            answered.push(job);
-            return answer(answered, Err(()));
-        }
-        if !job.panicked {
-            answered.push(job);
+        answer(jobs, committed)
+    }
+
+    /// The answer for the jobs of a group that could not be written: 503
+    /// when the database cannot write now (recorded for `/healthz`).
+    fn failed(&self, e: &sqlx::Error) -> AppError {
+        if is_outage(e) {
+            self.health.write_failed(e);
+            AppError::Unavailable
+        } else {
+            AppError::Internal
         }
     }
-    commit(tx, answered).await
-}
-
-async fn begin(pool: &AnyPool) -> Option<Tx> {
-    pool.begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(|e| tracing::error!(error = %e, "cannot begin a group of writes"))
-        .ok()
-}
-
-/// Commits and answers every job; whether the commit succeeded.
-async fn commit(tx: Tx, jobs: Vec<Job>) -> bool {
-    let committed = tx.commit().await.map_err(|e| {
-        tracing::error!(error = %e, "a group of writes could not be committed");
-    });
-    answer(jobs, committed)
 }
 
 /// Answers every job with the group's outcome; whether it was a commit.
-fn answer(jobs: Vec<Job>, committed: Result<(), ()>) -> bool {
+fn answer(jobs: Vec<Job>, committed: Result<(), AppError>) -> bool {
+    let ok = committed.is_ok();
     for job in jobs {
-        (job.answer)(committed);
+        (job.answer)(committed.clone());
     }
-    committed.is_ok()
+    ok
 }
 
 #[cfg(test)]

@@ -62,8 +62,14 @@ pub(super) async fn session_layer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with("/pkg/") {
+    let path = req.uri().path();
+    if path.starts_with("/pkg/") || path == "/healthz" || path == "/livez" {
         return next.run(req).await;
+    }
+    // The probe found the database gone: say so now rather than let the
+    // request wait for a connection that will not come.
+    if state.db.health.unreachable() {
+        return unavailable();
     }
     let cfg = state.config.clone();
     let token = cookie_value(req.headers(), cfg.cookie_name()).map(str::to_owned);
@@ -86,13 +92,7 @@ pub(super) async fn session_layer(
                 stale_cookie = true;
                 (None, None)
             }
-            Err(_) => {
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The service is unavailable. Please try again shortly.\n",
-                )
-                    .into_response()
-            }
+            Err(_) => return unavailable(),
         },
     };
     let ctx = RequestCtx {
@@ -108,6 +108,24 @@ pub(super) async fn session_layer(
         }
     }
     res
+}
+
+/// Seconds a client is asked to wait before trying again after a 503.
+pub const RETRY_AFTER_SECS: &str = "2";
+
+/// The answer while the database cannot be used: plain text, so that the
+/// page script shows it beside the form and keeps what was typed in it
+/// (a browser without JavaScript keeps it behind its Back button).
+pub(crate) fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::RETRY_AFTER, RETRY_AFTER_SECS),
+        ],
+        format!("{}\n", crate::api::AppError::Unavailable),
+    )
+        .into_response()
 }
 
 /// Is a state-changing request coming from a page of another site?
@@ -221,6 +239,7 @@ pub(super) async fn security_headers(
     next: Next,
 ) -> Response {
     let mut res = next.run(req).await;
+    let outage = res.status() == StatusCode::SERVICE_UNAVAILABLE;
     let h = res.headers_mut();
     let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
         if !h.contains_key(k) {
@@ -243,6 +262,10 @@ pub(super) async fn security_headers(
     );
     // Static files set their own (see `fallback`); pages are never stored.
     set(h, "cache-control", "no-store");
+    // Every 503 (the database, the request timeout) says when to try again.
+    if outage {
+        set(h, "retry-after", RETRY_AFTER_SECS);
+    }
     if state.config.secure_cookies {
         set(
             h,

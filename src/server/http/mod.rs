@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
         .route("/dashboard/export.csv", get(export_csv))
         .route("/author/download", get(author_download))
         .route("/author/course.zip", get(author_download))
@@ -93,14 +94,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Readiness, for load balancers: 200 only while the database answers and
+/// its commits succeed (a full SQLite disk still answers `SELECT 1`);
+/// otherwise 503 with the reason.
 async fn healthz(State(state): State<AppState>) -> Response {
+    if let Some(problem) = state.db.health.problem() {
+        return plain_text(StatusCode::SERVICE_UNAVAILABLE, problem);
+    }
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+            plain_text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("database unreachable: {e}"),
+            )
         }
     }
+}
+
+/// Liveness: the process answers (whatever the database does), so an
+/// orchestrator restarts only a server that is stuck, not one waiting out
+/// a database outage it will recover from by itself.
+async fn livez() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
 }
 
 /// An email's unsubscribe link, posted from its page or by a mail program
@@ -147,6 +164,14 @@ fn request_ctx(req: &Request) -> Option<RequestCtx> {
 /// then gives its error the HTTP status that fits (see `AppError::status`).
 async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Response {
     let ctx = request_ctx(&req);
+    // A form (not the islands' own calls, which read JSON errors) gets an
+    // outage as plain text: the page script says it beside the form, which
+    // keeps what was typed.
+    let form = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let res = handle_server_fns_with_context(
         move || {
             provide_context(state.clone());
@@ -166,6 +191,9 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Respo
         .await
         .unwrap_or_default();
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        if err == AppError::Unavailable && form {
+            return layers::unavailable();
+        }
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -64,7 +64,7 @@ pub async fn scenario_say(
     let offered = play.offered(scenario);
     let verdict = match state
         .understanding
-        .closeness(&state.db, scene, &offered, &said)
+        .closeness(user.id, &state.db, scene, &offered, &said)
         .await
     {
         Ok(scores) => match decide(&scores, Thresholds::DEFAULT) {

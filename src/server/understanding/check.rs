@@ -34,7 +34,12 @@ struct Clash {
 /// Checks every scene that accepts typed replies. Pairs of replies where a
 /// phrasing of one is not clearly closer to its own reply than to the other
 /// are reported once, at the later reply.
-pub async fn check_scenario(u: &Understanding, db: Option<&Db>, s: &Scenario) -> Vec<Finding> {
+pub async fn check_scenario(
+    u: &Understanding,
+    who: super::Who,
+    db: Option<&Db>,
+    s: &Scenario,
+) -> Vec<Finding> {
     let typed: Vec<_> = s
         .graph
         .scenes
@@ -60,7 +65,7 @@ pub async fn check_scenario(u: &Understanding, db: Option<&Db>, s: &Scenario) ->
             .map(|i| phrasings_of(scene, i))
             .collect();
         let all: Vec<String> = groups.iter().flatten().cloned().collect();
-        let vectors = match u.phrasing_vectors(db, &all).await {
+        let vectors = match u.phrasing_vectors(who, db, &all).await {
             Ok(v) => v,
             Err(EmbedError::Unavailable(_)) | Err(EmbedError::Failed(_)) => {
                 out.push(Finding {

@@ -13,6 +13,7 @@
 //! products, on the blocking pool, one at a time per instance.
 
 pub mod check;
+pub mod gate;
 mod model;
 mod store;
 
@@ -26,7 +27,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+
+pub use gate::Who;
 
 /// A sentence-embedding model.
 pub trait Embed: Send + Sync {
@@ -159,8 +161,9 @@ struct Inner {
     /// pages are served first when both cores are busy, and a reply still
     /// finishes when something else keeps the CPU busy.
     threads: rayon::ThreadPool,
-    /// One inference at a time per instance: the other core stays free.
-    gate: Semaphore,
+    /// One inference at a time per instance (the other core stays free),
+    /// shared fairly between people (see `gate`).
+    gate: gate::Gate,
     /// Phrasing vectors already read or computed, by text.
     cache: Mutex<HashMap<String, Arc<[f32]>>>,
 }
@@ -190,7 +193,7 @@ impl Understanding {
             inner: Some(Arc::new(Inner {
                 model,
                 threads,
-                gate: Semaphore::new(1),
+                gate: gate::Gate::default(),
                 cache: Mutex::new(HashMap::new()),
             })),
         }
@@ -242,16 +245,18 @@ impl Understanding {
         self.inner.as_ref().map(|i| i.model.id())
     }
 
-    /// Embeds `texts` on the blocking pool, in turn with other requests.
-    pub async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+    /// Embeds `texts` on the blocking pool, in turn with other people's
+    /// requests: `who` waits at most once at a time (see `gate`).
+    pub async fn embed(&self, who: Who, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let inner = self
             .inner
             .clone()
             .ok_or(EmbedError::Unavailable(Unavailable::NoModel))?;
-        let permit = tokio::time::timeout(QUEUE_WAIT, inner.gate.acquire())
+        let permit = inner
+            .gate
+            .turn(who, QUEUE_WAIT)
             .await
-            .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?
-            .map_err(internal)?;
+            .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?;
         let work = inner.clone();
         let out =
             tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
@@ -265,6 +270,7 @@ impl Understanding {
     /// database, then the model (and stored for next time).
     pub async fn phrasing_vectors(
         &self,
+        who: Who,
         db: Option<&Db>,
         texts: &[String],
     ) -> Result<Vec<Arc<[f32]>>, EmbedError> {
@@ -294,7 +300,7 @@ impl Understanding {
                 .collect();
             found.extend(stored);
             if !to_embed.is_empty() {
-                let vectors = self.embed(to_embed.clone()).await?;
+                let vectors = self.embed(who, to_embed.clone()).await?;
                 if let Some(db) = db {
                     store::write(db, &model, &to_embed, &vectors).await?;
                 }
@@ -327,12 +333,13 @@ impl Understanding {
     /// How close `said` comes to each of the `offered` replies of `scene`.
     pub async fn closeness(
         &self,
+        who: Who,
         db: &Db,
         scene: &Scene,
         offered: &[usize],
         said: &str,
     ) -> Result<Vec<Closeness>, EmbedError> {
-        self.closeness_in(Some(db), scene, offered, said).await
+        self.closeness_in(who, Some(db), scene, offered, said).await
     }
 
     /// [`Self::closeness`] with phrasing vectors kept in memory only.
@@ -342,11 +349,12 @@ impl Understanding {
         offered: &[usize],
         said: &str,
     ) -> Result<Vec<Closeness>, EmbedError> {
-        self.closeness_in(None, scene, offered, said).await
+        self.closeness_in(0, None, scene, offered, said).await
     }
 
     async fn closeness_in(
         &self,
+        who: Who,
         db: Option<&Db>,
         scene: &Scene,
         offered: &[usize],
@@ -357,9 +365,9 @@ impl Understanding {
             .map(|&i| (i, phrasings_of(scene, i)))
             .collect();
         let all: Vec<String> = groups.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
-        let vectors = self.phrasing_vectors(db, &all).await?;
+        let vectors = self.phrasing_vectors(who, db, &all).await?;
         let said = self
-            .embed(vec![said.to_string()])
+            .embed(who, vec![said.to_string()])
             .await?
             .pop()
             .ok_or_else(|| EmbedError::Failed(internal("the model returned no vector")))?;

@@ -94,7 +94,7 @@ const APART: &str = "- [Sorry the parcel is late](#end)\n  Effects: empathy +1\n
 #[tokio::test]
 async fn replies_that_can_be_told_apart_pass_the_check() {
     let u = Understanding::new(Arc::new(HashedWords));
-    let found = check::check_scenario(&u, None, &typed_scenario(APART)).await;
+    let found = check::check_scenario(&u, 0, None, &typed_scenario(APART)).await;
     assert!(found.is_empty(), "{found:#?}");
 }
 
@@ -106,7 +106,7 @@ async fn replies_too_close_to_tell_apart_are_reported_once_at_the_later_one() {
         "  Also: \"sorry your parcel is late, try a bundle\"",
     );
     let u = Understanding::new(Arc::new(HashedWords));
-    let found = check::check_scenario(&u, None, &typed_scenario(&close)).await;
+    let found = check::check_scenario(&u, 0, None, &typed_scenario(&close)).await;
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].line, 20, "the later reply's line");
     assert!(
@@ -120,7 +120,7 @@ async fn replies_too_close_to_tell_apart_are_reported_once_at_the_later_one() {
 #[tokio::test]
 async fn without_the_model_the_check_says_so_once() {
     let found =
-        check::check_scenario(&Understanding::default(), None, &typed_scenario(APART)).await;
+        check::check_scenario(&Understanding::default(), 0, None, &typed_scenario(APART)).await;
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("cannot be checked"));
     assert_eq!(found[0].line, 12, "the first typed scene");
