@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 pub const TICK: Duration = Duration::from_millis(250);
 /// How long the probe waits for a connection or an answer.
 const PROBE_WAIT: Duration = Duration::from_millis(800);
-/// How often the probe writes its row while writes succeed.
+/// How often the probe writes its row, and opens a fresh connection
+/// besides its own (a server out of connection slots still answers on
+/// connections already open, but the pool could not grow), while all is well.
 const WRITE_EVERY: Duration = Duration::from_secs(1);
 
 /// Whether `e` means the database cannot be reached or cannot write now,
@@ -67,15 +69,30 @@ fn is_outage_code(code: &str) -> bool {
 }
 
 /// What the probe and the writers found.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Health {
     unreachable: AtomicBool,
+    /// The same, for requests that wait: they are answered 503 the moment
+    /// it turns true (`http::layers::session_layer`).
+    down: tokio::sync::watch::Sender<bool>,
     /// Milliseconds since the Unix epoch of the last commit that
     /// succeeded and of the last that failed.
     write_ok_at: AtomicI64,
     write_failed_at: AtomicI64,
     /// Why the database is unreachable or cannot write, for `/healthz`.
     reason: Mutex<String>,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            unreachable: AtomicBool::new(false),
+            down: tokio::sync::watch::Sender::new(false),
+            write_ok_at: AtomicI64::new(0),
+            write_failed_at: AtomicI64::new(0),
+            reason: Mutex::new(String::new()),
+        }
+    }
 }
 
 fn now_ms() -> i64 {
@@ -89,6 +106,18 @@ impl Health {
     /// True while the probe cannot reach the database.
     pub fn unreachable(&self) -> bool {
         self.unreachable.load(Ordering::Acquire)
+    }
+
+    /// Resolves when the probe finds the database unreachable (at once if
+    /// it already is): a request waiting for the database gives up then.
+    pub fn went_down(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.down.subscribe();
+        async move {
+            if rx.wait_for(|down| *down).await.is_err() {
+                // The database is gone for good (the app is shutting down).
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// True while the last commit failed (and none succeeded since).
@@ -135,6 +164,7 @@ impl Health {
         }
         let was = self.unreachable.swap(down, Ordering::AcqRel);
         if was != down {
+            self.down.send_replace(down);
             if down {
                 tracing::error!("the database is unreachable: answering 503 until it is back");
             } else {
@@ -191,7 +221,7 @@ async fn probe(
         }
         let Some(c) = conn.as_mut() else { continue };
         match tokio::time::timeout(PROBE_WAIT, c.ping()).await {
-            Ok(Ok(())) => health.set_unreachable(false, None),
+            Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 conn = None;
                 health.set_unreachable(true, Some(&e));
@@ -203,24 +233,41 @@ async fn probe(
                 continue;
             }
         }
-        // A write, every second while writes succeed and at every tick
-        // while they fail, so that both turns show within a second.
-        if health.writes_failing() || last_write.elapsed() >= WRITE_EVERY {
-            last_write = Instant::now();
-            let wrote = {
-                let _turn = if sqlite {
-                    Some(turn.lock().await)
-                } else {
-                    None
-                };
-                tokio::time::timeout(PROBE_WAIT, write_probe(&pool, sqlite)).await
-            };
-            match wrote {
-                Ok(Ok(())) => health.write_succeeded(),
-                Ok(Err(e)) if is_outage(&e) => health.write_failed(&e),
-                Ok(Err(e)) => tracing::warn!(error = %e, "the health probe's write failed"),
-                Err(_) => health.write_failed(&"a write took longer than 0.8 s"),
+        // A fresh connection and a write, every second while all is well
+        // and at every tick while something is wrong, so that each turn
+        // shows within a second.
+        let wrong = health.unreachable() || health.writes_failing();
+        if !wrong && last_write.elapsed() < WRITE_EVERY {
+            continue;
+        }
+        last_write = Instant::now();
+        match tokio::time::timeout(PROBE_WAIT, AnyConnection::connect_with(&opts)).await {
+            Ok(Ok(fresh)) => {
+                let _ = fresh.close().await;
+                health.set_unreachable(false, None);
             }
+            Ok(Err(e)) => {
+                health.set_unreachable(true, Some(&e));
+                continue;
+            }
+            Err(_) => {
+                health.set_unreachable(true, Some(&"no new connection within 0.8 s"));
+                continue;
+            }
+        }
+        let wrote = {
+            let _turn = if sqlite {
+                Some(turn.lock().await)
+            } else {
+                None
+            };
+            tokio::time::timeout(PROBE_WAIT, write_probe(&pool, sqlite)).await
+        };
+        match wrote {
+            Ok(Ok(())) => health.write_succeeded(),
+            Ok(Err(e)) if is_outage(&e) => health.write_failed(&e),
+            Ok(Err(e)) => tracing::warn!(error = %e, "the health probe's write failed"),
+            Err(_) => health.write_failed(&"a write took longer than 0.8 s"),
         }
     }
 }

@@ -59,7 +59,7 @@ pub fn forwarded_client(headers: &HeaderMap, hops: usize) -> Option<String> {
 /// that names no valid session (tampered, expired, ended) is cleared.
 pub(super) async fn session_layer(
     State(state): State<AppState>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path();
@@ -67,10 +67,19 @@ pub(super) async fn session_layer(
         return next.run(req).await;
     }
     // The probe found the database gone: say so now rather than let the
-    // request wait for a connection that will not come.
-    if state.db.health.unreachable() {
+    // request wait for a connection that will not come; a request already
+    // waiting is answered the moment the probe finds it gone.
+    let health = state.db.health.clone();
+    if health.unreachable() {
         return unavailable();
     }
+    tokio::select! {
+        res = with_session(state, req, next) => res,
+        _ = health.went_down() => unavailable(),
+    }
+}
+
+async fn with_session(state: AppState, mut req: Request, next: Next) -> Response {
     let cfg = state.config.clone();
     let token = cookie_value(req.headers(), cfg.cookie_name()).map(str::to_owned);
     let mut stale_cookie = false;

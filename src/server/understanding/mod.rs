@@ -252,18 +252,14 @@ impl Understanding {
             .inner
             .clone()
             .ok_or(EmbedError::Unavailable(Unavailable::NoModel))?;
-        let permit = inner
+        let turn = inner
             .gate
             .turn(who, QUEUE_WAIT)
             .await
             .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?;
-        let work = inner.clone();
-        let out =
-            tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
-                .await
-                .map_err(internal)?;
-        drop(permit);
-        out.map_err(|e| EmbedError::Failed(internal(format!("the model failed: {e:#}"))))
+        let out = run_model(&inner, texts).await;
+        drop(turn);
+        out
     }
 
     /// The vectors of `texts` (authored phrasings): from memory, then the
@@ -274,52 +270,69 @@ impl Understanding {
         db: Option<&Db>,
         texts: &[String],
     ) -> Result<Vec<Arc<[f32]>>, EmbedError> {
+        self.vectors_with(who, db, texts, None)
+            .await
+            .map(|(found, _)| found)
+    }
+
+    /// The phrasing vectors of `texts` and, when `said` is given, its own
+    /// vector, with at most one turn of the model: a request waits in the
+    /// line once, however many texts it needs embedded.
+    async fn vectors_with(
+        &self,
+        who: Who,
+        db: Option<&Db>,
+        texts: &[String],
+        said: Option<&str>,
+    ) -> Result<(Vec<Arc<[f32]>>, Option<Vec<f32>>), EmbedError> {
         let inner = self
             .inner
-            .as_ref()
+            .clone()
             .ok_or(EmbedError::Unavailable(Unavailable::NoModel))?;
         let model = inner.model.id().to_string();
-        let mut found: HashMap<String, Arc<[f32]>> = HashMap::new();
-        if let Ok(cache) = inner.cache.lock() {
-            for t in texts {
-                if let Some(v) = cache.get(t) {
-                    found.insert(t.clone(), v.clone());
-                }
-            }
-        }
+        let mut found = inner.cached(texts);
         let missing: Vec<String> = unique(texts.iter().filter(|t| !found.contains_key(*t)));
         if !missing.is_empty() {
-            let stored = match db {
-                Some(db) => store::read(db, &model, &missing).await?,
-                None => HashMap::new(),
-            };
-            let to_embed: Vec<String> = missing
-                .iter()
-                .filter(|t| !stored.contains_key(*t))
-                .cloned()
-                .collect();
-            found.extend(stored);
-            if !to_embed.is_empty() {
-                let vectors = self.embed(who, to_embed.clone()).await?;
-                if let Some(db) = db {
-                    store::write(db, &model, &to_embed, &vectors).await?;
-                }
-                for (t, v) in to_embed.into_iter().zip(vectors) {
-                    found.insert(t, v.into());
-                }
-            }
-            if let Ok(mut cache) = inner.cache.lock() {
-                if cache.len() + missing.len() > CACHE_ENTRIES {
-                    cache.clear();
-                }
-                for t in &missing {
-                    if let Some(v) = found.get(t) {
-                        cache.insert(t.clone(), v.clone());
-                    }
-                }
+            if let Some(db) = db {
+                found.extend(store::read(db, &model, &missing).await?);
             }
         }
-        texts
+        let mut to_embed: Vec<String> = missing
+            .iter()
+            .filter(|t| !found.contains_key(*t))
+            .cloned()
+            .collect();
+        let mut said_vector = None;
+        if !to_embed.is_empty() || said.is_some() {
+            let turn = inner
+                .gate
+                .turn(who, QUEUE_WAIT)
+                .await
+                .map_err(|_| EmbedError::Unavailable(Unavailable::Busy))?;
+            // Another request may have embedded them while this one waited.
+            found.extend(inner.cached(&to_embed));
+            to_embed.retain(|t| !found.contains_key(t));
+            let mut batch = to_embed.clone();
+            batch.extend(said.map(str::to_string));
+            let mut vectors = run_model(&inner, batch).await?;
+            if said.is_some() {
+                said_vector = Some(vectors.pop().ok_or_else(|| {
+                    EmbedError::Failed(internal("the model returned no vector"))
+                })?);
+            }
+            for (t, v) in to_embed.iter().zip(&vectors) {
+                found.insert(t.clone(), v.as_slice().into());
+            }
+            // In memory before the next in line looks.
+            inner.remember(&missing, &found);
+            drop(turn);
+            if let (Some(db), false) = (db, to_embed.is_empty()) {
+                store::write(db, &model, &to_embed, &vectors).await?;
+            }
+        } else {
+            inner.remember(&missing, &found);
+        }
+        let vectors = texts
             .iter()
             .map(|t| {
                 found
@@ -327,7 +340,8 @@ impl Understanding {
                     .cloned()
                     .ok_or_else(|| EmbedError::Failed(internal("a phrasing has no vector")))
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((vectors, said_vector))
     }
 
     /// How close `said` comes to each of the `offered` replies of `scene`.
@@ -365,12 +379,8 @@ impl Understanding {
             .map(|&i| (i, phrasings_of(scene, i)))
             .collect();
         let all: Vec<String> = groups.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
-        let vectors = self.phrasing_vectors(who, db, &all).await?;
-        let said = self
-            .embed(who, vec![said.to_string()])
-            .await?
-            .pop()
-            .ok_or_else(|| EmbedError::Failed(internal("the model returned no vector")))?;
+        let (vectors, said) = self.vectors_with(who, db, &all, Some(said)).await?;
+        let said = said.ok_or_else(|| EmbedError::Failed(internal("no vector for the reply")))?;
         let mut at = 0;
         Ok(groups
             .into_iter()
@@ -383,6 +393,47 @@ impl Understanding {
                 Closeness { choice, score }
             })
             .collect())
+    }
+}
+
+/// Runs the model on its thread, from the blocking pool.
+async fn run_model(inner: &Arc<Inner>, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let work = inner.clone();
+    let out = tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
+        .await
+        .map_err(internal)?;
+    out.map_err(|e| EmbedError::Failed(internal(format!("the model failed: {e:#}"))))
+}
+
+impl Inner {
+    /// The vectors of `texts` kept in memory.
+    fn cached(&self, texts: &[String]) -> HashMap<String, Arc<[f32]>> {
+        let mut found = HashMap::new();
+        if let Ok(cache) = self.cache.lock() {
+            for t in texts {
+                if let Some(v) = cache.get(t) {
+                    found.insert(t.clone(), v.clone());
+                }
+            }
+        }
+        found
+    }
+
+    /// Keeps the vectors of `texts` found in `found` in memory.
+    fn remember(&self, texts: &[String], found: &HashMap<String, Arc<[f32]>>) {
+        if texts.is_empty() {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() + texts.len() > CACHE_ENTRIES {
+                cache.clear();
+            }
+            for t in texts {
+                if let Some(v) = found.get(t) {
+                    cache.insert(t.clone(), v.clone());
+                }
+            }
+        }
     }
 }
 
