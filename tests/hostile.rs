@@ -574,8 +574,83 @@ async fn login_cookie(app: &TestApp) -> String {
     common::session_cookie(&res).expect("a session cookie")
 }
 
+/// Two trainers upload 1 MB Twine stories of links to a passage that
+/// does not exist (the importer was quadratic in them and ran on the async
+/// workers: the whole server stopped answering for the import's length).
+/// While they are imported, another client's health checks and pages
+/// answer at once, and both imports finish.
+async fn twine_imports_do_not_stop_the_server(backend: Backend) {
+    let app = TestApp::spawn_alone(backend).await;
+    let t = trainer(&app).await;
+    let story = format!(
+        ":: StoryTitle\nHostile\n\n:: Start\n{}\n",
+        "[[Nowhere]] ".repeat(1_000_000 / 12)
+    );
+    assert!(story.len() <= 1024 * 1024, "within the file size limit");
+    let imports: Vec<_> = (0..2)
+        .map(|n| {
+            let (client, url, story) = (t.clone(), app.url("/api/author_import"), story.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let res = client
+                    .post(url)
+                    .form(&[
+                        ("folder", "empathetic-listening"),
+                        ("name", format!("hostile-{n}").as_str()),
+                        ("format", "twee"),
+                        ("source", story.as_str()),
+                    ])
+                    .send()
+                    .await;
+                (res.map(|r| r.status()), started.elapsed())
+            })
+        })
+        .collect();
+    // Another client: its own connection, a short patience.
+    let other = Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let mut slowest = Duration::ZERO;
+    let mut during = 0;
+    let began = Instant::now();
+    while imports.iter().any(|h| !h.is_finished()) && began.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for path in ["/healthz", "/login"] {
+            let started = Instant::now();
+            let res = other.get(app.url(path)).send().await;
+            let took = started.elapsed();
+            let status = res.map(|r| r.status());
+            assert!(
+                matches!(status, Ok(StatusCode::OK)),
+                "{path} during the imports: {status:?} after {took:?}"
+            );
+            slowest = slowest.max(took);
+        }
+        if imports.iter().any(|h| !h.is_finished()) {
+            during += 1;
+        }
+    }
+    let mut took = Vec::new();
+    for h in imports {
+        let (status, elapsed) = h.await.expect("the import task");
+        assert!(
+            matches!(status, Ok(StatusCode::OK)),
+            "the import: {status:?} after {elapsed:?}"
+        );
+        took.push(elapsed);
+    }
+    println!(
+        "{during} rounds of requests during two 1 MB imports ({took:?}); the slowest answer took {slowest:?}"
+    );
+    assert!(during >= 1, "the requests were made while the imports ran");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    app.cleanup().await;
+}
+
 on_both_backends!(
     deep_conditions_are_errors_not_crashes,
+    twine_imports_do_not_stop_the_server,
     huge_scenarios_are_checked_in_bounded_time,
     parallel_guesses_cannot_race_the_throttle,
     a_forged_forwarded_for_gets_no_fresh_budget,

@@ -105,3 +105,69 @@ fn which_pages_get_scripts() {
     assert_eq!(Scripts::for_path("/author/play"), Scripts::None);
     assert_eq!(Scripts::for_path("/learnx/c/i"), Scripts::None);
 }
+
+/// Every element the style sheet lets scroll (`overflow: auto`) takes
+/// keyboard focus and has a name, so a keyboard user can scroll it and a
+/// screen reader says what it is (axe: scrollable-region-focusable): the
+/// editor's preview of a lesson, a quiz, a scenario and a course, the
+/// scenario map, a revision's diff, the tables that scroll sideways.
+#[tokio::test]
+async fn scrolled_panes_take_focus_and_have_a_name() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let team = app.team("Contact Centre").await;
+    app.user(
+        "admin@example.com",
+        &[Role::Admin, Role::Manager, Role::Trainer],
+        Some(team),
+    )
+    .await;
+    let admin = app.login_as("admin@example.com").await;
+    // The scrolled classes, read from the style sheet itself.
+    let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/style/main.css"))
+        .expect("style/main.css");
+    let scrolled: Vec<String> = css
+        .lines()
+        .filter(|l| l.contains("overflow: auto") || l.contains("overflow-x: auto"))
+        .filter_map(|l| l.trim().strip_prefix('.'))
+        .flat_map(|l| l.split('{').next().unwrap_or("").split(','))
+        .map(|c| c.trim().trim_start_matches('.').to_string())
+        .filter(|c| !c.is_empty() && !c.contains(' ') && !c.contains(':'))
+        .collect();
+    assert!(scrolled.iter().any(|c| c == "preview-pane"), "{scrolled:?}");
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    for path in [
+        "/author/edit?path=empathetic-listening%2F01-listening-is-the-job.md",
+        "/author/edit?path=empathetic-listening%2F05-quiz.md",
+        "/author/edit?path=empathetic-listening%2F03-the-third-call.md",
+        "/author/edit?path=empathetic-listening%2Fcourse.md",
+        "/author/history?path=empathetic-listening%2F05-quiz.md",
+        "/admin/users",
+        "/dashboard",
+    ] {
+        let res = app.get(&admin, path).await;
+        assert!(res.status().is_success(), "GET {path}: {}", res.status());
+        let html = res.text().await.expect("body");
+        for class in &scrolled {
+            for (at, _) in html.match_indices(&format!("class=\"{class}")) {
+                let start = html[..at].rfind('<').expect("a tag");
+                let end = at + html[at..].find('>').expect("its end");
+                let tag = &html[start..=end];
+                if !tag.contains(&format!("class=\"{class}\""))
+                    && !tag.contains(&format!("class=\"{class} "))
+                {
+                    continue;
+                }
+                seen.insert(class.clone());
+                assert!(tag.contains("tabindex=\"0\""), "{path}: {tag}");
+                assert!(
+                    tag.contains("aria-label=\"") || tag.contains("aria-labelledby=\""),
+                    "{path}: {tag}"
+                );
+            }
+        }
+    }
+    for class in ["preview-pane", "map-scroll", "diff", "table-wrap"] {
+        assert!(seen.contains(class), "no .{class} on the pages: {seen:?}");
+    }
+    app.cleanup().await;
+}

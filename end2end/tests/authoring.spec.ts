@@ -29,6 +29,28 @@ function stamp(javaScriptEnabled: boolean) {
   return `${javaScriptEnabled ? "js" : "nojs"}${Date.now().toString(36)}`;
 }
 
+// The editor of every kind of shipped file, with its long preview (a
+// scrolled pane must take focus: axe's scrollable-region-focusable), and
+// the history of one.
+test("the editors of a lesson, a quiz, a scenario and a course have no axe-core violations", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "axe-core needs JavaScript in the page");
+  test.setTimeout(90_000);
+  await signIn(page, "trainer@demo.test");
+  for (const file of [
+    "empathetic-listening/01-listening-is-the-job.md",
+    "empathetic-listening/05-quiz.md",
+    "handling-complaints/09-quiz.md",
+    "empathetic-listening/03-the-third-call.md",
+    "empathetic-listening/course.md",
+  ]) {
+    await page.goto(`/author/edit?path=${encodeURIComponent(file)}`);
+    await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(file);
+    await expect(page.getByRole("region", { name: "Preview: what learners will see" })).toHaveAttribute("tabindex", "0");
+    await noAxeViolations(page, `editor of ${file}`);
+  }
+});
+
 test("a trainer writes a scenario, fixes a mistake, play-tests and publishes; an employee takes it", async ({ page, javaScriptEnabled }) => {
   test.setTimeout(90_000);
   const id = stamp(javaScriptEnabled);

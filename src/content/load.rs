@@ -409,14 +409,17 @@ pub fn build_course(
 /// Puts `items` in the order of the ids in `order`; items not listed keep
 /// their relative (file-name) order after the listed ones.
 pub fn apply_order<T>(items: Vec<T>, id: impl Fn(&T) -> &str, order: &[String]) -> Vec<T> {
+    // The first place of each id, looked up per item (a long `order:`
+    // list scanned once per item cost items × list).
+    let mut place: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (k, o) in order.iter().enumerate() {
+        place.entry(o.as_str()).or_insert(k);
+    }
     let mut keyed: Vec<(usize, usize, T)> = items
         .into_iter()
         .enumerate()
         .map(|(n, item)| {
-            let rank = order
-                .iter()
-                .position(|o| o == id(&item))
-                .unwrap_or(order.len());
+            let rank = place.get(id(&item)).copied().unwrap_or(order.len());
             (rank, n, item)
         })
         .collect();

@@ -142,7 +142,7 @@ pub fn UsersPage() -> impl IntoView {
                             <button type="submit" class="button">"Filter"</button>
                         </form>
                         <p role="status">{format!("{} {} found.", list.total, if list.total == 1 { "person" } else { "people" })}</p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="People table">
                             <table>
                                 <caption class="visually-hidden">"People"</caption>
                                 <thead><tr>
@@ -315,7 +315,7 @@ pub fn TeamsPage() -> impl IntoView {
                     match teams.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(teams) => view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Teams table">
                                 <table>
                                     <caption class="visually-hidden">"Teams"</caption>
                                     <thead><tr><th scope="col">"Team"</th><th scope="col">"People"</th><th scope="col">"Managers"</th></tr></thead>
@@ -527,7 +527,7 @@ pub fn OutboxPage() -> impl IntoView {
                             view! { <p>"No messages yet."</p> }.into_any()
                         } else {
                             view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Recent messages table">
                                     <table>
                                         <caption class="visually-hidden">"The most recent messages"</caption>
                                         <thead><tr>

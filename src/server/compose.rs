@@ -12,6 +12,7 @@ use crate::api::AppError;
 use crate::content::front_matter::{fm_list, fm_scalar, front_matter_list, set_front_matter};
 use crate::content::front_matter::{quick_title, quick_value};
 use crate::domain::course::ItemKind;
+use std::collections::{HashMap, HashSet};
 
 /// The submitted form.
 pub struct ComposeForm<'a> {
@@ -98,8 +99,16 @@ async fn items(
         sqlx::query_as("SELECT path, source, revision FROM content_drafts ORDER BY path")
             .fetch_all(&state.db.pool)
             .await?;
-    let required =
-        front_matter_list(course_text, "required").filter(|r| !(r.len() == 1 && r[0] == "all"));
+    let required: Option<HashSet<String>> = front_matter_list(course_text, "required")
+        .filter(|r| !(r.len() == 1 && r[0] == "all"))
+        .map(|r| r.into_iter().collect());
+    // By path, so a folder of many files with many drafts costs a look-up
+    // per file, not a scan of every draft.
+    let draft_of: HashMap<&str, (&str, i64)> = drafts
+        .iter()
+        .map(|(p, s, r)| (p.as_str(), (s.as_str(), *r)))
+        .collect();
+    let file_paths: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     let mut out = Vec::new();
     for (path, source) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
         let name = &path[prefix.len()..];
@@ -109,9 +118,9 @@ async fn items(
         let Some(id) = quick_value(source, "id") else {
             continue;
         };
-        let draft = drafts.iter().find(|(p, _, _)| p == path);
+        let draft = draft_of.get(path.as_str());
         // Pass rules are edited in the quiz's draft when it has one.
-        let current = draft.map_or(source.as_str(), |(_, s, _)| s.as_str());
+        let current = draft.map_or(source.as_str(), |(s, _)| s);
         // A file whose kind cannot be read is not an item of the course:
         // the course's check (below) names it and says why.
         let Some(kind) = quick_value(source, "kind").and_then(|k| ItemKind::parse(&k)) else {
@@ -136,7 +145,7 @@ async fn items(
                 String::new()
             },
             kind,
-            base: draft.map(|(_, _, r)| r.to_string()).unwrap_or_default(),
+            base: draft.map(|(_, r)| r.to_string()).unwrap_or_default(),
             draft_pending: draft.is_some(),
         };
         out.push(ItemRow {
@@ -149,7 +158,7 @@ async fn items(
     let out = crate::content::apply_order(out, |i| i.view.id.as_str(), &order);
     let unpublished = drafts
         .iter()
-        .filter(|(p, _, _)| p.starts_with(&prefix) && !files.iter().any(|(f, _)| f == p))
+        .filter(|(p, _, _)| p.starts_with(&prefix) && !file_paths.contains(p.as_str()))
         .filter(|(p, _, _)| crate::content::is_item_name(&p[prefix.len()..]))
         .map(|(p, s, _)| (p.clone(), quick_title(s).unwrap_or_else(|| p.clone())))
         .collect();
@@ -210,15 +219,18 @@ pub async fn compose(
     // Every row must be one of this course's published items, once.
     let mut rows: Vec<(usize, &ComposeRow, &ItemRow)> = Vec::new();
     let n = form.rows.len();
+    let by_path: HashMap<&str, &ItemRow> =
+        current.iter().map(|i| (i.view.path.as_str(), i)).collect();
+    let mut seen: HashSet<&str> = HashSet::new();
     for row in form.rows {
-        let found = current.iter().find(|i| i.view.path == row.path);
+        let found = by_path.get(row.path.as_str()).copied();
         let item = found.ok_or_else(|| {
             AppError::Invalid(format!(
                 "`{}` is not a published item of this course; reload the page and try again.",
                 row.path
             ))
         })?;
-        if rows.iter().any(|(_, r, _)| r.path == row.path) {
+        if !seen.insert(row.path.as_str()) {
             return Err(AppError::Invalid(format!(
                 "`{}` is in the form twice.",
                 row.path

@@ -4,6 +4,7 @@
 
 use super::scan::{Choice, Piece};
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// Keeps passage text from being read as our own syntax.
 pub(super) fn neutralise(text: &str) -> String {
@@ -51,7 +52,8 @@ pub(super) fn comment(s: &str) -> String {
     )
 }
 
-/// How deep a condition's brackets go and how many tests it makes.
+/// How deep a condition's brackets go, how many tests it makes and how
+/// long it is (each hook under it keeps its own joined copy).
 pub(super) fn too_complex(c: &str) -> bool {
     let mut depth = 0i32;
     let mut max = 0;
@@ -66,10 +68,10 @@ pub(super) fn too_complex(c: &str) -> bool {
         }
     }
     let tests = c.matches(['<', '>', '=']).count();
-    max > 14 || tests > 32
+    max > 14 || tests > 32 || c.len() > 2 * super::scan::MAX_CONDITION
 }
 
-pub(super) fn and(a: &Option<String>, b: &str) -> String {
+pub(super) fn and(a: Option<&str>, b: &str) -> String {
     match a {
         Some(a) => format!("({a}) and ({b})"),
         None => b.to_owned(),
@@ -77,18 +79,20 @@ pub(super) fn and(a: &Option<String>, b: &str) -> String {
 }
 
 /// One passage's pieces, laid out for writing: paragraphs (with their
-/// condition), choices (with theirs), entry effects, notes.
+/// condition), choices (with theirs), entry effects, notes. A condition is
+/// shared by everything under it (`Arc`), not copied once per paragraph or
+/// choice: 1 MB of links under a long condition stays 1 MB.
 #[derive(Default)]
 pub(super) struct Laid {
-    pub(super) paragraphs: Vec<(Option<String>, String)>,
+    pub(super) paragraphs: Vec<(Option<Arc<str>>, String)>,
     pub(super) choices: Vec<Choice>,
     pub(super) entry: Vec<(String, i64, usize)>,
     pub(super) notes: Vec<(usize, String)>,
     pub(super) stripped: Vec<&'static str>,
-    pub(super) conditions: Vec<(usize, String)>,
+    pub(super) conditions: Vec<(usize, Arc<str>)>,
 }
 
-pub(super) fn lay(pieces: Vec<Piece>, cond: Option<String>, out: &mut Laid) {
+pub(super) fn lay(pieces: Vec<Piece>, cond: Option<Arc<str>>, out: &mut Laid) {
     let mut text = String::new();
     let flush = |text: &mut String, out: &mut Laid| {
         for para in text.split("\n\n") {
@@ -103,7 +107,10 @@ pub(super) fn lay(pieces: Vec<Piece>, cond: Option<String>, out: &mut Laid) {
             Piece::Text(t) => text.push_str(&t),
             Piece::Choice(mut c) => {
                 if let Some(k) = &cond {
-                    c.cond = Some(and(&c.cond, k));
+                    c.cond = Some(match &c.cond {
+                        Some(own) => and(Some(&**own), k).into(),
+                        None => k.clone(),
+                    });
                 }
                 out.choices.push(c);
             }
@@ -117,12 +124,13 @@ pub(super) fn lay(pieces: Vec<Piece>, cond: Option<String>, out: &mut Laid) {
             }
             Piece::Cond(c, inner, at) => {
                 flush(&mut text, out);
-                let c = and(&cond, &c);
+                let c = and(cond.as_deref(), &c);
                 if too_complex(&c) {
                     out.notes
                         .push((at, format!("a condition too deep to translate: {c}")));
                     lay(inner, cond.clone(), out);
                 } else {
+                    let c: Arc<str> = c.into();
                     out.conditions.push((at, c.clone()));
                     lay(inner, Some(c), out);
                 }

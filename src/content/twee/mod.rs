@@ -31,6 +31,13 @@ use std::fmt::Write;
 
 /// The most warnings listed for one import.
 pub const MAX_WARNINGS: usize = 200;
+/// A back link leads to each passage that leads here, up to this many (the
+/// rest are reported): a passage reached from thousands of others would
+/// otherwise get thousands of choices per back link.
+pub const MAX_BACK_TARGETS: usize = 12;
+/// The most markdown one import writes: a story that would make more is
+/// refused instead of being held in memory whole.
+pub const MAX_MARKDOWN: usize = 4 * crate::content::source::MAX_FILE_BYTES;
 /// At most this many competencies in a scenario (the validator's limit).
 const MAX_COMPETENCIES: usize = crate::content::parse::MAX_COMPETENCIES;
 
@@ -172,14 +179,16 @@ pub fn convert(source: &str) -> Result<Imported, String> {
             l
         })
         .collect();
+    // Where each passage's lines start, so the line of a byte is a binary
+    // search (counting newlines from the start for each link made a
+    // passage of many links quadratic).
+    let newlines: Vec<Vec<usize>> = passages
+        .iter()
+        .map(|p| p.text.match_indices('\n').map(|(n, _)| n).collect())
+        .collect();
     let line_of = |i: usize, at: usize| -> usize {
-        let p = passages[i];
-        let at = at.min(p.text.len());
-        let mut at = at;
-        while !p.text.is_char_boundary(at) {
-            at -= 1;
-        }
-        p.text_line + p.text[..at].matches('\n').count()
+        let at = at.min(passages[i].text.len());
+        passages[i].text_line + newlines[i].partition_point(|&n| n < at)
     };
 
     // Competencies: the variables the story counts with, most used first.
@@ -216,13 +225,34 @@ pub fn convert(source: &str) -> Result<Imported, String> {
         .map(|(v, _)| v)
         .collect();
 
+    // The changes made on entering each passage, summed per competency once
+    // (they go on every choice that leads there: adding them up again for
+    // each of thousands of links cost links × changes). Other variables are
+    // reported once, at the passage.
+    let entry_sums: Vec<Vec<(&str, i64)>> = laid
+        .iter()
+        .map(|l| {
+            let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
+            for (v, n, _) in &l.entry {
+                if competencies.contains(v) {
+                    let e = sums.entry(v.as_str()).or_default();
+                    *e = e.saturating_add(*n);
+                }
+            }
+            sums.into_iter()
+                .map(|(v, n)| (v, n.clamp(-100, 100)))
+                .collect()
+        })
+        .collect();
+
     // Where each passage's choices lead, for back links.
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); passages.len()];
     for (i, l) in laid.iter().enumerate() {
         for c in &l.choices {
             if let Target::Passage(t) = &c.target {
                 if let Some(&j) = by_name.get(t.as_str()) {
-                    if !preds[j].contains(&i) {
+                    // Passages are visited in order, so a repeat is the last.
+                    if preds[j].last() != Some(&i) {
                         preds[j].push(i);
                     }
                 }
@@ -235,6 +265,14 @@ pub fn convert(source: &str) -> Result<Imported, String> {
     let mut scenes: Vec<(String, String, String, Vec<usize>)> = Vec::new();
     let mut total_links = 0;
     let mut total_choices = 0;
+    // Markdown written so far (bounded by `MAX_MARKDOWN`).
+    let mut written = 0usize;
+    let too_much = || {
+        format!(
+            "1: the story would make a scenario of more than {} MB; import it in parts",
+            MAX_MARKDOWN / 1_000_000
+        )
+    };
     let mut stripped: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut order: Vec<usize> = vec![start];
     order.extend((0..passages.len()).filter(|&i| i != start));
@@ -290,10 +328,17 @@ pub fn convert(source: &str) -> Result<Imported, String> {
             }
         } else {
             for (v, n, at) in &l.entry {
-                r.translated.push((
-                    line_of(i, *at),
-                    format!("{v} {n:+} on entering: on every choice that leads here"),
-                ));
+                if competencies.contains(v) {
+                    r.translated.push((
+                        line_of(i, *at),
+                        format!("{v} {n:+} on entering: on every choice that leads here"),
+                    ));
+                } else {
+                    r.dropped.push((
+                        line_of(i, *at),
+                        format!("{v} {n:+} on entering: more than {MAX_COMPETENCIES} variables; left out"),
+                    ));
+                }
             }
         }
         // A move without a click (not under a condition) is the only way on.
@@ -341,7 +386,18 @@ pub fn convert(source: &str) -> Result<Imported, String> {
                         ));
                         continue;
                     }
+                    if from.len() > MAX_BACK_TARGETS {
+                        r.dropped.push((
+                            line_of(i, c.at),
+                            format!(
+                                "back link `{}`: {} passages lead here; it goes back to the first {MAX_BACK_TARGETS} only",
+                                one_line(&c.label),
+                                from.len()
+                            ),
+                        ));
+                    }
                     from.iter()
+                        .take(MAX_BACK_TARGETS)
                         .map(|&j| {
                             let label = if from.len() == 1 {
                                 c.label.clone()
@@ -364,17 +420,17 @@ pub fn convert(source: &str) -> Result<Imported, String> {
                 let entering = if j == start {
                     &[][..]
                 } else {
-                    &laid[j].entry[..]
+                    &entry_sums[j][..]
                 };
                 for (v, n) in c
                     .effects
                     .iter()
                     .map(|(v, n)| (v.as_str(), *n))
-                    .chain(entering.iter().map(|(v, n, _)| (v.as_str(), *n)))
+                    .chain(entering.iter().copied())
                 {
                     if competencies.iter().any(|k| k == v) {
                         let e = effects.entry(v).or_default();
-                        *e = (*e + n).clamp(-100, 100);
+                        *e = e.saturating_add(n).clamp(-100, 100);
                     } else {
                         r.dropped.push((
                             line_of(i, c.at),
@@ -416,7 +472,14 @@ pub fn convert(source: &str) -> Result<Imported, String> {
                 lines.push('\n');
                 leads.push(j);
                 r.choices += 1;
+                if written + body.len() + lines.len() > MAX_MARKDOWN {
+                    return Err(too_much());
+                }
             }
+        }
+        written += body.len() + lines.len();
+        if written > MAX_MARKDOWN {
+            return Err(too_much());
         }
         total_choices += r.choices;
         scenes.push((
@@ -485,7 +548,7 @@ pub fn convert(source: &str) -> Result<Imported, String> {
         let _ = write!(md, "## {heading} {{#{sid}}}\n\n");
         md.push_str(body.trim_end());
         md.push_str("\n\n");
-        if leads.is_empty() && !trapped.contains(&k) {
+        if leads.is_empty() && finish[k] {
             md.push_str("Ending: resolved\n\n");
             warnings.push(Warning {
                 line: passages[order[k]].line,

@@ -106,7 +106,7 @@ pub fn Editor(data: EditorData) -> impl IntoView {
                 )}</p>
                 <details open>
                     <summary>"Their version"</summary>
-                    <pre class="source-view">{c.theirs.clone()}</pre>
+                    <pre class="source-view" tabindex="0" role="region" aria-label="Their version, scrollable">{c.theirs.clone()}</pre>
                 </details>
             </section>
         }
@@ -159,7 +159,7 @@ pub fn Editor(data: EditorData) -> impl IntoView {
                 })}
                 <Problems check=Signal::derive(check) area />
             </section>
-            <section class="preview-pane" aria-labelledby="preview-title">
+            <section class="preview-pane" tabindex="0" role="region" aria-labelledby="preview-title">
                 <h2 id="preview-title">"Preview: what learners will see"</h2>
                 {move || preview_view(check())}
                 <TryReply path=path.clone() check=Signal::derive(check) area play=play.clone() />

@@ -75,7 +75,7 @@ pub fn AuthorHistoryPage() -> impl IntoView {
                     <section class="card" aria-labelledby="diff-title">
                         <h2 id="diff-title">{format!("Changes in revision {}", shown.unwrap_or(0))}</h2>
                         <p class="hint">"Lines starting with + were added, − removed."</p>
-                        <pre class="diff">
+                        <pre class="diff" tabindex="0" role="region" aria-labelledby="diff-title">
                             {h.diff.into_iter().map(|l| {
                                 let (class, mark) = match l.tag { '+' => ("diff-add", "+ "), '-' => ("diff-del", "− "), _ => ("diff-same", "  ") };
                                 view! { <span class=class>{mark}{l.text}"\n"</span> }

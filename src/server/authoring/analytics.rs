@@ -1,5 +1,6 @@
 //! What learners chose in a published scenario.
 
+use super::check::heavy_turn;
 use super::check_path;
 use super::map::scenario_map;
 use crate::api::authoring::*;
@@ -30,19 +31,29 @@ pub(super) fn live_version(state: &AppState, path: &str) -> Option<(String, Stri
     })
 }
 
-pub(super) async fn scenario_counts(state: &AppState, path: &str) -> Result<Counts, AppError> {
-    let mut counts = Counts::default();
+/// The saved states of the learners' attempts on the published version of
+/// the scenario at `path` (status, state as JSON): counted with
+/// [`count_choices`], on the blocking pool.
+pub(super) async fn scenario_attempts(
+    state: &AppState,
+    path: &str,
+) -> Result<Vec<(String, String)>, AppError> {
     let Some((_, _, version_id)) = live_version(state, path) else {
-        return Ok(counts);
+        return Ok(Vec::new());
     };
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT status, state FROM attempts WHERE version_id = $1 AND kind = 'scenario' AND status <> 'abandoned'",
     )
     .bind(version_id)
     .fetch_all(&state.db.pool)
-    .await?;
+    .await?)
+}
+
+/// What the attempts chose, where they ended and where they stopped.
+pub(super) fn count_choices(rows: &[(String, String)]) -> Counts {
+    let mut counts = Counts::default();
     for (status, json) in rows {
-        let Ok(play) = serde_json::from_str::<ScenarioState>(&json) else {
+        let Ok(play) = serde_json::from_str::<ScenarioState>(json) else {
             continue;
         };
         counts.attempts += 1;
@@ -58,7 +69,7 @@ pub(super) async fn scenario_counts(state: &AppState, path: &str) -> Result<Coun
             *counts.dropped.entry(play.scene.clone()).or_default() += 1;
         }
     }
-    Ok(counts)
+    counts
 }
 
 pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppError> {
@@ -86,19 +97,44 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
     };
     match &item.body {
         ItemBody::Scenario(s) => {
-            let counts = scenario_counts(state, path).await?;
-            out.attempts = counts.attempts;
-            out.finished = counts.ended.values().sum();
-            let mut endings: BTreeMap<String, i64> = BTreeMap::new();
-            for scene in &s.graph.scenes {
-                if let Some(e) = &scene.ending {
-                    *endings
-                        .entry(format!("{} ({})", scene.title, e.outcome.label()))
-                        .or_default() += counts.ended.get(&scene.id).copied().unwrap_or(0);
+            let rows = scenario_attempts(state, path).await?;
+            // Reading every attempt and laying out the map of a scenario
+            // of any size: on the blocking pool, one at a time.
+            let turn = heavy_turn().await?;
+            let (at, catalog_in) = (path.to_string(), catalog.clone());
+            let (course, id) = (course_id.clone(), item_id.clone());
+            let (attempts, finished, endings, map) = tokio::task::spawn_blocking(move || {
+                let Some(ItemBody::Scenario(s)) = catalog_in
+                    .course(&course)
+                    .and_then(|c| c.item(&id))
+                    .map(|i| &i.body)
+                else {
+                    return None;
+                };
+                let counts = count_choices(&rows);
+                let mut endings: BTreeMap<String, i64> = BTreeMap::new();
+                for scene in &s.graph.scenes {
+                    if let Some(e) = &scene.ending {
+                        *endings
+                            .entry(format!("{} ({})", scene.title, e.outcome.label()))
+                            .or_default() += counts.ended.get(&scene.id).copied().unwrap_or(0);
+                    }
                 }
-            }
-            out.endings = endings.into_iter().collect();
-            out.map = Some(scenario_map(path, s, &counts));
+                Some((
+                    counts.attempts,
+                    counts.ended.values().sum(),
+                    endings.into_iter().collect(),
+                    scenario_map(&at, s, &counts),
+                ))
+            })
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("analytics: the scenario left the catalog"))?;
+            drop(turn);
+            out.attempts = attempts;
+            out.finished = finished;
+            out.endings = endings;
+            out.map = Some(map);
             out.typed = typed_stats(state, version_id, s).await?;
         }
         ItemBody::Quiz(q) => {
@@ -110,24 +146,13 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
             .await?;
             out.attempts = attempts.len() as i64;
             out.finished = attempts.iter().filter(|(s, _)| s == "finished").count() as i64;
-            let mut answered: HashMap<usize, i64> = HashMap::new();
-            let mut right: HashMap<usize, i64> = HashMap::new();
-            let mut picked: HashMap<(usize, usize), i64> = HashMap::new();
-            for (_, json) in &attempts {
-                let Ok(play) = serde_json::from_str::<crate::domain::quiz_play::QuizState>(json)
-                else {
-                    continue;
-                };
-                for a in &play.answers {
-                    *answered.entry(a.question).or_default() += 1;
-                    if a.correct {
-                        *right.entry(a.question).or_default() += 1;
-                    }
-                    for &o in &a.picked {
-                        *picked.entry((a.question, o)).or_default() += 1;
-                    }
-                }
-            }
+            // Reading every attempt: on the blocking pool, one at a time.
+            let turn = heavy_turn().await?;
+            let (answered, right, picked) =
+                tokio::task::spawn_blocking(move || count_answers(&attempts))
+                    .await
+                    .map_err(internal)?;
+            drop(turn);
             let share = |n: i64, of: i64| (of > 0).then(|| ((n * 100 + of / 2) / of) as u32);
             out.questions = q
                 .questions
@@ -163,6 +188,36 @@ pub async fn analytics(state: &AppState, path: &str) -> Result<Analytics, AppErr
         }
     }
     Ok(out)
+}
+
+/// Per question of a quiz's attempts: how many answered it, how many
+/// rightly, and how many picked each option.
+#[allow(clippy::type_complexity)]
+fn count_answers(
+    attempts: &[(String, String)],
+) -> (
+    HashMap<usize, i64>,
+    HashMap<usize, i64>,
+    HashMap<(usize, usize), i64>,
+) {
+    let mut answered: HashMap<usize, i64> = HashMap::new();
+    let mut right: HashMap<usize, i64> = HashMap::new();
+    let mut picked: HashMap<(usize, usize), i64> = HashMap::new();
+    for (_, json) in attempts {
+        let Ok(play) = serde_json::from_str::<crate::domain::quiz_play::QuizState>(json) else {
+            continue;
+        };
+        for a in &play.answers {
+            *answered.entry(a.question).or_default() += 1;
+            if a.correct {
+                *right.entry(a.question).or_default() += 1;
+            }
+            for &o in &a.picked {
+                *picked.entry((a.question, o)).or_default() += 1;
+            }
+        }
+    }
+    (answered, right, picked)
 }
 
 /// Per typed scene of the published version: steps understood at once,

@@ -1,7 +1,7 @@
 //! Checking a file in the context of its course, on the blocking pool, one
 //! check at a time.
 
-use super::analytics::{scenario_counts, Counts};
+use super::analytics::{count_choices, scenario_attempts, Counts};
 use super::map::scenario_map;
 use super::{check_path, draft, file_kind};
 use crate::api::authoring::*;
@@ -92,13 +92,14 @@ async fn evaluate_in_course(
     let path_owned = path.to_string();
     let kind = file_kind(name);
     let folder = folder.to_string();
-    let counts = if kind == FileKind::Unknown && learner_counts {
-        scenario_counts(state, path).await?
+    let attempts = if kind == FileKind::Unknown && learner_counts {
+        scenario_attempts(state, path).await?
     } else {
-        Counts::default()
+        Vec::new()
     };
     let turn = heavy_turn().await?;
     let result = tokio::task::spawn_blocking(move || {
+        let counts = count_choices(&attempts);
         evaluate(&folder, &path_owned, kind, &tree, &org, &counts)
     })
     .await

@@ -1,5 +1,6 @@
 //! New files from a template, and Twine imports.
 
+use super::check::heavy_turn;
 use super::drafts::{save_draft, usable_text, Saved};
 use super::{check_path, draft, published};
 use crate::api::AppError;
@@ -141,7 +142,16 @@ pub async fn import(
     };
     let text = match format {
         "twee" => {
-            let imported = crate::content::twee::convert(&text).map_err(|e| {
+            // Converting a large story is CPU work: on the blocking pool,
+            // one at a time with the live checks, never on the workers that
+            // answer every other request.
+            let turn = heavy_turn().await?;
+            let converted =
+                tokio::task::spawn_blocking(move || crate::content::twee::convert(&text))
+                    .await
+                    .map_err(internal)?;
+            drop(turn);
+            let imported = converted.map_err(|e| {
                 AppError::Invalid(format!("The Twine story could not be read: {e}"))
             })?;
             let mut md = imported.markdown;

@@ -1,7 +1,7 @@
 //! Play-testing a draft scenario: the moves live in the URL, nothing is
 //! stored.
 
-use super::check::check_parsed;
+use super::check::{check_parsed, heavy_turn};
 use super::{check_path, draft, published};
 use crate::api::authoring::*;
 use crate::api::AppError;
@@ -45,6 +45,11 @@ pub(super) async fn scenario_of(
     }
 }
 
+/// The most transcript one play-test shows: a walk of 500 moves through
+/// scenes of a megabyte each would otherwise copy every scene each time.
+/// The oldest lines go first.
+const MAX_TRANSCRIPT_BYTES: usize = 2 * 1024 * 1024;
+
 pub async fn playtest(
     state: &AppState,
     path: &str,
@@ -52,13 +57,54 @@ pub async fn playtest(
     said: Option<&str>,
 ) -> Result<PlaytestView, AppError> {
     let (scenario, title, from_draft) = scenario_of(state, path).await?;
-    let mut play = ScenarioState::start(&scenario);
+    // Walking up to 500 moves (conditions, totals, the best route) is CPU
+    // work on a scenario of any size: on the blocking pool, one at a time
+    // with the live checks.
+    let turn = heavy_turn().await?;
+    let moves = moves.to_owned();
+    let (scenario, walked) = tokio::task::spawn_blocking(move || {
+        let walked = walk(&scenario, &moves);
+        (scenario, walked)
+    })
+    .await
+    .map_err(internal)?;
+    drop(turn);
+    let Walked {
+        mut view,
+        scene,
+        typed,
+    } = walked?;
+    view.path = path.to_string();
+    view.title = title;
+    view.from_draft = from_draft;
+    if let Some((offered, links)) = typed {
+        let scene = scenario
+            .graph
+            .scene(&scene)
+            .ok_or_else(|| internal("play-test: no current scene"))?;
+        view.typed = Some(typed_play(state, scene, &offered, said, &links).await?);
+    }
+    Ok(view)
+}
+
+/// A play-test walked: the view (without path, title, origin and typed
+/// replies), the current scene, and for a scene that takes typed replies
+/// the replies on offer with their links.
+struct Walked {
+    view: PlaytestView,
+    scene: String,
+    typed: Option<(Vec<usize>, Vec<String>)>,
+}
+
+/// Takes `moves` (choice indexes joined by `.`, at most 500) from the start.
+fn walk(scenario: &Scenario, moves: &str) -> Result<Walked, AppError> {
+    let mut play = ScenarioState::start(scenario);
     let mut taken: Vec<usize> = Vec::new();
-    let mut transcript: Vec<PlayLine> = Vec::new();
+    let mut transcript = Transcript::default();
     let mut feedback = None;
-    let push_scene = |play: &ScenarioState, transcript: &mut Vec<PlayLine>| {
-        if let Some(scene) = play.current(&scenario) {
-            let facts = play.progress(&scenario);
+    let push_scene = |play: &ScenarioState, transcript: &mut Transcript| {
+        if let Some(scene) = play.current(scenario) {
+            let facts = play.progress(scenario);
             for b in &scene.blocks {
                 if b.condition.as_ref().is_none_or(|c| c.holds(&facts)) {
                     transcript.push(PlayLine {
@@ -76,10 +122,10 @@ pub async fn playtest(
             AppError::Invalid("This play-test link is damaged; start again.".into())
         })?;
         let scene = play
-            .current(&scenario)
+            .current(scenario)
             .ok_or_else(|| internal("play-test: no current scene"))?;
         let choice = scene.choices.get(index).cloned();
-        match play.choose(&scenario, index) {
+        match play.choose(scenario, index) {
             Ok(_) => {
                 let choice =
                     choice.ok_or_else(|| internal("play-test: the chosen reply vanished"))?;
@@ -107,20 +153,18 @@ pub async fn playtest(
         v.join(".")
     };
     let scene = play
-        .current(&scenario)
+        .current(scenario)
         .ok_or_else(|| internal("play-test: no current scene"))?;
-    let offered = play.offered(&scenario);
+    let offered = play.offered(scenario);
     let choices = offered
         .iter()
         .map(|&i| (i, scene.choices[i].text.clone(), joined(Some(i))))
         .collect();
-    let typed = if scene.takes_typed_replies() {
+    let typed = scene.takes_typed_replies().then(|| {
         let links: Vec<String> = offered.iter().map(|&i| joined(Some(i))).collect();
-        Some(typed_play(state, scene, &offered, said, &links).await?)
-    } else {
-        None
-    };
-    let result = play.result(&scenario);
+        (offered.clone(), links)
+    });
+    let result = play.result(scenario);
     let back = (!taken.is_empty()).then(|| {
         taken[..taken.len() - 1]
             .iter()
@@ -128,24 +172,63 @@ pub async fn playtest(
             .collect::<Vec<_>>()
             .join(".")
     });
-    Ok(PlaytestView {
-        path: path.to_string(),
-        title,
-        persona: scenario.persona.name.clone(),
-        situation: scenario.persona.situation.clone(),
-        from_draft,
-        moves: joined(None),
-        transcript,
-        feedback_html: feedback,
-        scene_title: scene.title.clone(),
-        choices,
-        totals: play.totals(&scenario).into_iter().collect(),
-        ending: result.as_ref().map(|r| r.outcome),
-        score: result.as_ref().and_then(|r| r.score),
-        best: result.as_ref().and_then(|r| r.best),
-        back,
+    Ok(Walked {
+        view: PlaytestView {
+            path: String::new(),
+            title: String::new(),
+            persona: scenario.persona.name.clone(),
+            situation: scenario.persona.situation.clone(),
+            from_draft: false,
+            moves: joined(None),
+            transcript: transcript.lines(),
+            feedback_html: feedback,
+            scene_title: scene.title.clone(),
+            choices,
+            totals: play.totals(scenario).into_iter().collect(),
+            ending: result.as_ref().map(|r| r.outcome),
+            score: result.as_ref().and_then(|r| r.score),
+            best: result.as_ref().and_then(|r| r.best),
+            back,
+            typed: None,
+        },
+        scene: scene.id.clone(),
         typed,
     })
+}
+
+/// The transcript's lines, at most [`MAX_TRANSCRIPT_BYTES`] of them (the
+/// newest, and always the last line).
+#[derive(Default)]
+struct Transcript {
+    lines: std::collections::VecDeque<PlayLine>,
+    bytes: usize,
+    cut: bool,
+}
+
+impl Transcript {
+    fn push(&mut self, line: PlayLine) {
+        self.bytes += line.html.len();
+        self.lines.push_back(line);
+        while self.bytes > MAX_TRANSCRIPT_BYTES && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.html.len();
+                self.cut = true;
+            }
+        }
+    }
+
+    fn lines(self) -> Vec<PlayLine> {
+        let mut out = Vec::with_capacity(self.lines.len() + 1);
+        if self.cut {
+            out.push(PlayLine {
+                speaker: None,
+                html: "<p><em>Earlier lines of this play-test are left out.</em></p>".into(),
+                mine: false,
+            });
+        }
+        out.extend(self.lines);
+        out
+    }
 }
 
 /// The editor's preview: how `said` would be read in scene `scene_id` of

@@ -147,7 +147,7 @@ impl Scanner<'_> {
                     "if" => condition(args),
                     "unless" => condition(args).map(|c| negate(&c)),
                     "elseif" => match (last_if.as_ref(), condition(args)) {
-                        (Some(prev), Some(c)) => Some(format!("({c}) and not ({prev})")),
+                        (Some(prev), Some(c)) => bounded(format!("({c}) and not ({prev})")),
                         _ => None,
                     },
                     _ => last_if.as_ref().map(|p| negate(p)),
@@ -162,7 +162,9 @@ impl Scanner<'_> {
                 }
                 *last_if = match (name.as_str(), translated) {
                     ("if" | "unless", c) => c,
-                    ("elseif", Some(c)) => last_if.as_ref().map(|p| format!("({c}) or ({p})")),
+                    ("elseif", Some(c)) => last_if
+                        .as_ref()
+                        .and_then(|p| bounded(format!("({c}) or ({p})"))),
                     _ => None,
                 };
             }

@@ -45,8 +45,9 @@ pub struct Choice {
     pub effects: Vec<(String, i64)>,
     /// Text shown once it is clicked (a hook's text): the choice's feedback.
     pub feedback: String,
-    /// The condition it is shown under, translated.
-    pub cond: Option<String>,
+    /// The condition it is shown under, translated (shared by every choice
+    /// under it).
+    pub cond: Option<std::sync::Arc<str>>,
     /// Moves on without a click (`(goto:)`, `<<goto>>`).
     pub auto: bool,
     pub at: usize,
@@ -140,7 +141,7 @@ mod tests;
 mod words;
 
 use words::*;
-pub use words::{condition, link_parts, numeric_change, var_name};
+pub use words::{condition, link_parts, numeric_change, var_name, MAX_CONDITION};
 
 impl<'a> Scanner<'a> {
     pub fn new(src: &'a str, format: &str) -> Self {

@@ -245,25 +245,36 @@ impl Scanner<'_> {
                         let tag_end = s[k..].find(">>").map_or(be, |e| k + e + 2);
                         branches.push((cond.clone(), ok, from, k));
                         let is_elseif = s[k..].starts_with("<<elseif");
-                        let c = if is_elseif {
+                        let c = if is_elseif && ok {
                             condition(&s[k + 8..tag_end - 2])
                         } else {
                             None
                         };
-                        let negs: Vec<String> = prev.iter().map(|p| negate(p)).collect();
-                        cond = match (is_elseif, c) {
-                            (true, Some(c)) => Some(
-                                std::iter::once(c.clone())
-                                    .chain(negs)
-                                    .collect::<Vec<_>>()
-                                    .join(" and "),
-                            ),
-                            (false, _) if !negs.is_empty() => Some(negs.join(" and ")),
-                            _ => None,
+                        // A branch is taken when its own condition holds and
+                        // none before it did: the earlier branches' own
+                        // conditions, not their joined ones (which doubled
+                        // in length with every `elseif`). Once a branch
+                        // cannot be translated, the later ones cannot be.
+                        cond = if ok {
+                            let negs = prev.iter().map(|p| negate(p));
+                            match (is_elseif, &c) {
+                                (true, Some(c)) => bounded(
+                                    std::iter::once(c.clone())
+                                        .chain(negs)
+                                        .collect::<Vec<_>>()
+                                        .join(" and "),
+                                ),
+                                (false, _) if !prev.is_empty() => {
+                                    bounded(negs.collect::<Vec<_>>().join(" and "))
+                                }
+                                _ => None,
+                            }
+                        } else {
+                            None
                         };
                         ok = ok && cond.is_some();
-                        if let Some(c) = &cond {
-                            prev.push(c.clone());
+                        if let Some(c) = c {
+                            prev.push(c);
                         }
                         from = tag_end;
                         k = tag_end;

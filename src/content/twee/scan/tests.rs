@@ -155,9 +155,43 @@ fn conditions_translate_or_are_noted() {
         vec![
             "x > 2",
             "x > 0 and not (x > 2)",
-            "not (x > 2) and not (x > 0 and not (x > 2))"
+            // None of the branches before: their own conditions (the
+            // same as naming their joined ones, which doubled in length
+            // with every branch).
+            "not (x > 2) and not (x > 0)"
         ]
     );
+    // A chain of `elseif`s: each branch names the earlier conditions once,
+    // and a chain too long to say within `MAX_CONDITION` is kept as notes.
+    let chain = |n: usize| {
+        let mut s = String::from("<<if $x gt 0>>a");
+        for i in 1..=n {
+            s.push_str(&format!("<<elseif $x gt {i}>>b"));
+        }
+        s.push_str("<<else>>c<</if>>");
+        Scanner::new(&s, "sugarcube").scan()
+    };
+    let conds = |p: &[Piece]| -> Vec<String> {
+        p.iter()
+            .filter_map(|x| match x {
+                Piece::Cond(c, _, _) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let short = conds(&chain(3));
+    assert_eq!(short.len(), 5, "{short:?}");
+    assert_eq!(
+        short[3],
+        "x > 3 and not (x > 0) and not (x > 1) and not (x > 2)"
+    );
+    let long = chain(200);
+    let kept = conds(&long);
+    assert!(kept.len() < 201, "the later branches are notes");
+    assert!(kept.iter().all(|c| c.len() <= MAX_CONDITION), "{kept:?}");
+    assert!(long
+        .iter()
+        .any(|p| matches!(p, Piece::Note(n, _) if n.contains("branch"))));
     let p = Scanner::new("(if: $name is 'Bob')[Hi Bob]", "harlowe").scan();
     assert!(p.iter().any(|x| matches!(x, Piece::Note(..))));
     assert!(p

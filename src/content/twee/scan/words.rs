@@ -155,6 +155,17 @@ pub fn numeric_change(assign: &str) -> Option<(String, i64)> {
     None
 }
 
+/// The longest condition translated, alone or joined with the ones it
+/// depends on (an `elseif` with the branches before it, a hook inside
+/// another): longer ones are kept as comments. Without a bound, a chain of
+/// `elseif`s or nested hooks made conditions that grew with every branch.
+pub const MAX_CONDITION: usize = 400;
+
+/// `c` if it is within [`MAX_CONDITION`].
+pub fn bounded(c: String) -> Option<String> {
+    (c.len() <= MAX_CONDITION).then_some(c)
+}
+
 /// A condition in Harlowe, SugarCube or Chapbook terms, as Rapport's:
 /// comparisons of a variable with a whole number, joined by and/or/not.
 pub fn condition(c: &str) -> Option<String> {
@@ -241,7 +252,9 @@ pub fn condition(c: &str) -> Option<String> {
         }
         i += 1;
     }
-    (tests > 0 && tests <= 16).then(|| out.join(" "))
+    (tests > 0 && tests <= 16)
+        .then(|| out.join(" "))
+        .and_then(bounded)
 }
 
 pub(super) fn negate(c: &str) -> String {
