@@ -40,7 +40,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             let uri = use_context::<http::request::Parts>()
                 .map(|parts| flow::callback_for(&state.config, &parts.headers))
                 .unwrap_or_else(|| flow::callback_url(&state.config, None));
-            return match flow::begin(&state, &p, &next, Some(email.trim()), uri).await {
+            return match flow::begin(&state, &p, &req.client_ip, &next, Some(email.trim()), uri)
+                .await
+            {
                 Ok((url, cookie)) => {
                     guard::set_cookie(&cookie);
                     guard::redirect(&url);

@@ -31,6 +31,7 @@ pub struct ProviderView {
     pub default_role: String,
     pub map_claim: String,
     pub map_rules: String,
+    pub endpoint_hosts: String,
     pub managed: bool,
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
@@ -43,6 +44,15 @@ pub struct SsoAdminView {
     pub providers: Vec<ProviderView>,
     pub teams: Vec<(i64, String)>,
     pub callback_url: String,
+    /// The form this admin posted and why it was refused (`?refused=`).
+    pub refused: Option<RefusedForm>,
+}
+
+/// A refused provider form, kept on the server (never its secret).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefusedForm {
+    pub form: ProviderForm,
+    pub error: String,
 }
 
 /// The provider form, as posted (checkboxes are present when ticked). Also
@@ -77,6 +87,9 @@ pub struct ProviderForm {
     pub map_claim: String,
     #[serde(default)]
     pub map_rules: String,
+    /// Hosts besides the issuer's where its keys and token endpoint may be.
+    #[serde(default)]
+    pub endpoint_hosts: String,
 }
 
 fn employee() -> String {
@@ -90,21 +103,31 @@ pub async fn sso_buttons() -> Result<Vec<SsoButton>, AppError> {
     sso::providers::buttons(&state.db).await
 }
 
+/// The admin page's data; `refused` names a refused form this admin posted
+/// (the only way a form comes back filled: never from values in the
+/// page's address, which anyone could put in a link).
 #[server(endpoint = "admin_sso_settings")]
-pub async fn sso_settings() -> Result<SsoAdminView, AppError> {
+pub async fn sso_settings(refused: Option<String>) -> Result<SsoAdminView, AppError> {
     use crate::server::{guard, sso};
     let state = guard::state()?;
-    guard::require_admin()?;
+    let admin = guard::require_admin()?;
     let (providers, teams) = sso::providers::views(&state.db).await?;
+    let refused = match refused.as_deref() {
+        Some(token) => sso::providers::refused(&state.db, admin.id, token)
+            .await?
+            .map(|(form, error)| RefusedForm { form, error }),
+        None => None,
+    };
     Ok(SsoAdminView {
         providers,
         teams,
         callback_url: sso::flow::callback_url(&state.config, None),
+        refused,
     })
 }
 
-/// Saves a provider (new when `id` is empty); on failure back to the form
-/// with the reason and what was typed (never the secret).
+/// Saves a provider (new when `id` is empty); on failure back to the form,
+/// which the server keeps with the reason (never the secret).
 #[server(endpoint = "admin_save_sso")]
 pub async fn save_provider(form: ProviderForm) -> Result<i64, AppError> {
     use crate::server::{guard, sso};
@@ -114,32 +137,13 @@ pub async fn save_provider(form: ProviderForm) -> Result<i64, AppError> {
     match &result {
         Ok(id) => guard::redirect(&format!("/admin/sso?saved={id}#provider-{id}")),
         Err(e) => {
-            let why = e.to_string();
-            let mut back: Vec<(&str, &str)> = vec![
-                ("error", &why),
-                ("label", &form.label),
-                ("issuer", &form.issuer),
-                ("client_id", &form.client_id),
-                ("domains", &form.domains),
-                ("default_role", &form.default_role),
-                ("map_claim", &form.map_claim),
-                ("map_rules", &form.map_rules),
-            ];
-            let id = form.id.map(|i| i.to_string()).unwrap_or_default();
-            back.push(("edit", &id));
-            let team = form.default_team.clone().unwrap_or_default();
-            back.push(("default_team", &team));
-            for (k, v) in [
-                ("passwords_off", &form.passwords_off),
-                ("allow_create", &form.allow_create),
-                ("trust_email", &form.trust_email),
-                ("sync_mapping", &form.sync_mapping),
-            ] {
-                if v.is_some() {
-                    back.push((k, "on"));
-                }
-            }
-            guard::redirect(&guard::url_with("/admin/sso", &back));
+            let token =
+                sso::providers::keep_refused(&state.db, admin.id, &form, &e.to_string()).await?;
+            let anchor = match form.id {
+                Some(id) if id > 0 => format!("provider-{id}"),
+                _ => "sso-new".to_owned(),
+            };
+            guard::redirect(&format!("/admin/sso?refused={token}#{anchor}"));
         }
     }
     result

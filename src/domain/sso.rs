@@ -176,13 +176,38 @@ pub fn parse_domains(text: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// The domain of an email address, lower-cased.
+/// The domain of an email address, lower-cased in ASCII only (see
+/// `provider_address`).
 pub fn email_domain(email: &str) -> Option<String> {
     email
         .trim()
         .rsplit_once('@')
-        .map(|(_, d)| d.to_lowercase())
+        .map(|(_, d)| d.to_ascii_lowercase())
         .filter(|d| !d.is_empty())
+}
+
+/// An address a provider sent, as Rapport compares it with its accounts:
+/// lower-cased in ASCII only. Unicode case folding and compatibility
+/// normalisation turn look-alikes into plain letters (U+212A KELVIN SIGN
+/// into `k`, a full-width `ｋ` into `k`), so an address with anything but
+/// ASCII, in the domain or before the `@`, is refused instead of being
+/// matched to the account it looks like.
+pub fn provider_address(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let Some((local, domain)) = raw.rsplit_once('@') else {
+        return Err("not an email address".into());
+    };
+    if !domain.is_ascii() {
+        return Err("its domain is not written in plain ASCII".into());
+    }
+    if !local.is_ascii() {
+        return Err("it has letters outside plain ASCII before the @".into());
+    }
+    Ok(format!(
+        "{}@{}",
+        local.to_ascii_lowercase(),
+        domain.to_ascii_lowercase()
+    ))
 }
 
 /// A provider's address name from its label: lower-case letters, digits
@@ -283,6 +308,11 @@ mod tests {
             Some("example.com")
         );
         assert_eq!(email_domain("nobody"), None);
+        // Only ASCII folds: KELVIN SIGN stays what it is.
+        assert_eq!(
+            email_domain("a@\u{212A}ontoso.com").as_deref(),
+            Some("\u{212A}ontoso.com")
+        );
     }
 
     #[test]
@@ -290,5 +320,19 @@ mod tests {
         assert_eq!(slug_of("Contoso (Entra ID)"), "contoso-entra-id");
         assert_eq!(slug_of("  "), "provider");
         assert!(slug_of(&"x".repeat(100)).len() <= 40);
+    }
+
+    #[test]
+    fn provider_addresses_fold_ascii_only_and_refuse_look_alikes() {
+        assert_eq!(
+            provider_address(" Kim@Contoso.COM ").as_deref(),
+            Ok("kim@contoso.com")
+        );
+        // U+212A KELVIN SIGN lower-cases to `k` in Unicode: refused.
+        assert_eq!("\u{212A}im@contoso.com".to_lowercase(), "kim@contoso.com");
+        assert!(provider_address("\u{212A}im@contoso.com").is_err());
+        assert!(provider_address("kim@\u{212A}ontoso.com").is_err());
+        assert!(provider_address("\u{ff4b}im@contoso.com").is_err());
+        assert!(provider_address("nobody").is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Single sign-on: the identity providers people sign in with.
 
-use crate::api::sso::{sso_settings, ProviderView};
-use crate::components::{escape_html, loading, ErrorNotice, Flash};
+use crate::api::sso::{sso_settings, ProviderForm, ProviderView};
+use crate::components::{escape_html, loading, ErrorNotice};
 use crate::domain::time::format_datetime;
 use crate::domain::Role;
 use leptos::prelude::*;
@@ -26,6 +26,34 @@ struct Filled {
     default_role: String,
     map_claim: String,
     map_rules: String,
+    endpoint_hosts: String,
+}
+
+impl From<&ProviderForm> for Filled {
+    /// A refused form as its admin posted it (the server kept it).
+    fn from(f: &ProviderForm) -> Self {
+        let on = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|s| !s.is_empty() && s != "0" && s != "false")
+        };
+        Filled {
+            id: f.id.filter(|i| *i > 0),
+            label: f.label.clone(),
+            issuer: f.issuer.clone(),
+            client_id: f.client_id.clone(),
+            has_secret: f.id.is_some_and(|i| i > 0),
+            domains: f.domains.clone(),
+            passwords_off: on(&f.passwords_off),
+            allow_create: on(&f.allow_create),
+            trust_email: on(&f.trust_email),
+            sync_mapping: on(&f.sync_mapping),
+            default_team: f.default_team.as_deref().and_then(|t| t.parse().ok()),
+            default_role: f.default_role.clone(),
+            map_claim: f.map_claim.clone(),
+            map_rules: f.map_rules.clone(),
+            endpoint_hosts: f.endpoint_hosts.clone(),
+        }
+    }
 }
 
 impl From<&ProviderView> for Filled {
@@ -45,6 +73,7 @@ impl From<&ProviderView> for Filled {
             default_role: p.default_role.clone(),
             map_claim: p.map_claim.clone(),
             map_rules: p.map_rules.clone(),
+            endpoint_hosts: p.endpoint_hosts.clone(),
         }
     }
 }
@@ -71,6 +100,12 @@ fn ProviderFields(f: Filled, teams: Vec<(i64, String)>) -> impl IntoView {
             <input id=id("issuer") name="form[issuer]" type="url" required maxlength="500" value=f.issuer.clone()
                 placeholder="https://login.microsoftonline.com/<tenant id>/v2.0" aria-describedby=id("issuer-hint") />
             <p class="hint" id=id("issuer-hint")>"Rapport reads the rest from the issuer's /.well-known/openid-configuration when you save."</p>
+        </div>
+        <div class="field">
+            <label for=id("hosts")>"Other hosts (optional)"</label>
+            <input id=id("hosts") name="form[endpoint_hosts]" type="text" maxlength="500" value=f.endpoint_hosts.clone()
+                placeholder="oauth2.googleapis.com www.googleapis.com" aria-describedby=id("hosts-hint") />
+            <p class="hint" id=id("hosts-hint")>"Rapport fetches the provider's keys and exchanges sign-in codes only on the issuer's host and these (Google uses googleapis.com)."</p>
         </div>
         <div class="field">
             <label for=id("client")>"Client ID"</label>
@@ -132,55 +167,37 @@ fn ProviderFields(f: Filled, teams: Vec<(i64, String)>) -> impl IntoView {
 
 #[component]
 pub fn SsoPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| sso_settings());
     let query = use_query_map();
     let q = query.read_untracked();
-    let get = |k: &str| q.get(k).unwrap_or_default();
-    // What was typed before a refusal, for the form it came from.
-    let typed = q.get("error").map(|_| {
-        (
-            get("edit").parse::<i64>().ok(),
-            Filled {
-                id: get("edit").parse::<i64>().ok(),
-                label: get("label"),
-                issuer: get("issuer"),
-                client_id: get("client_id"),
-                has_secret: get("edit").parse::<i64>().is_ok(),
-                domains: get("domains"),
-                passwords_off: q.get("passwords_off").is_some(),
-                allow_create: q.get("allow_create").is_some(),
-                trust_email: q.get("trust_email").is_some(),
-                sync_mapping: q.get("sync_mapping").is_some(),
-                default_team: get("default_team").parse().ok(),
-                default_role: get("default_role"),
-                map_claim: get("map_claim"),
-                map_rules: get("map_rules"),
-            },
-        )
-    });
+    // Only the name of a refused form this admin posted comes from the
+    // address; its values and the reason come from the server.
+    let refused_token = q.get("refused");
+    let saved = q.get("saved").is_some();
     let removed = q.get("removed").is_some();
     drop(q);
+    let settings = Resource::new(move || refused_token.clone(), sso_settings);
     view! {
         <Title text="Single sign-on" />
         <div class="page-heading">
             <h1>"Single sign-on"</h1>
             <p class="lead">"People sign in with the account they already have at your company's identity provider (Microsoft Entra ID, Okta, Google Workspace, OneLogin or any OpenID Connect provider)."</p>
         </div>
-        <Flash success="Saved. The provider answered with its discovery document." />
+        {saved.then(|| view! { <div class="flash flash-ok" role="status"><p>"Saved. The provider answered with its discovery document."</p></div> })}
         {removed.then(|| view! { <div class="flash flash-ok" role="status"><p>"The provider was removed."</p></div> })}
         <Suspense fallback=loading>
             {move || {
-                let typed = typed.clone();
                 Suspend::new(async move {
                     match settings.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(s) => {
                             let teams = s.teams.clone();
-                            let (typed_for, typed_values) = match typed {
-                                Some((id, f)) => (Some(id), Some(f)),
+                            let (typed_for, typed_values) = match &s.refused {
+                                Some(r) => (Some(r.form.id.filter(|i| *i > 0)), Some(Filled::from(&r.form))),
                                 None => (None, None),
                             };
+                            let refused_why = s.refused.as_ref().map(|r| r.error.clone());
                             view! {
+                                {refused_why.map(|e| view! { <div class="flash flash-error" role="alert"><p>{e}</p></div> })}
                                 <section class="card" aria-labelledby="sso-register">
                                     <h2 id="sso-register">"Register Rapport with your provider"</h2>
                                     <p>"Create a web app (OpenID Connect, authorization code flow) at your provider with this redirect URI, then add it below with its client ID and secret."</p>

@@ -38,10 +38,19 @@ pub struct Config {
     /// Single sign-on providers from configuration (`--sso-config`),
     /// saved at start.
     pub sso_providers: Vec<crate::api::sso::ProviderForm>,
-    /// Single sign-ons begun and not yet back, at most (each holds a small
-    /// row for `sso::LOGIN_TTL_SECS`); past it, "Sign in with …" asks to
-    /// try again in a minute.
+    /// Single sign-ons begun and not yet back, at most, per provider (each
+    /// holds a small row for `sso::LOGIN_TTL_SECS`); past it, "Sign in with
+    /// …" of that provider asks to try again in a minute. A flood through
+    /// one provider leaves the others alone.
     pub sso_pending_max: i64,
+    /// Single sign-ons begun and not yet back, at most, per client address
+    /// (an IPv6 address counts by its /64): one address cannot use up a
+    /// provider's `sso_pending_max`.
+    pub sso_pending_per_address: i64,
+    /// Single sign-on may reach private, loopback and link-local addresses
+    /// (`--sso-allow-private`): a provider on the company's own network.
+    /// Off, the issuer, keys and token endpoint must be public.
+    pub sso_allow_private: bool,
 }
 
 impl Config {
@@ -63,6 +72,8 @@ impl Config {
             xapi: None,
             public_url: None,
             sso_pending_max: 10_000,
+            sso_pending_per_address: 100,
+            sso_allow_private: false,
             sso_providers: Vec::new(),
         }
     }

@@ -115,7 +115,7 @@ impl Server {
             Some(settings) => xapi::Xapi::start(&db, settings.clone()).await?,
             None => xapi::Xapi::default(),
         };
-        let sso = sso::Sso::default();
+        let sso = sso::Sso::new(config.sso_allow_private);
         for form in &config.sso_providers {
             let mut form = form.clone();
             form.id = sso::providers::by_slug(

@@ -147,6 +147,8 @@ impl TestApp {
         };
         let mut cfg = Config::new("127.0.0.1:0".parse().expect("addr"), url.clone());
         cfg.site_root = dir.path().join("site");
+        // The test providers listen on loopback.
+        cfg.sso_allow_private = true;
         tweak(&mut cfg);
         let config = cfg.clone();
         let server = Server::build(cfg).await.expect("the app starts");

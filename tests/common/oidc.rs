@@ -188,3 +188,87 @@ pub fn refused_with(res: &reqwest::Response, words: &str) {
     let msg = query_param(&format!("http://x{to}"), "error").unwrap_or_default();
     assert!(msg.contains(words), "{msg:?} should say {words:?}");
 }
+
+/// The refusal a form post led to, as the page it redirects to shows it.
+pub async fn refusal(app: &TestApp, client: &Client, res: &reqwest::Response) -> String {
+    let to = location(res);
+    assert!(to.starts_with("/admin/sso"), "{to}");
+    let page = app.get(client, &to).await.text().await.expect("page");
+    let Some(i) = page.find("flash flash-error") else {
+        return String::new();
+    };
+    let rest = &page[i..];
+    let rest = &rest[rest.find("<p>").map_or(0, |p| p + 3)..];
+    let text = &rest[..rest.find("</p>").unwrap_or(rest.len())];
+    text.replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A TCP listener on `ip` that counts the connections it accepts and
+/// closes each at once (a port that is open but speaks no HTTP).
+pub async fn counting_listener(ip: &str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    (port, hits)
+}
+
+/// A discovery document on `ip`: `doc(base)` is served at
+/// `/.well-known/openid-configuration`, an empty key set at `/jwks`, and
+/// every request is counted. Returns the base address and the count.
+pub async fn fake_issuer(
+    ip: &str,
+    doc: impl Fn(&str) -> Value + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
+    let base = format!(
+        "http://{ip}:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let doc = doc(&base).to_string();
+    let counted = hits.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (doc, counted) = (doc.clone(), counted.clone());
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let body = match req.uri().path() {
+                "/.well-known/openid-configuration" => doc,
+                "/jwks" => r#"{"keys":[]}"#.to_owned(),
+                _ => return (axum::http::StatusCode::NOT_FOUND, String::new()).into_response(),
+            };
+            ([("content-type", "application/json")], body).into_response()
+        }
+    });
+    use axum::response::IntoResponse;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, hits)
+}
+
+/// A discovery document whose endpoints are all under `base`, with the
+/// keys at `jwks` and the token endpoint at `token`.
+pub fn discovery(issuer: &str, jwks: &str, token: &str) -> Value {
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": token,
+        "jwks_uri": jwks,
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    })
+}

@@ -77,6 +77,13 @@ pub struct ServeArgs {
     /// shows them read-only.
     #[arg(long, env = "RAPPORT_SSO_CONFIG")]
     pub sso_config: Option<PathBuf>,
+    /// Let single sign-on reach providers on private, loopback and
+    /// link-local addresses (a provider on your own network). Without it
+    /// the issuer, its keys and its token endpoint must be public
+    /// addresses, so the issuer field cannot reach into this server's
+    /// network.
+    #[arg(long, env = "RAPPORT_SSO_ALLOW_PRIVATE")]
+    pub sso_allow_private: bool,
     /// The xAPI version sent to the LRS.
     #[arg(long, env = "RAPPORT_XAPI_VERSION", default_value = "1.0.3")]
     pub xapi_version: String,
@@ -109,6 +116,7 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
             .clone()
             .unwrap_or_else(crate::server::understanding::default_dir)
     });
+    cfg.sso_allow_private = args.sso_allow_private;
     cfg.proxy_hops = match (args.proxy_hops, args.trust_proxy) {
         (Some(n), _) => usize::from(n),
         (None, true) => 1,

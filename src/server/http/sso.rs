@@ -45,6 +45,9 @@ pub(super) struct StartForm {
 pub(super) async fn sso_start(State(state): State<AppState>, req: Request) -> Response {
     use axum::extract::FromRequest;
     let redirect_uri = flow::callback_for(&state.config, req.headers());
+    let client_ip = request_ctx(&req)
+        .map(|c| c.client_ip)
+        .unwrap_or_else(|| "unknown".into());
     let form = match axum::extract::Form::<StartForm>::from_request(req, &state).await {
         Ok(axum::extract::Form(f)) => f,
         Err(_) => {
@@ -71,7 +74,7 @@ pub(super) async fn sso_start(State(state): State<AppState>, req: Request) -> Re
         }
         Err(e) => return see_other(&to_login(&Refused(e.to_string()), Some(&next)), &[]),
     };
-    match flow::begin(&state, &provider, &next, None, redirect_uri).await {
+    match flow::begin(&state, &provider, &client_ip, &next, None, redirect_uri).await {
         Ok((url, cookie)) => see_other(&url, &[cookie]),
         Err(r) => see_other(&to_login(&r, Some(&next)), &[]),
     }

@@ -78,14 +78,27 @@ fn down(p: &Provider) -> Refused {
 pub async fn begin(
     state: &AppState,
     p: &Provider,
+    client_ip: &str,
     next: &str,
     login_hint: Option<&str>,
     redirect_uri: String,
 ) -> Result<(String, String), Refused> {
-    let metadata = state.sso.metadata(&p.issuer, false).await.map_err(|e| {
-        tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
-        down(p)
-    })?;
+    let from = client_key(client_ip);
+    // A start past a budget costs two reads, no write: a flood of refused
+    // starts does not queue on the write lock. The decision that counts is
+    // made again under the locks below.
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        budgets(state, p, &from, now(), &mut conn).await?;
+    }
+    let metadata = state
+        .sso
+        .metadata(&p.issuer, &p.endpoint_hosts, false)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
+            down(p)
+        })?;
     let scopes_supported: Vec<String> = metadata
         .scopes_supported()
         .map(|s| s.iter().map(|s| s.to_string()).collect())
@@ -120,27 +133,20 @@ pub async fn begin(
         req = req.add_extra_param("login_hint", hint.to_owned());
     }
     let (url, _, _) = req.url();
-    // At most `sso_pending_max` sign-ins on their way, whoever sends them:
-    // the count and the insert are one transaction behind one lock row, so
-    // requests sent all at once are decided one after another and the cap
-    // is exact.
+    // At most `sso_pending_per_address` sign-ins on their way per client
+    // address and `sso_pending_max` per provider: the counts and the insert
+    // are one transaction behind the address's and the provider's lock rows
+    // (always in that order), so requests sent all at once are decided one
+    // after another and both budgets are exact.
     let t = now();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.begin_write().await?;
-    crate::server::accounts::lock_bucket(&mut tx, "sso:pending", t).await?;
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sso_logins WHERE created_at > $1")
-        .bind(t - super::LOGIN_TTL_SECS)
-        .fetch_one(&mut *tx)
-        .await?;
-    if pending >= state.config.sso_pending_max {
-        tracing::warn!(
-            pending,
-            "single sign-on refused: too many sign-ins on their way"
-        );
-        return Err(Refused(BUSY.into()));
-    }
+    crate::server::accounts::lock_bucket(&mut tx, &format!("sso-ip:{from}"), t).await?;
+    crate::server::accounts::lock_bucket(&mut tx, &format!("sso-provider:{}", p.id), t).await?;
+    budgets(state, p, &from, t, &mut *tx).await?;
     sqlx::query(
-        "INSERT INTO sso_logins (state_hash, provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sso_logins (state_hash, provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token_hash(&state_value))
     .bind(p.id)
@@ -149,6 +155,7 @@ pub async fn begin(
     .bind(crate::domain::account::safe_next_path(next))
     .bind(&redirect_uri)
     .bind(t)
+    .bind(&from)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -156,6 +163,84 @@ pub async fn begin(
         url.to_string(),
         state_cookie(&state.config, &state_value, super::LOGIN_TTL_SECS),
     ))
+}
+
+/// The address a start counts against: the client's address as the
+/// sign-in throttle sees it (behind `--trust-proxy`, the one the proxy
+/// appended), an IPv6 address by its /64 (one machine is often given a
+/// whole /64), a v4-mapped one as IPv4.
+pub fn client_key(client_ip: &str) -> String {
+    use std::net::IpAddr;
+    match client_ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => a.to_string(),
+        Ok(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = a.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => client_ip.chars().take(64).collect(),
+    }
+}
+
+/// Refuses a start when the client's address or the provider already has
+/// its budget of sign-ins on their way.
+async fn budgets(
+    state: &AppState,
+    p: &Provider,
+    client: &str,
+    t: i64,
+    db: &mut sqlx::AnyConnection,
+) -> Result<(), Refused> {
+    let since = t - super::LOGIN_TTL_SECS;
+    let from_here: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sso_logins WHERE client_key = $1 AND created_at > $2",
+    )
+    .bind(client)
+    .bind(since)
+    .fetch_one(&mut *db)
+    .await?;
+    if from_here >= state.config.sso_pending_per_address {
+        if now_and_then(t) {
+            tracing::warn!(
+                client,
+                from_here,
+                "single sign-on refused: too many sign-ins on their way from one address"
+            );
+        }
+        return Err(Refused(BUSY_HERE.into()));
+    }
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sso_logins WHERE provider_id = $1 AND created_at > $2",
+    )
+    .bind(p.id)
+    .bind(since)
+    .fetch_one(&mut *db)
+    .await?;
+    if pending >= state.config.sso_pending_max {
+        if now_and_then(t) {
+            tracing::warn!(
+                provider = %p.slug,
+                pending,
+                "single sign-on refused: too many sign-ins on their way"
+            );
+        }
+        return Err(Refused(BUSY.into()));
+    }
+    Ok(())
+}
+
+/// True at most once a minute: a flood of refused starts writes one log
+/// line a minute, not one per request.
+fn now_and_then(t: i64) -> bool {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let last = LAST.load(Ordering::Relaxed);
+    t - last >= 60
+        && LAST
+            .compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// What the provider sent back.
@@ -178,6 +263,7 @@ struct Pending {
 }
 
 const BUSY: &str = "Too many sign-ins are under way right now. Try again in a minute.";
+const BUSY_HERE: &str = "Too many sign-ins were started from your network and not finished. Finish one, or try again in a few minutes.";
 const STALE: &str = "This sign-in was already used or has expired. Start again below.";
 
 /// Verifies the provider's answer and starts a session. Returns the
@@ -383,10 +469,33 @@ async fn verified_claims(
     pending: &Pending,
     code: &str,
 ) -> Result<Claims, Refused> {
-    let metadata = state.sso.metadata(&p.issuer, false).await.map_err(|e| {
-        tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
-        down(p)
-    })?;
+    let metadata = state
+        .sso
+        .metadata(&p.issuer, &p.endpoint_hosts, false)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %p.slug, "single sign-on discovery failed: {e}");
+            down(p)
+        })?;
+    // The secret goes only to the token endpoint it was typed for: a
+    // discovery document that now names another one gets nothing.
+    let token_url = metadata
+        .token_endpoint()
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default();
+    if !p.token_endpoint.is_empty() && token_url != p.token_endpoint {
+        tracing::warn!(provider = %p.slug, "the token endpoint moved from {} to {token_url}", p.token_endpoint);
+        providers::record_error(
+            &state.db,
+            p.id,
+            &format!("The provider's discovery document now names another token endpoint ({token_url}), so Rapport did not send it the client secret. If that is right, save the provider again with its client secret."),
+        )
+        .await;
+        return Err(Refused(format!(
+            "{} could not sign you in: its settings changed. Your administrator can see why on the single sign-on page.",
+            p.label
+        )));
+    }
     let client = client_for(p, metadata, &pending.redirect_uri)?;
     let request = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -448,7 +557,7 @@ async fn verified_claims(
         Err(ClaimsVerificationError::SignatureVerification(_)) => {
             let m = state
                 .sso
-                .metadata(&p.issuer, true)
+                .metadata(&p.issuer, &p.endpoint_hosts, true)
                 .await
                 .map_err(|_| down(p))?;
             let client = client_for(p, m, &pending.redirect_uri)?;
@@ -478,6 +587,19 @@ mod tests {
         assert_eq!(claim_values(&jwt, "dept"), vec!["x"]);
         assert!(claim_values(&jwt, "none").is_empty());
         assert!(claim_values("garbage", "groups").is_empty());
+    }
+
+    #[test]
+    fn starts_count_against_the_address_an_ipv6_one_by_its_64() {
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            client_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            client_key("2001:db8:1:2::9")
+        );
+        assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
+        assert_eq!(client_key("unknown"), "unknown");
     }
 
     #[test]

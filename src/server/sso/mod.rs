@@ -7,6 +7,10 @@
 //!   the `openidconnect` crate; the person found by (issuer, subject), by
 //!   verified email on a first sign-in, or created when the provider allows.
 //!
+//! - `net`: the HTTP client, which reaches public addresses only (unless
+//!   `--sso-allow-private`), and discovery refuses keys and token endpoints
+//!   on hosts other than the issuer's and the ones the admin named.
+//!
 //! Nothing is kept in memory between the two halves of a sign-in: the
 //! pending sign-in is a row of `sso_logins` (the state stored as its
 //! SHA-256), deleted by the callback that uses it, so any instance can take
@@ -15,12 +19,13 @@
 //! a token names a key the cache does not have.
 
 pub mod flow;
+pub mod net;
 mod person;
 pub mod providers;
 
 use crate::api::AppError;
 use openidconnect::core::CoreProviderMetadata;
-use openidconnect::IssuerUrl;
+use openidconnect::{IssuerUrl, JsonWebKeySet};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,7 +41,8 @@ pub const LOGIN_TTL_SECS: i64 = 600;
 /// Shared by every request of an instance. Cheap to clone.
 #[derive(Clone)]
 pub struct Sso {
-    http: openidconnect::reqwest::Client,
+    http: net::SsoHttp,
+    allow_private: bool,
     metadata: Arc<Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>>,
     /// The origins pages let forms lead to (CSP `form-action`), read from
     /// the providers at most every few seconds.
@@ -46,16 +52,82 @@ pub struct Sso {
 
 impl Default for Sso {
     fn default() -> Self {
-        // Never follow redirects (the crate's advice against SSRF), and
-        // never wait long for a provider.
-        let http = openidconnect::reqwest::Client::builder()
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("the HTTP client for single sign-on");
+        Sso::new(false)
+    }
+}
+
+/// Why discovery failed, in a few words for the admin page. The full
+/// error goes to the log only: its details (connection refused, reset,
+/// not JSON) would tell an administrator which ports of a host are open.
+fn discovery_failed(issuer: &str, e: &dyn std::error::Error) -> String {
+    let mut why = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        why.push_str(": ");
+        why.push_str(&s.to_string());
+        src = s.source();
+    }
+    tracing::warn!(issuer, "single sign-on discovery failed: {why}");
+    format!(
+        "Rapport could not read {}/.well-known/openid-configuration. Check the issuer URL, or try again if the provider is down.",
+        issuer.trim_end_matches('/')
+    )
+}
+
+fn private_refused(host: &str) -> String {
+    format!(
+        "Rapport does not connect to private, loopback or link-local addresses, and {host} is one (or resolves to one). Use the provider's public address, or start the server with --sso-allow-private for a provider on your own network."
+    )
+}
+
+fn fetch_failed(issuer: &str, e: &net::FetchError) -> String {
+    match e.private_host() {
+        Some(host) => private_refused(host),
+        None => discovery_failed(issuer, e),
+    }
+}
+
+/// The host of a URL, lower case.
+fn host_of(url: &url::Url) -> String {
+    url.host_str().unwrap_or_default().to_ascii_lowercase()
+}
+
+/// An endpoint Rapport's server calls (keys, token) must be on the
+/// issuer's host or one the admin named, by https (http only to a loopback
+/// host, as for the issuer).
+fn check_endpoint(
+    what: &str,
+    endpoint: &url::Url,
+    issuer: &url::Url,
+    hosts: &str,
+) -> Result<(), String> {
+    let host = host_of(endpoint);
+    let allowed = host == host_of(issuer)
+        || hosts
+            .split_whitespace()
+            .any(|h| h.eq_ignore_ascii_case(&host));
+    if !allowed {
+        return Err(format!(
+            "The provider's {what} is on {host}, not on the issuer's host {}. If that is right, add {host} under “Other hosts”.",
+            host_of(issuer)
+        ));
+    }
+    if check_issuer(endpoint.as_str()).is_err() && endpoint.scheme() != "https" {
+        return Err(format!(
+            "The provider's {what} ({host}) is not an https:// address."
+        ));
+    }
+    Ok(())
+}
+
+impl Sso {
+    /// `allow_private`: providers may be on private, loopback and
+    /// link-local addresses (`--sso-allow-private`: a provider on the
+    /// company's own network, tests).
+    pub fn new(allow_private: bool) -> Sso {
         Sso {
-            http,
+            http: net::SsoHttp::new(allow_private),
+            allow_private,
             metadata: Arc::default(),
             form_origins: Arc::new(Mutex::new((
                 Instant::now() - Duration::from_secs(3600),
@@ -64,60 +136,95 @@ impl Default for Sso {
             refreshing: Arc::default(),
         }
     }
-}
 
-/// Why a provider could not be reached or read, in words for a page.
-fn describe_discovery<E: std::error::Error>(issuer: &str, e: &E) -> String {
-    let mut why = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        why.push_str(": ");
-        why.push_str(&s.to_string());
-        src = s.source();
-    }
-    let why: String = why.chars().take(300).collect();
-    format!(
-        "Rapport could not read {}/.well-known/openid-configuration ({why}). Check the issuer URL, or try again if the provider is down.",
-        issuer.trim_end_matches('/')
-    )
-}
-
-impl Sso {
-    pub fn http(&self) -> &openidconnect::reqwest::Client {
+    pub fn http(&self) -> &net::SsoHttp {
         &self.http
     }
 
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
     /// The provider's discovery document (and keys), from the cache unless
-    /// it is older than ten minutes or `fresh` asks for a new one.
+    /// it is older than ten minutes or `fresh` asks for a new one. The keys
+    /// and the token endpoint must be on the issuer's host or one of
+    /// `hosts` (space-separated): they are checked before the keys are
+    /// fetched. Errors are short, for a page; details go to the log.
     pub async fn metadata(
         &self,
         issuer: &str,
+        hosts: &str,
         fresh: bool,
     ) -> Result<CoreProviderMetadata, String> {
+        let key = format!("{issuer}\n{hosts}");
         if !fresh {
             let cache = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, m)) = cache.get(issuer) {
+            if let Some((at, m)) = cache.get(&key) {
                 if at.elapsed() < METADATA_TTL {
                     return Ok(m.clone());
                 }
             }
         }
-        let url = IssuerUrl::new(issuer.to_owned()).map_err(|e| describe_discovery(issuer, &e))?;
-        let m = CoreProviderMetadata::discover_async(url, &self.http)
-            .await
-            .map_err(|e| describe_discovery(issuer, &e))?;
+        let m = self.discover(issuer, hosts).await?;
         let mut cache = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() > 100 {
             cache.clear();
         }
-        cache.insert(issuer.to_owned(), (Instant::now(), m.clone()));
+        cache.insert(key, (Instant::now(), m.clone()));
         Ok(m)
+    }
+
+    /// What `CoreProviderMetadata::discover_async` does, with the
+    /// endpoints checked before the keys are fetched.
+    async fn discover(&self, issuer: &str, hosts: &str) -> Result<CoreProviderMetadata, String> {
+        use openidconnect::AsyncHttpClient;
+        let issuer_url =
+            IssuerUrl::new(issuer.to_owned()).map_err(|e| discovery_failed(issuer, &e))?;
+        let doc_url = issuer_url
+            .join(".well-known/openid-configuration")
+            .map_err(|e| discovery_failed(issuer, &e))?;
+        let request = openidconnect::http::Request::builder()
+            .uri(doc_url.as_str())
+            .method(openidconnect::http::Method::GET)
+            .header(openidconnect::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| discovery_failed(issuer, &e))?;
+        let response = self
+            .http
+            .call(request)
+            .await
+            .map_err(|e| fetch_failed(issuer, &e))?;
+        if response.status() != openidconnect::http::StatusCode::OK {
+            let e = std::io::Error::other(format!("HTTP status {}", response.status()));
+            return Err(discovery_failed(issuer, &e));
+        }
+        let m: CoreProviderMetadata =
+            serde_json::from_slice(response.body()).map_err(|e| discovery_failed(issuer, &e))?;
+        if m.issuer() != &issuer_url {
+            return Err(format!(
+                "The document at {doc_url} names another issuer ({}). Copy the issuer exactly as the provider shows it.",
+                m.issuer().as_str().chars().take(200).collect::<String>()
+            ));
+        }
+        let base = issuer_url.url();
+        check_endpoint("key set (jwks_uri)", m.jwks_uri().url(), base, hosts)?;
+        if let Some(t) = m.token_endpoint() {
+            check_endpoint("token endpoint", t.url(), base, hosts)?;
+        }
+        let jwks = JsonWebKeySet::fetch_async(m.jwks_uri(), &self.http)
+            .await
+            .map_err(|e| match &e {
+                openidconnect::DiscoveryError::Request(f) => fetch_failed(issuer, f),
+                _ => discovery_failed(issuer, &e),
+            })?;
+        Ok(m.set_jwks(jwks))
     }
 
     /// Forgets a provider's cached document (after its settings change).
     pub fn forget(&self, issuer: &str) {
         let mut cache = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
-        cache.remove(issuer);
+        let prefix = format!("{issuer}\n");
+        cache.retain(|k, _| !k.starts_with(&prefix));
     }
 
     /// The providers' sign-in origins for the pages' `form-action` (a form

@@ -3,10 +3,16 @@
 //! provider allows, in the team, roles and managed teams its mapping rules
 //! give. With the provider's `sync_mapping`, a known person's team, roles
 //! and managed teams follow the mapping at every sign-in.
+//!
+//! A domain that a provider lists signs in through that provider only, at
+//! every sign-in (also of a person linked before the domain was listed); a
+//! provider with no list signs in the domains no provider lists. An address
+//! the provider did not say it verified (a provider whose addresses the
+//! admin trusts) may create a person, never take over an existing account.
 
 use super::flow::{Claims, Refused};
 use super::providers::Provider;
-use crate::domain::sso::{apply_rules, email_domain, parse_rules};
+use crate::domain::sso::{apply_rules, email_domain, parse_rules, provider_address};
 use crate::domain::Role;
 use crate::domain::{Email, PersonName, Roles};
 use crate::server::{accounts, now, AppState};
@@ -16,23 +22,44 @@ fn disabled() -> Refused {
     Refused("Your Rapport account is disabled. Ask your administrator if you need it back.".into())
 }
 
+/// May `p` sign in an address at `domain`? Only the provider that lists
+/// the domain may; a provider with a list, only its domains; one without,
+/// the domains nobody lists.
+async fn may_sign_in(state: &AppState, p: &Provider, domain: &str) -> Result<(), Refused> {
+    let owner = super::providers::for_domain(&state.db, domain).await?;
+    match owner {
+        Some(o) if o.id != p.id => Err(Refused(format!(
+            "Addresses at {domain} sign in with {}, not with {}. Use that button, or ask your administrator.",
+            o.label, p.label
+        ))),
+        None if !p.domain_list().is_empty() => Err(Refused(format!(
+            "Addresses at {domain} may not sign in with {}. Use your work account, or ask your administrator.",
+            p.label
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The person's id; a known subject's sign-in time is recorded.
 pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i64, Refused> {
     let db = &state.db;
     let t = now();
-    let linked: Option<(i64, i64)> = sqlx::query_as(
+    let linked: Option<(i64, i64, String)> = sqlx::query_as(
         "UPDATE sso_identities SET last_login_at = $3 WHERE issuer = $1 AND subject = $2 \
-         RETURNING user_id, (SELECT disabled FROM users WHERE id = user_id)",
+         RETURNING user_id, (SELECT disabled FROM users WHERE id = user_id), (SELECT email FROM users WHERE id = user_id)",
     )
     .bind(&c.issuer)
     .bind(&c.subject)
     .bind(t)
     .fetch_optional(&db.pool)
     .await?;
-    if let Some((id, off)) = linked {
+    if let Some((id, off, account_email)) = linked {
         if off != 0 {
             return Err(disabled());
         }
+        // The account's domain may have been given to another provider
+        // since this identity was linked.
+        may_sign_in(state, p, &email_domain(&account_email).unwrap_or_default()).await?;
         if p.sync_mapping != 0 {
             let _turn = state.db.write_turn().await;
             let mut tx = db.begin_write().await?;
@@ -47,20 +74,16 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
             p.label
         )));
     };
-    let email = Email::parse(raw_email).map_err(|_| {
+    let cannot_use = |why: &str| {
         Refused(format!(
-            "{} sent an email address Rapport cannot use.",
+            "{} sent an email address Rapport cannot use ({why}). Ask your administrator.",
             p.label
         ))
-    })?;
-    let domains = p.domain_list();
+    };
+    let folded = provider_address(raw_email).map_err(|why| cannot_use(&why))?;
+    let email = Email::parse(&folded).map_err(|_| cannot_use("not an email address"))?;
     let domain = email_domain(email.as_str()).unwrap_or_default();
-    if !domains.is_empty() && !domains.contains(&domain.as_str()) {
-        return Err(Refused(format!(
-            "Addresses at {domain} may not sign in with {}. Use your work account, or ask your administrator.",
-            p.label
-        )));
-    }
+    may_sign_in(state, p, &domain).await?;
     if !c.email_verified && p.trust_email == 0 {
         return Err(Refused(format!(
             "{} has not verified your email address, so Rapport cannot match it to an account. Verify it there and try again.",
@@ -78,6 +101,16 @@ pub async fn person_for(state: &AppState, p: &Provider, c: &Claims) -> Result<i6
             .await?;
     let id = match existing {
         Some((_, off)) if off != 0 => return Err(disabled()),
+        // A trusted provider's unverified address (Entra ID's `email` is
+        // whatever the user's profile says) may create a person, never
+        // take over someone's account.
+        Some(_) if !c.email_verified => {
+            return Err(Refused(format!(
+                "{} did not say it verified {}, and an account with that address exists, so Rapport will not sign you in to it. Ask your administrator.",
+                p.label,
+                email.as_str()
+            )))
+        }
         Some((id, _)) => {
             if p.sync_mapping != 0 {
                 follow(&mut tx, p, c, id).await?;

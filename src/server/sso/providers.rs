@@ -27,6 +27,10 @@ pub struct Provider {
     pub default_role: String,
     pub map_claim: String,
     pub map_rules: String,
+    pub endpoint_hosts: String,
+    /// The token endpoint the client secret was typed for (empty: saved
+    /// before this was kept).
+    pub token_endpoint: String,
     pub auth_origin: String,
     pub managed: i64,
     pub last_error: Option<String>,
@@ -34,7 +38,7 @@ pub struct Provider {
 }
 
 const COLS: &str = "id, slug, label, issuer, client_id, client_secret, domains, passwords_off, \
-    allow_create, trust_email, sync_mapping, default_team_id, default_role, map_claim, map_rules, auth_origin, \
+    allow_create, trust_email, sync_mapping, default_team_id, default_role, map_claim, map_rules, endpoint_hosts, token_endpoint, auth_origin, \
     managed, last_error, last_error_at";
 
 impl Provider {
@@ -67,6 +71,7 @@ impl Provider {
             default_role: self.default_role.clone(),
             map_claim: self.map_claim.clone(),
             map_rules: self.map_rules.clone(),
+            endpoint_hosts: self.endpoint_hosts.clone(),
             managed: self.managed != 0,
             last_error: self.last_error.clone(),
             last_error_at: self.last_error_at,
@@ -100,16 +105,22 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Provider>, AppError> {
     )
 }
 
-/// The provider an email address's domain belongs to.
+/// The provider an email address's domain belongs to (the one whose list
+/// names it; a domain is on one list at most).
 pub async fn for_email(db: &Db, email: &str) -> Result<Option<Provider>, AppError> {
-    let Some(domain) = crate::domain::sso::email_domain(email) else {
-        return Ok(None);
-    };
+    match crate::domain::sso::email_domain(email) {
+        Some(domain) => for_domain(db, &domain).await,
+        None => Ok(None),
+    }
+}
+
+/// The provider whose list names `domain` (lower case).
+pub async fn for_domain(db: &Db, domain: &str) -> Result<Option<Provider>, AppError> {
     // Few providers, few domains each: read them and match exactly.
     Ok(list(db)
         .await?
         .into_iter()
-        .find(|p| p.domain_list().contains(&domain.as_str())))
+        .find(|p| p.domain_list().contains(&domain)))
 }
 
 /// The provider that alone signs `email` in (passwords off for its domain).
@@ -175,6 +186,34 @@ pub async fn clear_error(db: &Db, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Host names (spaces or commas between), lower case, one space between.
+fn parse_hosts(text: &str) -> Result<String, String> {
+    let mut out: Vec<String> = Vec::new();
+    for h in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let h = h.trim().to_ascii_lowercase();
+        if h.is_empty() {
+            continue;
+        }
+        let ok = h.len() <= 253
+            && !h.starts_with('.')
+            && !h.ends_with('.')
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !ok {
+            return Err(format!(
+                "“{h}” is not a host name (such as oauth2.googleapis.com)."
+            ));
+        }
+        if !out.contains(&h) {
+            out.push(h);
+        }
+        if out.len() > 10 {
+            return Err("At most 10 other hosts per provider.".into());
+        }
+    }
+    Ok(out.join(" "))
+}
+
 fn flag(v: &Option<String>) -> i64 {
     i64::from(
         v.as_deref()
@@ -197,7 +236,9 @@ fn bounded(what: &str, v: &str, max: usize) -> Result<String, AppError> {
 
 /// Checks a provider's settings, asks the issuer for its discovery document
 /// and saves. A new provider needs a client secret; an edit with the secret
-/// left blank keeps the stored one. Returns the provider's id.
+/// left blank keeps the stored one, unless the issuer or the token
+/// endpoint changed: the secret goes only where it was typed for. Returns
+/// the provider's id.
 pub async fn save(
     db: &Db,
     sso: &Sso,
@@ -215,6 +256,7 @@ pub async fn save(
         ));
     }
     let domains = parse_domains(&form.domains).map_err(AppError::Invalid)?;
+    let endpoint_hosts = parse_hosts(&form.endpoint_hosts).map_err(AppError::Invalid)?;
     let role = Role::parse(form.default_role.trim())
         .ok_or_else(|| AppError::Invalid("Choose the role new people get.".into()))?;
     let claim = form.map_claim.trim();
@@ -277,7 +319,13 @@ pub async fn save(
                 .into(),
         ));
     }
+    const SECRET_AGAIN: &str = "so type the client secret again: Rapport sends a stored secret only to the token endpoint it was typed for.";
     let secret = match (&existing, secret) {
+        (Some(p), "") if p.issuer != issuer => {
+            return Err(AppError::Invalid(format!(
+                "The issuer changed, {SECRET_AGAIN}"
+            )))
+        }
         (Some(p), "") => p.client_secret.clone(),
         (None, "") => {
             return Err(AppError::Invalid(
@@ -303,10 +351,24 @@ pub async fn save(
     }
     // Discovery: the issuer must answer with its own document.
     let metadata = sso
-        .metadata(&issuer, true)
+        .metadata(&issuer, &endpoint_hosts, true)
         .await
         .map_err(AppError::Invalid)?;
     let auth_origin = origin_of(metadata.authorization_endpoint().as_str()).unwrap_or_default();
+    let token_endpoint = metadata
+        .token_endpoint()
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default();
+    if let Some(p) = &existing {
+        if form.client_secret.trim().is_empty()
+            && !p.token_endpoint.is_empty()
+            && p.token_endpoint != token_endpoint
+        {
+            return Err(AppError::Invalid(format!(
+                "The provider's token endpoint changed (to {token_endpoint}), {SECRET_AGAIN}"
+            )));
+        }
+    }
     let t = now();
     let mut tx = db.begin_write().await?;
     // A new provider is a row with its name first; then new and edited
@@ -348,7 +410,7 @@ pub async fn save(
         "UPDATE sso_providers SET label = $1, issuer = $2, client_id = $3, client_secret = $4, domains = $5, \
          passwords_off = $6, allow_create = $7, trust_email = $8, default_team_id = $9, default_role = $10, \
          map_claim = $11, map_rules = $12, auth_origin = $13, updated_at = $14, last_error = NULL, last_error_at = NULL, \
-         sync_mapping = $16 WHERE id = $15",
+         sync_mapping = $16, endpoint_hosts = $17, token_endpoint = $18 WHERE id = $15",
     )
     .bind(&label)
     .bind(&issuer)
@@ -366,6 +428,8 @@ pub async fn save(
     .bind(t)
     .bind(id)
     .bind(flag(&form.sync_mapping))
+    .bind(&endpoint_hosts)
+    .bind(&token_endpoint)
     .execute(&mut *tx)
     .await?;
     crate::server::accounts::audit(&mut tx, actor, "sso.provider.saved", &label).await?;
@@ -399,4 +463,61 @@ pub async fn delete(db: &Db, sso: &Sso, actor: i64, id: i64) -> Result<(), AppEr
     sso.forget(&p.issuer);
     sso.refresh_form_origins(db).await;
     Ok(())
+}
+
+/// Keeps a refused form (never its secret) for the admin who posted it;
+/// returns the token the page asks for it by.
+pub async fn keep_refused(
+    db: &Db,
+    admin: i64,
+    form: &ProviderForm,
+    error: &str,
+) -> Result<String, AppError> {
+    use crate::server::auth::{new_token, token_hash};
+    let form = ProviderForm {
+        client_secret: String::new(),
+        ..form.clone()
+    };
+    let json = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
+    let token = new_token();
+    let t = now();
+    sqlx::query("DELETE FROM sso_refused_forms WHERE created_at < $1")
+        .bind(t - REFUSED_TTL_SECS)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sso_refused_forms (token_hash, user_id, form, error, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash(&token))
+    .bind(admin)
+    .bind(json)
+    .bind(error.chars().take(2000).collect::<String>())
+    .bind(t)
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// How long a refused form is kept.
+const REFUSED_TTL_SECS: i64 = 3600;
+
+/// A form `keep_refused` kept for this admin, with why it was refused.
+pub async fn refused(
+    db: &Db,
+    admin: i64,
+    token: &str,
+) -> Result<Option<(ProviderForm, String)>, AppError> {
+    use crate::server::auth::token_hash;
+    if token.is_empty() || token.len() > 100 {
+        return Ok(None);
+    }
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT form, error FROM sso_refused_forms WHERE token_hash = $1 AND user_id = $2 AND created_at > $3",
+    )
+    .bind(token_hash(token))
+    .bind(admin)
+    .bind(now() - REFUSED_TTL_SECS)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(|(form, error)| serde_json::from_str(&form).ok().map(|f| (f, error))))
 }
