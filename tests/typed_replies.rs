@@ -364,14 +364,28 @@ async fn one_learner_cannot_crowd_out_another(backend: Backend) {
     .await;
     // The scene's phrasings are embedded once, by a first reply (as after
     // any first use or publish); then the flood.
-    said(&app, &eve, started.attempt.id, 0, "purple elephants on mars").await;
+    said(
+        &app,
+        &eve,
+        started.attempt.id,
+        0,
+        "purple elephants on mars",
+    )
+    .await;
     let long = "the line keeps dropping and I have called about it before ".repeat(20);
     let long = &long[..1000];
     let flood = futures::future::join_all((0..200).map(|i| {
         let (app, dana) = (&app, &dana);
         async move {
             let t = std::time::Instant::now();
-            let r = said(app, dana, dana_attempt, 0, &format!("{i:03} {}", &long[4..])).await;
+            let r = said(
+                app,
+                dana,
+                dana_attempt,
+                0,
+                &format!("{i:03} {}", &long[4..]),
+            )
+            .await;
             (r.verdict, t.elapsed())
         }
     }));
@@ -390,11 +404,18 @@ async fn one_learner_cannot_crowd_out_another(backend: Backend) {
         eve_got.iter().all(|(v, _)| *v != TryVerdict::Busy),
         "Eve was turned away while Dana flooded: {eve_got:?}"
     );
-    let mut served: Vec<_> = dana_got.iter().filter(|(v, _)| *v != TryVerdict::Busy).map(|(_, d)| d.as_millis()).collect();
+    let mut served: Vec<_> = dana_got
+        .iter()
+        .filter(|(v, _)| *v != TryVerdict::Busy)
+        .map(|(_, d)| d.as_millis())
+        .collect();
     served.sort();
     let mut all: Vec<_> = dana_got.iter().map(|(_, d)| d.as_millis()).collect();
     all.sort();
-    eprintln!("DANA served {served:?} eve {eve_got:?} all p50 {} max {}", all[100], all[199]);
+    eprintln!(
+        "DANA served {served:?} eve {eve_got:?} all p50 {} max {}",
+        all[100], all[199]
+    );
     let busy: Vec<_> = dana_got
         .iter()
         .filter(|(v, _)| *v == TryVerdict::Busy)

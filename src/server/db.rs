@@ -192,9 +192,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     // compare (`cargo bench --bench learn_load`).
     let grouping = std::env::var("RAPPORT_GROUP_COMMIT").map_or(true, |v| v != "off");
     let health = std::sync::Arc::new(Health::default());
-    let group = (backend == Backend::Sqlite && grouping).then(|| {
-        group::GroupWriter::start(pool.clone(), writer.clone(), health.clone())
-    });
+    let group = (backend == Backend::Sqlite && grouping)
+        .then(|| group::GroupWriter::start(pool.clone(), writer.clone(), health.clone()));
     let db = Db {
         pool,
         backend,

@@ -289,7 +289,13 @@ async fn typed_play(
     out.said = text.clone();
     match state
         .understanding
-        .closeness(crate::server::guard::asker(), &state.db, scene, offered, &text)
+        .closeness(
+            crate::server::guard::asker(),
+            &state.db,
+            scene,
+            offered,
+            &text,
+        )
         .await
     {
         Ok(scores) => {

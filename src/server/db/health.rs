@@ -55,7 +55,10 @@ fn is_outage_code(code: &str) -> bool {
     // too many connections (53300), out of disk (53100), out of memory
     // (53200), the server's I/O errors (58030).
     if code.starts_with("08")
-        || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "53100" | "53200" | "58030")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "53100" | "53200" | "58030"
+        )
     {
         return true;
     }

@@ -143,7 +143,7 @@ pub async fn begin(
     let mut tx = state.db.begin_write().await?;
     crate::server::accounts::lock_bucket(&mut tx, &format!("sso-ip:{from}"), t).await?;
     crate::server::accounts::lock_bucket(&mut tx, &format!("sso-provider:{}", p.id), t).await?;
-    budgets(state, p, &from, t, &mut *tx).await?;
+    budgets(state, p, &from, t, &mut tx).await?;
     sqlx::query(
         "INSERT INTO sso_logins (state_hash, provider_id, nonce, pkce_verifier, next_path, redirect_uri, created_at, client_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -316,9 +316,10 @@ impl Understanding {
             batch.extend(said.map(str::to_string));
             let mut vectors = run_model(&inner, batch).await?;
             if said.is_some() {
-                said_vector = Some(vectors.pop().ok_or_else(|| {
-                    EmbedError::Failed(internal("the model returned no vector"))
-                })?);
+                said_vector =
+                    Some(vectors.pop().ok_or_else(|| {
+                        EmbedError::Failed(internal("the model returned no vector"))
+                    })?);
             }
             for (t, v) in to_embed.iter().zip(&vectors) {
                 found.insert(t.clone(), v.as_slice().into());
@@ -399,9 +400,10 @@ impl Understanding {
 /// Runs the model on its thread, from the blocking pool.
 async fn run_model(inner: &Arc<Inner>, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
     let work = inner.clone();
-    let out = tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
-        .await
-        .map_err(internal)?;
+    let out =
+        tokio::task::spawn_blocking(move || work.threads.install(|| work.model.embed(&texts)))
+            .await
+            .map_err(internal)?;
     out.map_err(|e| EmbedError::Failed(internal(format!("the model failed: {e:#}"))))
 }
 
