@@ -51,6 +51,12 @@ async fn postgres_goes_away_and_comes_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_out_of_connection_slots() {
+    let r = faults::postgres_slots_taken(20, Duration::from_secs(3)).await;
+    assert_survived(&r);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_disk_fills_and_is_freed() {
     let r = faults::sqlite_full_disk(20, Duration::from_secs(2)).await;
     assert_survived(&r);

@@ -499,3 +499,108 @@ pub async fn sqlite_full_disk(n: usize, full: Duration) -> Report {
     drop(fs);
     r
 }
+
+/// Another client takes every connection slot the app's database role has
+/// and the app's own connections are ended by the server (57P01, as
+/// `pg_terminate_backend` or a restart does), for `hold`; then the slots are
+/// given back. The app connects as a role with a connection limit.
+pub async fn postgres_slots_taken(n: usize, hold: Duration) -> Report {
+    use sqlx::Connection;
+    let role = format!("rapport_slots_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&super::postgres_admin_url())
+        .await
+        .expect("PostgreSQL answers");
+    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&admin)
+        .await;
+    sqlx::query(&format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 14"))
+        .execute(&admin)
+        .await
+        .expect("create a role");
+    let (role_in, admin_url) = (role.clone(), super::postgres_admin_url());
+    let app = TestApp::spawn_alone_with(super::Backend::Postgres, move |cfg| {
+        let mut u: url::Url = cfg.database_url.parse().expect("url");
+        let name = u.path().trim_start_matches('/').to_string();
+        // The tweak is not async: the role gets the database on a thread
+        // of its own before the app connects as that role.
+        let owner = format!("ALTER DATABASE {name} OWNER TO {role_in}");
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let admin = sqlx::PgPool::connect(&admin_url).await.expect("admin");
+                    sqlx::query(&owner).execute(&admin).await.expect("owner");
+                    admin.close().await;
+                })
+        })
+        .join()
+        .expect("owner thread");
+        u.set_username(&role_in).expect("user");
+        cfg.database_url = u.to_string();
+    })
+    .await;
+    let learners = Learners::start(&app, n, Duration::from_millis(20)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut r = Report {
+        fault: format!(
+            "PostgreSQL: every connection slot taken, the app's ended, for {} s",
+            hold.as_secs()
+        ),
+        ..Report::default()
+    };
+    let from = learners.now();
+    let mut as_role: url::Url = app.config.database_url.parse().expect("url");
+    as_role.set_username(&role).expect("user");
+    let as_role = as_role.to_string();
+    let mut hog = Vec::new();
+    let end_theirs = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}' AND pid <> ALL($1)"
+    );
+    // Take the slots the app frees as its connections end, until none is left.
+    for _ in 0..40 {
+        while let Ok(Ok(c)) = tokio::time::timeout(
+            Duration::from_secs(2),
+            sqlx::postgres::PgConnection::connect(&as_role),
+        )
+        .await
+        {
+            hog.push(c);
+        }
+        let mut pids = Vec::new();
+        for c in hog.iter_mut() {
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut *c)
+                .await
+                .expect("pid");
+            pids.push(pid);
+        }
+        let ended: Vec<bool> = sqlx::query_scalar(&end_theirs)
+            .bind(&pids)
+            .fetch_all(&admin)
+            .await
+            .expect("terminate");
+        if ended.is_empty() && hog.len() >= 14 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    r.health_down_after = health_turns(&app, 503, hold).await;
+    tokio::time::sleep(hold.saturating_sub(learners.now() - from)).await;
+    let to = learners.now();
+    drop(hog);
+    r.recovered_after = learners.first_ok_after(to, Duration::from_secs(15)).await;
+    let up = health_turns(&app, 200, Duration::from_secs(15)).await;
+    r.health_up_after = up.map(|_| learners.now().saturating_sub(to));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (answers, acked) = learners.stop().await;
+    r.during(&answers, from, to);
+    r.check_acked(&app, &acked).await;
+    app.cleanup().await;
+    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&admin)
+        .await;
+    admin.close().await;
+    r
+}

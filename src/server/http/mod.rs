@@ -101,7 +101,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
     if let Some(problem) = state.db.health.problem() {
         return plain_text(StatusCode::SERVICE_UNAVAILABLE, problem);
     }
-    match state.db.ping().await {
+    let answered = tokio::select! {
+        r = state.db.ping() => r,
+        _ = state.db.health.went_down() => Err(sqlx::Error::PoolTimedOut),
+    };
+    match answered {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
