@@ -8,7 +8,7 @@
 //! runs are asserted by `tests/faults.rs`.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports, unused_macros)]
+#[allow(unused_imports, unused_macros)]
 mod common;
 
 use common::faults::{self, Report};
