@@ -303,3 +303,84 @@ fn check_on_a_folder_without_courses_fails_clearly() {
     );
     assert!(!stdout.contains("checked 0 files"), "{stdout}");
 }
+
+/// Secrets never come from a flag (anyone on the machine reads flags in the
+/// process list), and the LRS's secret never travels in clear to another host.
+#[test]
+fn secrets_are_not_taken_from_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    let serve = [
+        "serve",
+        "--database-url",
+        &db,
+        "--addr",
+        "127.0.0.1:0",
+        "--no-model",
+    ];
+    fn with<'a>(serve: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+        [serve, more].concat()
+    }
+    fails_with(
+        &with(
+            &serve,
+            &[
+                "--smtp-url",
+                "smtp://user:secret@mail.example.com:587",
+                "--mail-from",
+                "Rapport <r@example.com>",
+                "--public-url",
+                "https://r.example.com",
+            ],
+        ),
+        "RAPPORT_SMTP_URL",
+    );
+    fails_with(
+        &with(
+            &serve,
+            &[
+                "--xapi-endpoint",
+                "http://lrs.example.com/xAPI",
+                "--xapi-key",
+                "k",
+                "--public-url",
+                "https://r.example.com",
+            ],
+        ),
+        "https://",
+    );
+    let out = rapport()
+        .args(with(&serve, &["--xapi-secret", "s"]))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success(), "--xapi-secret is not a flag");
+    // From a file it is taken (the server then starts: it is stopped at once).
+    let file = dir.path().join("xapi-secret");
+    std::fs::write(&file, "s3cret\n").unwrap();
+    let mut child = rapport()
+        .args(with(
+            &serve,
+            &[
+                "--xapi-endpoint",
+                "https://lrs.example.com/xAPI",
+                "--xapi-key",
+                "k",
+                "--xapi-secret-file",
+                file.to_str().unwrap(),
+                "--public-url",
+                "https://r.example.com",
+            ],
+        ))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let still_running = child.try_wait().expect("wait").is_none();
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    assert!(
+        still_running,
+        "the server starts with the secret from a file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -370,6 +370,25 @@ impl Report {
         self.lost = lost;
     }
 
+    /// Once the fault ended at `to` (it began at `from`): how long until a
+    /// step was saved and `/healthz` said 200, then the learners stop and
+    /// what they met is counted, and their acknowledged steps looked up.
+    pub async fn after_the_fault(
+        &mut self,
+        app: &TestApp,
+        learners: Learners,
+        from: Duration,
+        to: Duration,
+    ) {
+        self.recovered_after = learners.first_ok_after(to, Duration::from_secs(15)).await;
+        let up = health_turns(app, 200, Duration::from_secs(15)).await;
+        self.health_up_after = up.map(|_| learners.now().saturating_sub(to));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (answers, acked) = learners.stop().await;
+        self.during(&answers, from, to);
+        self.check_acked(app, &acked).await;
+    }
+
     pub fn print(&self) {
         let ms = |d: Option<Duration>| {
             d.map_or("never".to_string(), |d| format!("{} ms", d.as_millis()))
@@ -451,13 +470,7 @@ pub async fn postgres_outage(n: usize, outage: Duration) -> Report {
     tokio::time::sleep(outage.saturating_sub(learners.now() - from)).await;
     let to = learners.now();
     proxy.restore();
-    r.recovered_after = learners.first_ok_after(to, Duration::from_secs(15)).await;
-    let up = health_turns(&app, 200, Duration::from_secs(15)).await;
-    r.health_up_after = up.map(|_| learners.now().saturating_sub(to));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (answers, acked) = learners.stop().await;
-    r.during(&answers, from, to);
-    r.check_acked(&app, &acked).await;
+    r.after_the_fault(&app, learners, from, to).await;
     app.cleanup().await;
     r
 }
@@ -484,13 +497,7 @@ pub async fn sqlite_full_disk(n: usize, full: Duration) -> Report {
     tokio::time::sleep(full).await;
     let to = learners.now();
     std::fs::remove_file(&filler).expect("free the disk");
-    r.recovered_after = learners.first_ok_after(to, Duration::from_secs(15)).await;
-    let up = health_turns(&app, 200, Duration::from_secs(15)).await;
-    r.health_up_after = up.map(|_| learners.now().saturating_sub(to));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (answers, acked) = learners.stop().await;
-    r.during(&answers, from, to);
-    r.check_acked(&app, &acked).await;
+    r.after_the_fault(&app, learners, from, to).await;
     r.integrity = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&app.db.pool)
         .await
@@ -590,13 +597,7 @@ pub async fn postgres_slots_taken(n: usize, hold: Duration) -> Report {
     tokio::time::sleep(hold.saturating_sub(learners.now() - from)).await;
     let to = learners.now();
     drop(hog);
-    r.recovered_after = learners.first_ok_after(to, Duration::from_secs(15)).await;
-    let up = health_turns(&app, 200, Duration::from_secs(15)).await;
-    r.health_up_after = up.map(|_| learners.now().saturating_sub(to));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (answers, acked) = learners.stop().await;
-    r.during(&answers, from, to);
-    r.check_acked(&app, &acked).await;
+    r.after_the_fault(&app, learners, from, to).await;
     app.cleanup().await;
     let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
         .execute(&admin)

@@ -46,7 +46,8 @@ pub struct ServeArgs {
     /// The SMTP server for email: smtp://user:pass@host:587 (STARTTLS
     /// required), smtps://user:pass@host:465 (TLS); plain smtp:// only to a
     /// loopback host. Needs --mail-from and --public-url. Without it no
-    /// email is sent.
+    /// email is sent. With a password, set it as RAPPORT_SMTP_URL (a flag
+    /// shows in the process list and is refused).
     #[arg(long, env = "RAPPORT_SMTP_URL")]
     pub smtp_url: Option<String>,
     /// Who email comes from, e.g. "Rapport <training@example.com>".
@@ -63,13 +64,11 @@ pub struct ServeArgs {
     pub xapi_endpoint: Option<String>,
     #[arg(long, env = "RAPPORT_XAPI_KEY", default_value = "")]
     pub xapi_key: String,
-    #[arg(
-        long,
-        env = "RAPPORT_XAPI_SECRET",
-        default_value = "",
-        hide_env_values = true
-    )]
-    pub xapi_secret: String,
+    /// A file holding the LRS's client secret (or set RAPPORT_XAPI_SECRET):
+    /// never a flag of its own, which anyone on the machine could read in
+    /// the process list.
+    #[arg(long, env = "RAPPORT_XAPI_SECRET_FILE")]
+    pub xapi_secret_file: Option<PathBuf>,
     /// Single sign-on providers for automated deployments: a JSON file with
     /// a list of providers (label, issuer, client_id, client_secret,
     /// domains, passwords_off, allow_create, trust_email, sync_mapping,
@@ -107,6 +106,26 @@ impl Default for ServeArgs {
     }
 }
 
+/// The LRS's secret: RAPPORT_XAPI_SECRET, else the first line of
+/// --xapi-secret-file, else none.
+fn xapi_secret(args: &ServeArgs) -> anyhow::Result<String> {
+    if let Some(s) = std::env::var("RAPPORT_XAPI_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        return Ok(s);
+    }
+    match &args.xapi_secret_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("--xapi-secret-file {}: cannot be read", path.display())
+            })?;
+            Ok(text.lines().next().unwrap_or("").trim().to_owned())
+        }
+        None => Ok(String::new()),
+    }
+}
+
 pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
     let mut cfg = Config::new(args.addr, args.db.database_url.clone());
     cfg.content_dir = args.content.clone();
@@ -139,6 +158,11 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
         })?;
     }
     if let Some(smtp) = &args.smtp_url {
+        let from_env = std::env::var("RAPPORT_SMTP_URL").ok().as_deref() == Some(smtp.as_str());
+        let has_password = url::Url::parse(smtp).is_ok_and(|u| u.password().is_some());
+        if has_password && !from_env {
+            bail!("--smtp-url carries a password, which anyone on this machine can read in the process list: set RAPPORT_SMTP_URL in the environment instead");
+        }
         let Some(from) = &args.mail_from else {
             bail!("--smtp-url needs --mail-from (who email comes from, e.g. \"Rapport <training@example.com>\")");
         };
@@ -158,7 +182,7 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<Config> {
         let mut x = crate::server::xapi::Settings::new(
             endpoint,
             &args.xapi_key,
-            &args.xapi_secret,
+            &xapi_secret(args)?,
             public,
         )?;
         x.version = args.xapi_version.clone();

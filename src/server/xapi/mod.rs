@@ -54,12 +54,22 @@ impl Settings {
     ) -> anyhow::Result<Settings> {
         let url = url::Url::parse(endpoint)
             .with_context(|| format!("--xapi-endpoint {endpoint:?} is not a URL"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            bail!("--xapi-endpoint must be an http:// or https:// address");
+        let loopback = match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => {}
+            // The secret travels in every request: in clear only to this machine.
+            "http" if loopback => {}
+            "http" => bail!("--xapi-endpoint must be https:// (plain http:// only to a loopback address such as a local LRS): the LRS's secret is sent with every statement"),
+            _ => bail!("--xapi-endpoint must be an https:// address"),
         }
         if key.is_empty() || secret.is_empty() {
             bail!(
-                "--xapi-endpoint needs --xapi-key and --xapi-secret (the LRS's client credentials)"
+                "--xapi-endpoint needs --xapi-key and its secret, in RAPPORT_XAPI_SECRET or --xapi-secret-file (the LRS's client credentials)"
             );
         }
         Ok(Settings {
@@ -227,6 +237,10 @@ mod tests {
         assert_eq!(s.endpoint, "https://lrs.example.com/xAPI");
         assert_eq!(s.public_url, "https://r");
         assert!(Settings::new("ftp://lrs", "k", "s", "https://r").is_err());
+        // The secret in clear only to this machine.
+        assert!(Settings::new("http://lrs.example.com/xAPI", "k", "s", "https://r").is_err());
+        assert!(Settings::new("http://localhost:8081/xAPI", "k", "s", "https://r").is_ok());
+        assert!(Settings::new("http://[::1]:8081/xAPI", "k", "s", "https://r").is_ok());
         assert!(Settings::new("http://lrs", "", "s", "https://r").is_err());
         assert!(Settings::new("not a url", "k", "s", "https://r").is_err());
     }

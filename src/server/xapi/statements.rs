@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn registrations_are_stable_per_attempt() {
-        let s = Settings::new("http://lrs/xAPI", "k", "s", "https://r").unwrap();
+        let s = Settings::new("https://lrs/xAPI", "k", "s", "https://r").unwrap();
         let b = Builder {
             settings: &s,
             key: b"key",
